@@ -1,0 +1,15 @@
+"""openkeras: the Keras 2 API on PyTorch."""
+
+__version__ = "0.1.0"
+
+from openkeras import activations, backend, config, constraints, initializers, layers  # noqa: E402
+from openkeras import models, regularizers, utils  # noqa: E402
+from openkeras.engine.functional import Functional  # noqa: E402
+from openkeras.engine.input_layer import Input  # noqa: E402
+from openkeras.engine.sequential import Sequential  # noqa: E402
+from openkeras.engine.training import Model  # noqa: E402
+
+__all__ = [
+    "Input", "Model", "Sequential", "Functional", "activations", "backend", "config",
+    "constraints", "initializers", "layers", "models", "regularizers", "utils", "__version__",
+]

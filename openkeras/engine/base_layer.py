@@ -1,0 +1,570 @@
+"""Layer: the base of every layer and model (a ``torch.nn.Module``)."""
+
+import contextlib
+import copy
+import inspect
+import warnings
+
+import numpy as np
+import torch
+
+from openkeras import config
+from openkeras.backend.naming import unique_object_name
+from openkeras.engine import shape_inference
+from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
+from openkeras.engine.node import Node
+from openkeras.utils.generic_utils import legacy_kwarg, to_snake_case
+
+_ALLOWED_KWARGS = {
+    "input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
+    "autocast", "implementation", "input_dim",
+}
+_LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
+
+
+@contextlib.contextmanager
+def collect_losses():
+    """Collect the losses that layers add with ``add_loss`` during a forward pass."""
+    losses = []
+    _LOSS_COLLECTOR.append(losses)
+    try:
+        yield losses
+    finally:
+        _LOSS_COLLECTOR.pop()
+
+
+class Transpose:
+    """Keras layout <-> engine layout of a weight by a permutation of axes."""
+
+    def __init__(self, to_engine_perm):
+        self.perm = tuple(to_engine_perm)
+        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
+
+    def to_engine(self, value: torch.Tensor) -> torch.Tensor:
+        return value.permute(self.perm).contiguous()
+
+    def to_keras(self, value: torch.Tensor) -> torch.Tensor:
+        return value.permute(self.inverse)
+
+    def engine_shape(self, keras_shape):
+        return tuple(keras_shape[i] for i in self.perm)
+
+
+class Variable(torch.nn.Parameter):
+    """A layer weight: a torch Parameter that also knows its Keras name, shape and layout."""
+
+    @property
+    def name(self):
+        return self.__dict__.get("_keras_full_name")
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return result
+
+    def numpy(self):
+        return weight_to_keras(self)
+
+
+class Layer(torch.nn.Module):
+    """A Keras layer: weights, ``build``, ``call``, nodes and config.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name, unique within a model (default: from the class name).
+        dtype: the dtype of the layer's weights and outputs (default: floatx).
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+        super().__init__()
+        legacy_kwarg(kwargs, "input_dtype", "dtype", type(self).__name__)
+        if "dtype" in kwargs:
+            dtype = kwargs.pop("dtype") or dtype
+        for key in kwargs:
+            if key not in _ALLOWED_KWARGS:
+                raise TypeError(f"Keyword argument not understood: {key!r} (layer {type(self).__name__})")
+        if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
+            dtype = dtype.get("config", {}).get("name", None)
+        self._name = name or unique_object_name(to_snake_case(type(self).__name__))
+        if not isinstance(self._name, str):
+            raise TypeError(f"Layer name must be a string. Received: name={name!r}")
+        self._trainable = bool(trainable)
+        self._dtype = str(dtype) if dtype else config.floatx()
+        self.built = False
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._own_weights = []
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
+        self.activity_regularizer = None
+        if kwargs.get("activity_regularizer") is not None:
+            from openkeras import regularizers
+
+            self.activity_regularizer = regularizers.get(kwargs["activity_regularizer"])
+        params = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in params
+        self._call_takes_mask = "mask" in params
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+        self._sync_requires_grad()
+
+    def _sync_requires_grad(self, parent_trainable=True):
+        on = parent_trainable and self._trainable
+        for p in self._own_weights:
+            p.requires_grad_(on and p._keras_trainable)
+        for layer in self._sublayers():
+            layer._sync_requires_grad(on)
+
+    def _sublayers(self):
+        """Direct sub-layers in the order they were assigned (unique)."""
+        out = []
+        for m in self.children():
+            if isinstance(m, Layer):
+                out.append(m)
+            elif isinstance(m, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+                out.extend(x for x in m.children() if isinstance(x, Layer))
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        own = [p for p in self._own_weights if p._keras_trainable]
+        return _dedup(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return _dedup(self._own_weights + [w for layer in self._sublayers() for w in layer.weights])
+        own = [p for p in self._own_weights if not p._keras_trainable]
+        return _dedup(own + [w for layer in self._sublayers() for w in layer.non_trainable_weights])
+
+    @property
+    def weights(self):
+        return _dedup(self.trainable_weights + self.non_trainable_weights)
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None, layout=None):
+        """Create a weight; ``shape`` is the Keras-layout shape.
+
+        Args:
+            layout: optional converter (e.g. ``Transpose``) between the Keras layout seen by
+                ``get_weights``/files and the layout the layer computes with.
+        """
+        from openkeras import constraints, initializers, regularizers
+
+        shape = tuple(int(d) for d in shape)
+        dtype = dtype or self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        value = torch.as_tensor(value, dtype=config.torch_dtype(dtype))
+        if layout is not None:
+            value = layout.to_engine(value)
+        param = Variable(value, requires_grad=bool(trainable) and self._trainable)
+        param._keras_full_name = f"{self._name}/{name}:0"
+        param._keras_name = name
+        param._keras_trainable = bool(trainable)
+        param._keras_layout = layout
+        param._keras_shape = shape
+        param.regularizer = regularizers.get(regularizer)
+        param.constraint = constraints.get(constraint)
+        attr = name.replace("/", "_").replace(":", "_")
+        while attr in self._parameters or (hasattr(self, attr) and attr not in self._parameters):
+            attr += "_"
+        self.register_parameter(attr, param)
+        self._own_weights.append(param)
+        return param
+
+    def get_weights(self):
+        """The layer's weights as numpy arrays in Keras layout and order."""
+        return [weight_to_keras(w) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from numpy arrays in Keras layout and order (shape-checked)."""
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self._name}" with a weight list of '
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights. "
+                f"Provided weights: {_short(weights)}"
+            )
+        for p, value in zip(params, weights, strict=True):
+            set_weight(p, value, self._name)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f'You tried to call `count_params` on layer "{self._name}", but the layer isn\'t '
+                "built. You can build it manually via: `layer.build(batch_input_shape)`."
+            )
+        return int(sum(int(np.prod(p._keras_shape)) for p in self.weights))
+
+    # ------------------------------------------------------------- build/call
+    def build(self, input_shape):
+        """Create the layer's weights for ``input_shape`` (a tuple, or a list for several inputs)."""
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        """The computation, on torch tensors."""
+        return inputs
+
+    def forward(self, inputs, *args, **kwargs):
+        return self._eager_call(inputs, *args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for ``input_shape``; by default found by running ``call`` on meta tensors."""
+        return shape_inference.infer_output_shape(self, input_shape)
+
+    def compute_output_dtype(self, input_dtype):
+        return input_dtype if not self._own_weights else self._dtype
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask; layers that do not support masking refuse a mask."""
+        if not self.supports_masking:
+            if any(m is not None for m in flatten(mask)):
+                raise TypeError(
+                    f"Layer {self._name} ({type(self).__name__}) does not support masking, but was "
+                    "passed an input_mask. Put a layer that consumes the mask (e.g. an RNN or "
+                    "GlobalAveragePooling1D) before it, or remove mask_zero/Masking."
+                )
+            return None
+        return mask
+
+    def add_loss(self, loss, inputs=None):
+        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer)."""
+        if _LOSS_COLLECTOR:
+            _LOSS_COLLECTOR[-1].append(loss() if callable(loss) else loss)
+
+    @property
+    def losses(self):
+        """Weight regularization losses (tensors), computed now."""
+        out = []
+        for p in self.weights:
+            if getattr(p, "regularizer", None) is not None:
+                out.append(p.regularizer(weight_keras_view(p)))
+        return out
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        if self._batch_input_shape is None:
+            self._build_input_shape = input_shape
+        self.build(_as_tuple_shapes(input_shape))
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, inputs, *args, **kwargs):
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        return self._eager_call(inputs, *args, **kwargs)
+
+    def _eager_call(self, inputs, *args, **kwargs):
+        inputs = _to_torch(inputs)
+        if not self.built:
+            self._maybe_build(_shape_structure(inputs))
+            device = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
+            if device is not None and device.type != "meta":
+                self.to(device)
+        if not self._call_takes_training:
+            kwargs.pop("training", None)
+        if not self._call_takes_mask:
+            kwargs.pop("mask", None)
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None and _LOSS_COLLECTOR:
+            self.add_loss(sum(self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)))
+        return outputs
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        if args:
+            raise TypeError(
+                f"Layer {self._name}: positional arguments after the inputs are not supported on "
+                f"symbolic tensors. Pass them by keyword. Received: {args!r}"
+            )
+        mask = kwargs.pop("mask", None)
+        flat = flatten(inputs)
+        for t in flat:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    f"Layer {self._name} was called with a mix of symbolic and non-symbolic inputs: "
+                    f"{t!r}. All inputs to a layer should be tensors from `Input` or other layers."
+                )
+        input_shape = _shape_structure(inputs)
+        try:
+            self._maybe_build(input_shape)
+            output_shape = self.compute_output_shape(_as_tuple_shapes(input_shape))
+        except (ValueError, TypeError, RuntimeError, IndexError) as e:
+            if self._name in str(e):
+                raise
+            raise ValueError(
+                f'Layer "{self._name}" ({type(self).__name__}) cannot be applied to input shape '
+                f"{_fmt_shapes(input_shape)}: {e}"
+            ) from e
+        in_dtype = flat[0].dtype
+        out_dtype = self.compute_output_dtype(in_dtype)
+        outputs = _make_keras_tensors(output_shape, out_dtype)
+        masks = [t._keras_mask for t in flat] if mask is None else flatten(mask)
+        out_masks = self._symbolic_mask(inputs, masks)
+        if out_masks is not None:
+            for t, m in zip(flatten(outputs), flatten(out_masks), strict=False):
+                t._keras_mask = m
+        arguments = {k: v for k, v in kwargs.items() if not is_symbolic(v)}
+        Node(self, inputs, outputs, arguments)
+        return outputs
+
+    def _symbolic_mask(self, inputs, masks):
+        has_mask = any(m is not None for m in masks)
+        if not has_mask and type(self).compute_mask is Layer.compute_mask:
+            return None
+        meta_inputs = pack_like(inputs, [t.meta() for t in flatten(inputs)])
+        meta_masks = [None if m is None else m.meta() for m in masks]
+        mask_arg = meta_masks[0] if not isinstance(inputs, (list, tuple)) else meta_masks
+        out = self.compute_mask(meta_inputs, mask_arg)
+        if out is None or all(m is None for m in flatten(out)):
+            return None
+        return pack_like(out, [None if m is None else _keras_mask_tensor(m) for m in flatten(out)])
+
+    # --------------------------------------------------------------- nodes
+    def _node_attr(self, node_index, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self._name}" is not connected, no {what} to return.')
+        if node_index >= len(self._inbound_nodes):
+            raise ValueError(
+                f"Asked to get {what} at node {node_index}, but the layer has only "
+                f"{len(self._inbound_nodes)} inbound nodes."
+            )
+        value = getattr(self._inbound_nodes[node_index], attr)
+        return value
+
+    def _single_node_attr(self, attr, what, plural):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self._name}" has never been called and thus has no defined {what}.')
+        values = {repr(getattr(n, attr)) for n in self._inbound_nodes}
+        if len(self._inbound_nodes) > 1 and len(values) > 1:
+            raise AttributeError(
+                f'Layer "{self._name}" has multiple inbound nodes, hence the notion of "layer {what}" '
+                f"is ill-defined. Use `get_{plural}_at(node_index)` instead."
+            )
+        return getattr(self._inbound_nodes[0], attr)
+
+    def get_input_at(self, node_index):
+        return self._node_attr(node_index, "inputs", "input")
+
+    def get_output_at(self, node_index):
+        return self._node_attr(node_index, "outputs", "output")
+
+    def get_input_shape_at(self, node_index):
+        return _as_tuple_shapes(self._node_attr(node_index, "input_shapes", "input shape"))
+
+    def get_output_shape_at(self, node_index):
+        return _as_tuple_shapes(self._node_attr(node_index, "output_shapes", "output shape"))
+
+    def get_input_mask_at(self, node_index):
+        inputs = self.get_input_at(node_index)
+        return pack_like(inputs, [t._keras_mask for t in flatten(inputs)])
+
+    def get_output_mask_at(self, node_index):
+        outputs = self.get_output_at(node_index)
+        return pack_like(outputs, [t._keras_mask for t in flatten(outputs)])
+
+    @property
+    def input(self):
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f'Layer "{self._name}" has multiple inbound nodes, hence the notion of "layer input" '
+                "is ill-defined. Use `get_input_at(node_index)` instead."
+            )
+        return self._node_attr(0, "inputs", "input")
+
+    @property
+    def output(self):
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f'Layer "{self._name}" has multiple inbound nodes, hence the notion of "layer output" '
+                "is ill-defined. Use `get_output_at(node_index)` instead."
+            )
+        return self._node_attr(0, "outputs", "output")
+
+    @property
+    def input_shape(self):
+        return _as_tuple_shapes(self._single_node_attr("input_shapes", "input shape", "input_shape"))
+
+    @property
+    def output_shape(self):
+        return _as_tuple_shapes(self._single_node_attr("output_shapes", "output shape", "output_shape"))
+
+    @property
+    def input_mask(self):
+        return self.get_input_mask_at(0)
+
+    @property
+    def output_mask(self):
+        return self.get_output_mask_at(0)
+
+    @property
+    def inbound_nodes(self):
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        return self._outbound_nodes
+
+    # ---------------------------------------------------------------- config
+    def get_config(self):
+        """Keras 2 config: name, trainable, dtype (+ batch_input_shape when given)."""
+        config_ = {"name": self._name, "trainable": self._trainable, "dtype": self._dtype}
+        if self._batch_input_shape is not None:
+            config_["batch_input_shape"] = list(self._batch_input_shape)
+        return config_
+
+    @classmethod
+    def from_config(cls, config_):
+        return cls(**config_)
+
+    def extra_repr(self):
+        return f"name={self._name!r}"
+
+    def __setattr__(self, name, value):
+        if name == "name" and isinstance(value, str):  # Keras allows renaming: layer.name = ...
+            object.__setattr__(self, "_name", value)
+            return
+        super().__setattr__(name, value)
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+# ---------------------------------------------------------------------- helpers
+def weight_keras_view(p):
+    layout = getattr(p, "_keras_layout", None)
+    return layout.to_keras(p) if layout is not None else p
+
+
+def weight_to_keras(p) -> np.ndarray:
+    """A weight as a numpy array in Keras layout."""
+    with torch.no_grad():
+        return weight_keras_view(p.detach()).cpu().numpy().copy()
+
+
+def set_weight(p, value, owner="layer"):
+    """Copy a Keras-layout array into a weight, checking its shape."""
+    value = np.asarray(value)
+    expected = tuple(getattr(p, "_keras_shape", tuple(p.shape)))
+    if tuple(value.shape) != expected:
+        raise ValueError(
+            f"Layer {owner} weight shape {expected} is not compatible with provided weight shape "
+            f"{tuple(value.shape)} (weight {getattr(p, 'name', '?')})."
+        )
+    with torch.no_grad():
+        t = torch.as_tensor(value, dtype=p.dtype)
+        layout = getattr(p, "_keras_layout", None)
+        if layout is not None:
+            t = layout.to_engine(t)
+        p.copy_(t)
+
+
+def _dedup(weights):
+    seen, out = set(), []
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+def _short(weights):
+    return [getattr(w, "shape", w) for w in weights]
+
+
+def _batch_input_shape_from_kwargs(kwargs, owner):
+    if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if "input_dim" in kwargs and "input_shape" not in kwargs:
+        warnings.warn(f"{owner}: `input_dim` is deprecated, use `input_shape=(dim,)` instead.",
+                      DeprecationWarning, stacklevel=4)
+        kwargs["input_shape"] = (kwargs["input_dim"],)
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        if isinstance(shape, int):
+            shape = (shape,)
+        return (kwargs.get("batch_size"),) + tuple(shape)
+    return None
+
+
+def _to_torch(x):
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        t = torch.from_numpy(x)
+        return t.to(config.torch_dtype()) if t.is_floating_point() else t
+    if isinstance(x, (list, tuple)):
+        return [_to_torch(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _to_torch(v) for k, v in x.items()}
+    return x
+
+
+def _shape_structure(x):
+    if isinstance(x, (list, tuple)):
+        return [_shape_structure(v) for v in x]
+    if isinstance(x, dict):
+        return [_shape_structure(v) for v in x.values()]
+    if x is None:
+        return None
+    shape = tuple(x.shape)
+    return shape if isinstance(x, KerasTensor) else (None,) + shape[1:]
+
+
+def _as_tuple_shapes(shape):
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        return [_as_tuple_shapes(s) for s in shape]
+    if isinstance(shape, list) and shape and all(s is None or isinstance(s, tuple) for s in shape):
+        return [_as_tuple_shapes(s) for s in shape]
+    return tuple(shape) if shape is not None else None
+
+
+def _fmt_shapes(shape):
+    return str(_as_tuple_shapes(shape))
+
+
+def _make_keras_tensors(shape, dtype):
+    if isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list))):
+        return [KerasTensor(s, dtype) for s in shape]
+    return KerasTensor(shape, dtype)
+
+
+def _keras_mask_tensor(meta_mask):
+    shape = (None,) + tuple(meta_mask.shape[1:])
+    return KerasTensor(shape, "bool")
+
+
+def warn_deprecated(message):
+    warnings.warn(message, DeprecationWarning, stacklevel=3)

@@ -1,0 +1,386 @@
+"""Functional models: a graph of layers sorted once into a flat execution plan."""
+
+import collections
+
+import torch
+
+from openkeras.engine import functional_config
+from openkeras.engine.base_layer import _to_torch
+from openkeras.engine.input_layer import InputLayer
+from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
+from openkeras.engine.training import Model
+from openkeras.utils.generic_utils import legacy_kwarg
+
+
+class Functional(Model):
+    """A model defined by ``Model(inputs, outputs)``.
+
+    Args:
+        inputs: a KerasTensor from ``Input``, or a list (or dict) of them.
+        outputs: a KerasTensor or a list of them, computed from ``inputs``.
+        name: the model's name.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        legacy_kwarg(kwargs, "input", "inputs", "Model")
+        legacy_kwarg(kwargs, "output", "outputs", "Model")
+        inputs = kwargs.pop("inputs", inputs)
+        outputs = kwargs.pop("outputs", outputs)
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._init_graph(inputs, outputs)
+
+    # ------------------------------------------------------------------ graph
+    def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, dict):
+            inputs = list(inputs.values())
+        if isinstance(outputs, dict):
+            outputs = list(outputs.values())
+        self._nested_inputs = inputs
+        self._nested_outputs = outputs
+        self.inputs = list(flatten(inputs))
+        self.outputs = list(flatten(outputs))
+        for x in self.inputs:
+            if not isinstance(x, KerasTensor):
+                raise TypeError(
+                    f"Model {self.name!r}: inputs must be tensors from `Input`. Received: {x!r}"
+                )
+            layer, node_index, _ = x._keras_history
+            if not isinstance(layer, InputLayer) or node_index != 0:
+                raise ValueError(
+                    f"Model {self.name!r}: input tensors must come from `Input`. Received: {x!r} "
+                    f"(missing previous layer metadata; it was made by layer {layer.name!r})."
+                )
+        for x in self.outputs:
+            if not isinstance(x, KerasTensor):
+                raise TypeError(
+                    f"Model {self.name!r}: outputs must be tensors computed by layers. Received: {x!r}"
+                )
+        network_nodes, nodes_by_depth, layers = map_graph_network(self.inputs, self.outputs)
+        self._network_nodes = network_nodes
+        self._nodes_by_depth = nodes_by_depth
+        self._layer_list = torch.nn.ModuleList(layers)
+        self._input_layers = [x._keras_history[0] for x in self.inputs]
+        self._output_layers = [x._keras_history[0] for x in self.outputs]
+        self.input_names = [layer.name for layer in self._input_layers]
+        self.output_names = [layer.name for layer in self._output_layers]
+        self._output_mask_cache = [x._keras_mask for x in self.outputs]
+        self.built = True
+        self._compile_plan()
+        self._batch_input_shape = None
+        self.supports_masking = any(x._keras_mask is not None for x in self.outputs)
+
+    @property
+    def layers(self):
+        return list(self._layer_list)
+
+    def _compile_plan(self):
+        slots = {id(x): i for i, x in enumerate(self.inputs)}
+        steps = []
+        uses_masks = False
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                if node.is_input:
+                    continue
+                in_slots = pack_like(node.inputs, [slots[id(t)] for t in flatten(node.inputs)])
+                for t in node.output_tensors:
+                    slots[id(t)] = len(slots)
+                out_slots = pack_like(node.outputs, [slots[id(t)] for t in node.output_tensors])
+                masked = any(t._keras_mask is not None for t in node.keras_inputs + node.output_tensors)
+                uses_masks = uses_masks or masked
+                steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, masked))
+        self._steps = steps
+        self._n_slots = len(slots)
+        self._output_slots = [slots[id(x)] for x in self.outputs]
+        self._uses_masks = uses_masks
+
+    # -------------------------------------------------------------- execution
+    def call(self, inputs, training=None, mask=None):
+        outputs, _ = self._run(inputs, training, mask)
+        return outputs
+
+    def _run(self, inputs, training=None, mask=None, want_masks=False):
+        """Walk the plan with plain tensors; return (outputs, output_masks)."""
+        flat = self._flatten_call_inputs(inputs)
+        vals = [None] * self._n_slots
+        vals[: len(flat)] = flat
+        if not (self._uses_masks or want_masks or mask is not None):
+            for step in self._steps:
+                ins = step.ins
+                x = vals[ins] if step.single_in else [vals[i] for i in ins]
+                y = step.fn(x, training=training, **step.kwargs) if step.takes_training else step.fn(x, **step.kwargs)
+                if step.single_out:
+                    vals[step.outs] = y
+                else:
+                    for o, v in zip(step.flat_outs, y, strict=True):
+                        vals[o] = v
+            out = [vals[i] for i in self._output_slots]
+            return self._pack_outputs(out), None
+        return self._run_masked(vals, len(flat), training, mask)
+
+    def _run_masked(self, vals, n_inputs, training, mask):
+        masks = [None] * self._n_slots
+        if mask is not None:
+            masks[:n_inputs] = flatten(mask)
+        for step in self._steps:
+            ins = step.ins
+            x = vals[ins] if step.single_in else [vals[i] for i in ins]
+            m = masks[ins] if step.single_in else [masks[i] for i in ins]
+            has_mask = any(v is not None for v in flatten(m))
+            kwargs = dict(step.kwargs)
+            if step.takes_training:
+                kwargs.setdefault("training", training)
+            if has_mask and step.layer._call_takes_mask:
+                kwargs["mask"] = m
+            y = step.fn(x, **kwargs)
+            out_mask = step.layer.compute_mask(x, m if has_mask else None)
+            if step.single_out:
+                vals[step.outs] = y
+                masks[step.outs] = out_mask
+            else:
+                out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(step.flat_outs)
+                for o, v, mv in zip(step.flat_outs, y, out_masks, strict=True):
+                    vals[o] = v
+                    masks[o] = mv
+        out = [vals[i] for i in self._output_slots]
+        out_masks = [masks[i] for i in self._output_slots]
+        return self._pack_outputs(out), out_masks
+
+    def _flatten_call_inputs(self, inputs):
+        if isinstance(inputs, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r}: missing data for inputs {missing}.")
+            inputs = [inputs[n] for n in self.input_names]
+        flat = flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self.inputs):
+            raise ValueError(
+                f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received '
+                f"{len(flat)} input tensors."
+            )
+        return [_to_torch(x) for x in flat]
+
+    def _pack_outputs(self, out):
+        return out if len(out) > 1 else out[0]  # Keras 2 unpacks a single output
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.supports_masking and mask is None:
+            return None
+        _, masks = self._run(inputs, False, mask, want_masks=True)
+        return self._pack_outputs(masks)
+
+    def compute_output_shape(self, input_shape):
+        shapes = flatten_shapes(input_shape)
+        if len(shapes) != len(self.inputs):
+            raise ValueError(
+                f'Model "{self.name}" expects {len(self.inputs)} input(s), got shapes {input_shape}.'
+            )
+        known = {}
+        for x, s in zip(self.inputs, shapes, strict=True):
+            known[id(x)] = tuple(s)
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                if node.is_input:
+                    continue
+                in_shapes = pack_like(node.inputs, [known[id(t)] for t in flatten(node.inputs)])
+                if isinstance(in_shapes, tuple) and not isinstance(node.inputs, KerasTensor):
+                    in_shapes = list(in_shapes)
+                out = node.layer.compute_output_shape(in_shapes)
+                out_list = out if isinstance(out, list) else [out]
+                for t, s in zip(node.output_tensors, out_list, strict=True):
+                    known[id(t)] = tuple(s)
+        out_shapes = [known[id(x)] for x in self.outputs]
+        return out_shapes if len(out_shapes) > 1 else out_shapes[0]
+
+    def compute_output_dtype(self, input_dtype):
+        return self.outputs[0].dtype
+
+    # ------------------------------------------------------------- structure
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in ``model.layers``."""
+        if index is not None and name is not None:
+            raise ValueError(
+                "Provide only a layer name or a layer index. Received: "
+                f"index={index}, name={name}."
+            )
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def reset_states(self):
+        for layer in self.layers:
+            if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
+                layer.reset_states()
+
+    @property
+    def state_updates(self):
+        return []
+
+    @property
+    def input_shape(self):
+        shapes = [x.shape for x in self.inputs]
+        return shapes if len(shapes) > 1 else shapes[0]
+
+    @property
+    def output_shape(self):
+        shapes = [x.shape for x in self.outputs]
+        return shapes if len(shapes) > 1 else shapes[0]
+
+    @property
+    def input(self):
+        return self._nested_inputs
+
+    @property
+    def output(self):
+        return self._nested_outputs
+
+    @property
+    def losses(self):
+        return [loss for layer in self.layers for loss in layer.losses]
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Print a table of the layers, output shapes and parameter counts (Keras 2 format)."""
+        from openkeras.utils.layer_utils import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def get_config(self):
+        return functional_config.get_network_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        inputs, outputs, name = functional_config.reconstruct_from_config(config, custom_objects)
+        return cls(inputs=inputs, outputs=outputs, name=name)
+
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (Keras 2 format)."""
+        from openkeras.models import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        from openkeras.models import model_to_yaml
+
+        return model_to_yaml(self, **kwargs)
+
+
+class _Step:
+    """One layer call in the flat plan: where its inputs come from and where outputs go."""
+
+    __slots__ = ("layer", "fn", "ins", "outs", "flat_outs", "single_in", "single_out",
+                 "kwargs", "takes_training", "masked")
+
+    def __init__(self, layer, ins, outs, arguments, masked):
+        self.layer = layer
+        self.fn = layer._eager_call if layer.activity_regularizer is not None else layer.call
+        self.ins = ins
+        self.outs = outs
+        self.flat_outs = flatten(outs)
+        self.single_in = isinstance(ins, int)
+        self.single_out = isinstance(outs, int)
+        self.kwargs = {k: v for k, v in arguments.items() if k != "mask"}
+        self.takes_training = layer._call_takes_training and "training" not in self.kwargs
+        self.masked = masked
+        if not layer._call_takes_training:
+            self.kwargs.pop("training", None)
+
+
+def flatten_shapes(shape):
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        return list(shape)
+    if isinstance(shape, tuple) and shape and isinstance(shape[0], (list, tuple)):
+        return list(shape)
+    return [shape]
+
+
+def map_graph_network(inputs, outputs):
+    """Sort the graph between ``inputs`` and ``outputs``, as Keras does.
+
+    Returns (network node keys, nodes by depth, layers in Keras's order).
+    """
+    finished, in_progress = set(), set()
+    nodes_in_order, layer_indices = [], {}
+
+    def visit(tensor):
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if node in finished:
+            return
+        if node in in_progress:
+            raise ValueError(f'The tensor {tensor} at layer "{layer.name}" is part of a cycle.')
+        layer_indices.setdefault(layer, len(layer_indices))
+        in_progress.add(node)
+        for t in node.keras_inputs:
+            visit(t)
+        finished.add(node)
+        in_progress.discard(node)
+        nodes_in_order.append(node)
+
+    for x in outputs:
+        visit(x)
+    network_nodes = {node_key(n.layer, n.node_index) for n in nodes_in_order}
+    nodes_depths, layers_depths = {}, {}
+    for node in reversed(nodes_in_order):
+        depth = nodes_depths.setdefault(node, 0)
+        depth = max(depth, layers_depths.get(node.layer, 0))
+        layers_depths[node.layer] = depth
+        nodes_depths[node] = depth
+        for parent in node.parent_nodes:
+            nodes_depths[parent] = max(depth + 1, nodes_depths.get(parent, 0))
+    for x in inputs:
+        layer = x._keras_history[0]
+        if layer not in layers_depths:
+            layers_depths[layer] = 0
+            layer_indices[layer] = -1
+            nodes_depths[layer._inbound_nodes[0]] = 0
+            network_nodes.add(node_key(layer, 0))
+    nodes_by_depth = collections.defaultdict(list)
+    for node, depth in nodes_depths.items():
+        nodes_by_depth[depth].append(node)
+    layers_by_depth = collections.defaultdict(list)
+    for layer, depth in layers_depths.items():
+        layers_by_depth[depth].append(layer)
+    layers = []
+    for depth in sorted(layers_by_depth, reverse=True):
+        layers.extend(sorted(layers_by_depth[depth], key=lambda la: layer_indices[la]))
+    computable = {id(x) for x in inputs}
+    done = []
+    for depth in sorted(nodes_by_depth, reverse=True):
+        for node in nodes_by_depth[depth]:
+            if node.is_input:
+                continue
+            for x in node.keras_inputs:
+                if id(x) not in computable:
+                    raise ValueError(
+                        f"Graph disconnected: cannot obtain value for tensor {x} at layer "
+                        f'"{node.layer.name}". The following previous layers were accessed without '
+                        f"issue: {done}"
+                    )
+            computable.update(id(x) for x in node.output_tensors)
+            done.append(node.layer.name)
+    for x in outputs:
+        if id(x) not in computable:
+            raise ValueError(f"Graph disconnected: output {x} cannot be computed from the model inputs.")
+    names = [layer.name for layer in layers]
+    for name in names:
+        if names.count(name) != 1:
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the model. '
+                "All layer names should be unique."
+            )
+    return network_nodes, dict(nodes_by_depth), layers
+
+
+def node_key(layer, node_index):
+    return f"{layer.name}_ib-{node_index}"

@@ -1,0 +1,145 @@
+"""Functional model configs in Keras 2's format (layers, inbound_nodes, input/output_layers)."""
+
+from openkeras.utils.generic_utils import get_registered_name, unpack_singleton
+
+
+def _key(layer, node_index):
+    return f"{layer.name}_ib-{node_index}"
+
+
+def get_network_config(model):
+    """Keras 2's {'name', 'layers', 'input_layers', 'output_layers'} for a functional model."""
+    conversion = {}
+    for layer in model.layers:
+        kept = 0
+        for index, _ in enumerate(layer._inbound_nodes):
+            if _key(layer, index) in model._network_nodes:
+                conversion[_key(layer, index)] = kept
+                kept += 1
+    layer_configs = []
+    for layer in model.layers:
+        inbound = []
+        for index, node in enumerate(layer._inbound_nodes):
+            if _key(layer, index) not in model._network_nodes or node.is_input:
+                continue
+            node_data = []
+            for t in node.keras_inputs:
+                parent, parent_index, tensor_index = t._keras_history
+                new_index = conversion.get(_key(parent, parent_index), 0)
+                node_data.append([parent.name, new_index, tensor_index, dict(node.arguments)])
+            inbound.append(node_data)
+        layer_configs.append({
+            "class_name": class_name_of(layer),
+            "config": layer.get_config(),
+            "name": layer.name,
+            "inbound_nodes": inbound,
+        })
+
+    def refs(tensors):
+        out = []
+        for t in tensors:
+            layer, node_index, tensor_index = t._keras_history
+            out.append([layer.name, conversion.get(_key(layer, node_index), 0), tensor_index])
+        return out
+
+    return {
+        "name": model.name,
+        "layers": layer_configs,
+        "input_layers": refs(model.inputs),
+        "output_layers": refs(model.outputs),
+    }
+
+
+def class_name_of(layer):
+    from openkeras.engine.functional import Functional
+    from openkeras.engine.sequential import Sequential
+
+    cls = type(layer)
+    if cls is Functional:
+        return "Functional"
+    if cls is Sequential:
+        return "Sequential"
+    return get_registered_name(cls)
+
+
+def reconstruct_from_config(config, custom_objects=None):
+    """Rebuild the layers and their connections; return (inputs, outputs, name)."""
+    from openkeras import layers as layer_module
+
+    if "layers" not in config:
+        raise ValueError(f"A functional model config needs a 'layers' entry. Received keys: {sorted(config)}")
+    created = {}
+    pending = {}
+
+    def process_node(layer, node_data):
+        tensors = []
+        kwargs = {}
+        for entry in _node_entries(node_data):
+            name, node_index, tensor_index = entry[0], int(entry[1]), int(entry[2])
+            if len(entry) > 3 and entry[3]:
+                kwargs = dict(entry[3])
+            if name not in created:
+                raise ValueError(f"Layer {layer.name!r} refers to an unknown layer {name!r} in its inbound nodes.")
+            parent = created[name]
+            if len(parent._inbound_nodes) <= node_index:
+                return False
+            tensors.append(parent._inbound_nodes[node_index].output_tensors[tensor_index])
+        if tensors:
+            layer(unpack_singleton(tensors), **kwargs)
+        return True
+
+    for layer_data in config["layers"]:
+        layer = layer_module.deserialize(layer_data, custom_objects=custom_objects)
+        created[layer_data.get("name", layer.name)] = layer
+        nodes = list(layer_data.get("inbound_nodes", []))
+        if nodes:
+            pending[layer] = nodes
+
+    while pending:
+        progress = False
+        for layer_data in config["layers"]:
+            layer = created[layer_data.get("name")]
+            nodes = pending.get(layer)
+            while nodes:
+                if not process_node(layer, nodes[0]):
+                    break
+                nodes.pop(0)
+                progress = True
+            if layer in pending and not nodes:
+                del pending[layer]
+        if not progress:
+            names = [la.name for la in pending]
+            raise ValueError(f"Model config is malformed: the inbound nodes of {names} cannot be resolved.")
+
+    def tensors_for(refs):
+        if refs and not isinstance(refs[0], (list, tuple)):  # a single [name, node, tensor]
+            refs = [refs]
+        out = []
+        for name, node_index, tensor_index in (r[:3] for r in refs):
+            out.append(created[name]._inbound_nodes[node_index].output_tensors[tensor_index])
+        return out
+
+    inputs = tensors_for(config["input_layers"])
+    outputs = tensors_for(config["output_layers"])
+    return inputs, outputs, config.get("name")
+
+
+def _node_entries(node_data):
+    """tf.keras node data is a list of [name, node, tensor, kwargs]; Keras 3 uses dicts."""
+    if isinstance(node_data, dict):  # Keras 3: {'args': [...], 'kwargs': {...}}
+        out = []
+        for arg in _flatten_k3(node_data.get("args", [])):
+            out.append(arg)
+        return out
+    return node_data
+
+
+def _flatten_k3(args):
+    out = []
+    for a in args:
+        if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__":
+            hist = a["config"]["keras_history"]
+            out.append([hist[0], hist[1], hist[2]])
+        elif isinstance(a, (list, tuple)):
+            out.extend(_flatten_k3(a))
+    return out

@@ -1,0 +1,87 @@
+"""Input and InputLayer: where a functional graph starts."""
+
+from openkeras import config
+from openkeras.engine.base_layer import Layer
+from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.node import Node
+from openkeras.utils.generic_utils import legacy_kwarg
+
+
+class InputLayer(Layer):
+    """The layer behind ``Input``: it has no weights and one node with no inbound layers.
+
+    Args:
+        input_shape: shape without the batch dimension.
+        batch_size: fixed batch size, or None.
+        batch_input_shape: full shape including the batch dimension (alternative).
+        dtype: dtype of the input ('float32', 'int32', ...).
+        sparse, ragged: accepted for config compatibility; only dense tensors are supported.
+    """
+
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None,
+                 sparse=False, name=None, ragged=False, batch_input_shape=None, **kwargs):
+        legacy_kwarg(kwargs, "input_dtype", "dtype", "InputLayer")
+        dtype = kwargs.pop("dtype", dtype)
+        if "batch_shape" in kwargs:  # Keras 3 spelling
+            batch_input_shape = kwargs.pop("batch_shape")
+        if kwargs:
+            raise TypeError(f"InputLayer: unrecognized keyword arguments: {sorted(kwargs)}")
+        if sparse:
+            raise ValueError(f"InputLayer {name!r}: sparse inputs are not supported by openkeras.")
+        if isinstance(dtype, dict):
+            dtype = dtype.get("config", {}).get("name")
+        if name is None:
+            from openkeras.backend.naming import unique_object_name
+
+            name = unique_object_name("input")
+        super().__init__(name=name, dtype=dtype or config.floatx())
+        if batch_input_shape is not None:
+            shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            shape = (batch_size,) + tuple(input_shape)
+        else:
+            raise ValueError(
+                f"InputLayer {name!r}: an Input needs `shape` (or `batch_shape`). "
+                "Received: shape=None, batch_shape=None"
+            )
+        self._batch_input_shape = tuple(None if d is None else int(d) for d in shape)
+        self.sparse = False
+        self.ragged = bool(ragged)
+        self.is_placeholder = True
+        self.built = True
+        tensor = KerasTensor(self._batch_input_shape, self._dtype, name=name)
+        Node(self, inputs=[], outputs=tensor)
+
+    def get_config(self):
+        return {
+            "batch_input_shape": list(self._batch_input_shape),
+            "dtype": self._dtype,
+            "sparse": self.sparse,
+            "ragged": self.ragged,
+            "name": self._name,
+        }
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tensor=None,
+          ragged=False, batch_shape=None, **kwargs):
+    """A symbolic input for a functional model.
+
+    Args:
+        shape: input shape without the batch dimension, e.g. ``(32,)``; None for unknown sizes.
+        batch_size: fixed batch size (optional).
+        name: a unique name for the input layer.
+        dtype: the input's dtype (default floatx).
+        batch_shape: full shape including the batch dimension, instead of shape/batch_size.
+    """
+    if shape is None and batch_shape is None:
+        raise ValueError(
+            "Please provide to Input either a `shape` or a `batch_shape` argument. Note that "
+            "`shape` does not include the batch dimension."
+        )
+    if isinstance(shape, int):
+        shape = (shape,)
+    layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype,
+                       sparse=sparse, ragged=ragged, batch_input_shape=batch_shape, **kwargs)
+    return layer._inbound_nodes[0].outputs

@@ -1,0 +1,480 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda, ..."""
+
+import base64
+import marshal
+import math
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from openkeras import activations, config, constraints, initializers, regularizers
+from openkeras.engine.base_layer import Layer
+from openkeras.utils import generic_utils
+from openkeras.utils.generic_utils import legacy_kwarg
+
+
+_DENSE_KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
+                 "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+                 "b_constraint": "bias_constraint", "bias": "use_bias"}
+
+
+def input_rank_error(layer, expected, shape):
+    return ValueError(
+        f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected {expected}, '
+        f"found ndim={len(shape)}. Full shape received: {tuple(shape)}"
+    )
+
+
+class Dense(Layer):
+    """A densely-connected layer: ``activation(dot(input, kernel) + bias)``.
+
+    Args:
+        units: output dimension (> 0).
+        activation: activation function or name (None: linear).
+        use_bias: whether to add a bias.
+    Shapes: (batch, ..., input_dim) -> (batch, ..., units).
+    """
+
+    def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        old = generic_utils.take_legacy_kwargs(kwargs, _DENSE_KERAS1, "Dense")
+        units = old.get("units", units)
+        kernel_initializer = old.get("kernel_initializer", kernel_initializer)
+        kernel_regularizer = old.get("kernel_regularizer", kernel_regularizer)
+        bias_regularizer = old.get("bias_regularizer", bias_regularizer)
+        kernel_constraint = old.get("kernel_constraint", kernel_constraint)
+        bias_constraint = old.get("bias_constraint", bias_constraint)
+        use_bias = old.get("use_bias", use_bias)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if units is None or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(
+                "Received an invalid value for `units`, expected a positive integer. "
+                f"Received: units={units}"
+            )
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self._act = None if self.activation is activations.linear else self.activation
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise input_rank_error(self, "min_ndim=2", input_shape)
+        if input_shape[-1] is None:
+            raise ValueError(
+                f'The last dimension of the inputs to a Dense layer "{self.name}" should be '
+                f"defined. Found None. Full input shape received: {tuple(input_shape)}"
+            )
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dim() == 2 and self.bias is not None:
+            out = torch.addmm(self.bias, inputs, self.kernel)
+        else:
+            out = torch.matmul(inputs, self.kernel)
+            if self.bias is not None:
+                out = out + self.bias
+        return out if self._act is None else self._act(out)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) < 2:
+            raise input_rank_error(self, "min_ndim=2", input_shape)
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+
+
+class Activation(Layer):
+    """Applies an activation function. Args: activation: name or callable."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Randomly sets inputs to 0 with frequency ``rate`` during training (scaled by 1/(1-rate)).
+
+    Args:
+        rate: fraction of the inputs to drop, in [0, 1).
+        noise_shape: shape of the binary mask (None entries follow the input).
+        seed: accepted for compatibility; set seeds with ``openkeras.utils.set_random_seed``.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        legacy_kwarg(kwargs, "p", "rate", "Dropout")
+        rate = kwargs.pop("rate", rate)
+        super().__init__(**kwargs)
+        if not 0 <= float(rate) <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value "
+                             f"between 0 and 1. Received: rate={rate}")
+        self.rate = float(rate)
+        self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
+        self.seed = seed
+        self.supports_masking = True
+
+    def _noise_shape(self, inputs):
+        if self.noise_shape is None:
+            return None
+        return tuple(s if n is None else n for s, n in zip(inputs.shape, self.noise_shape, strict=True))
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        shape = self._noise_shape(inputs)
+        if shape is None:
+            return F.dropout(inputs, self.rate, True)
+        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
+        return inputs * keep / (1 - self.rate)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": list(self.noise_shape) if self.noise_shape else None, "seed": self.seed}
+
+
+class SpatialDropout1D(Dropout):
+    """Drops whole 1D feature maps. Shapes: (batch, steps, channels)."""
+
+    def __init__(self, rate, **kwargs):
+        super().__init__(rate, **kwargs)
+
+    def _noise_shape(self, inputs):
+        if inputs.dim() != 3:
+            raise input_rank_error(self, "ndim=3", tuple(inputs.shape))
+        return (inputs.shape[0], 1, inputs.shape[2])
+
+    def get_config(self):
+        conf = super().get_config()
+        conf.pop("noise_shape")
+        conf.pop("seed")
+        return conf
+
+
+class SpatialDropout2D(SpatialDropout1D):
+    """Drops whole 2D feature maps. Shapes: (batch, rows, cols, channels) or channels_first."""
+
+    _rank = 4
+
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.data_format = config.normalize_data_format(data_format)
+
+    def _noise_shape(self, inputs):
+        if inputs.dim() != self._rank:
+            raise input_rank_error(self, f"ndim={self._rank}", tuple(inputs.shape))
+        ones = (1,) * (self._rank - 2)
+        if self.data_format == "channels_first":
+            return (inputs.shape[0], inputs.shape[1]) + ones
+        return (inputs.shape[0],) + ones + (inputs.shape[-1],)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Drops whole 3D feature maps. Shapes: (batch, d1, d2, d3, channels) or channels_first."""
+
+    _rank = 5
+
+
+class Flatten(Layer):
+    """Flattens all but the batch dimension. Shapes: (batch, ...) -> (batch, prod(...))."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = config.normalize_data_format(data_format)
+
+    def call(self, inputs):
+        if self.data_format == "channels_first" and inputs.dim() > 2:
+            inputs = inputs.permute(0, *range(2, inputs.dim()), 1)
+        return inputs.reshape(inputs.shape[0], -1) if inputs.dim() != 1 else inputs.reshape(-1, 1)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) == 1:
+            return (input_shape[0], 1)
+        rest = input_shape[1:]
+        return (input_shape[0], None if any(d is None for d in rest) else int(np.prod(rest)))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    """Reshapes to ``target_shape`` (batch dimension kept); one entry may be -1."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1:
+            raise ValueError(f"Reshape {self.name!r}: there must be at most one unknown dimension (-1) "
+                             f"in target_shape. Received: target_shape={self.target_shape}")
+
+    def _resolve(self, input_shape):
+        rest = input_shape[1:]
+        if any(d is None for d in rest):
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        total = int(np.prod(rest))
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        shape = list(self.target_shape)
+        if -1 in shape:
+            if known == 0 or total % known:
+                raise ValueError(self._mismatch(input_shape))
+            shape[shape.index(-1)] = total // known
+        elif known != total:
+            raise ValueError(self._mismatch(input_shape))
+        return tuple(shape)
+
+    def _mismatch(self, input_shape):
+        return (f'Layer "{self.name}": total size of new array must be unchanged, input_shape = '
+                f"{list(input_shape[1:])}, output_shape = {list(self.target_shape)}")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self._resolve(input_shape)
+
+    def call(self, inputs):
+        return inputs.reshape((inputs.shape[0],) + self.target_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Permutes the non-batch dimensions; ``dims`` is 1-indexed, e.g. (2, 1)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Invalid permutation argument `dims` for Permute Layer. The set of "
+                             f"indices in `dims` must be consecutive and start from 1. Received: dims={dims}")
+        self._perm = (0,) + self.dims
+
+    def call(self, inputs):
+        return inputs.permute(self._perm)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != len(self._perm):
+            raise input_rank_error(self, f"ndim={len(self._perm)}", input_shape)
+        return tuple(input_shape[i] for i in self._perm)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeats a 2D input ``n`` times. Shapes: (batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+
+    def call(self, inputs):
+        return inputs.unsqueeze(1).expand(-1, self.n, -1)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise input_rank_error(self, "ndim=2", input_shape)
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value``. Shapes: (batch, steps, features)."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return (inputs != self.mask_value).any(dim=-1)
+
+    def call(self, inputs):
+        keep = (inputs != self.mask_value).any(dim=-1, keepdim=True)
+        return inputs * keep.to(inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds ``l1*sum|x| + l2*sum(x^2)`` (per sample) to the training loss."""
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = float(l1), float(l2)
+        self.supports_masking = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        conf = {**super().get_config(), "l1": self.l1, "l2": self.l2}
+        return conf
+
+
+class Lambda(Layer):
+    """Wraps an expression as a layer: ``Lambda(lambda x: x ** 2)``.
+
+    Args:
+        function: callable on torch tensors (use ``openkeras.backend`` ops).
+        output_shape: shape (without batch), or a function of the input shape; inferred when None.
+        mask: a mask tensor or a function ``(inputs, mask) -> mask``.
+        arguments: extra keyword arguments for ``function``.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self._output_shape = output_shape
+        self.mask = mask
+        self.arguments = dict(arguments or {})
+        self.supports_masking = mask is not None
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        params = _signature_params(self.function)
+        if "mask" in params:
+            kwargs["mask"] = mask
+        if "training" in params:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
+        return (batch,) + tuple(self._output_shape)
+
+    def get_config(self):
+        function, function_type, module = _serialize_function(self.function)
+        conf = {**super().get_config(), "function": function, "function_type": function_type,
+                "module": module}
+        if self._output_shape is None:
+            conf.update(output_shape=None, output_shape_type="raw", output_shape_module=None)
+        else:
+            out, out_type, out_module = (_serialize_function(self._output_shape)
+                                         if callable(self._output_shape) else (list(self._output_shape), "raw", None))
+            conf.update(output_shape=out, output_shape_type=out_type, output_shape_module=out_module)
+        conf["arguments"] = self.arguments
+        return conf
+
+    @classmethod
+    def from_config(cls, config_, custom_objects=None):
+        config_ = dict(config_)
+        function = _deserialize_function(config_.pop("function"), config_.pop("function_type", "function"),
+                                         config_.pop("module", None), custom_objects, config_.get("name"))
+        out_type = config_.pop("output_shape_type", "raw")
+        out_module = config_.pop("output_shape_module", None)
+        output_shape = config_.pop("output_shape", None)
+        if output_shape is not None and out_type != "raw":
+            output_shape = _deserialize_function(output_shape, out_type, out_module, custom_objects,
+                                                 config_.get("name"))
+        return cls(function, output_shape=output_shape, **config_)
+
+
+def _signature_params(fn):
+    import inspect
+
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+def _serialize_function(fn):
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or getattr(fn, "__closure__", None):
+        code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
+        return [code, fn.__defaults__, None], "lambda", None
+    return getattr(fn, "__name__", str(fn)), "function", getattr(fn, "__module__", None)
+
+
+def _deserialize_function(value, function_type, module, custom_objects, layer_name):
+    if function_type == "function":
+        obj = generic_utils._lookup_custom(value, custom_objects)
+        if obj is not None:
+            return obj
+        from openkeras import backend
+
+        for namespace in (vars(backend), vars(math), vars(torch)):
+            if value in namespace and callable(namespace[value]):
+                return namespace[value]
+        raise ValueError(f"Lambda layer {layer_name!r}: unknown function {value!r} (module {module!r}). "
+                         "Pass it in `custom_objects`.")
+    if function_type == "lambda":
+        if generic_utils.in_safe_mode():
+            raise ValueError(
+                f"Lambda layer {layer_name!r} holds Python bytecode (a `lambda`). Loading it could run "
+                "arbitrary code, so it is refused by default. If you trust the source of this file, "
+                "pass `safe_mode=False` to the loading function (e.g. load_model(path, safe_mode=False))."
+            )
+        return _load_lambda(value)
+    raise ValueError(f"Lambda layer {layer_name!r}: unknown function_type {function_type!r}.")
+
+
+def _load_lambda(value):
+    code_b64, defaults, closure = (list(value) + [None, None])[:3] if isinstance(value, (list, tuple)) else (value, None, None)
+    raw = code_b64.encode("latin-1") if isinstance(code_b64, str) else code_b64
+    try:
+        code = marshal.loads(base64.b64decode(raw))
+    except (ValueError, EOFError, TypeError):
+        code = marshal.loads(raw)
+    from openkeras import backend
+
+    env = {"K": backend, "keras": __import__("openkeras"), "math": math, "np": np, "torch": torch,
+           "__builtins__": __builtins__}
+    cells = tuple(types.CellType(c) for c in closure) if closure else None
+    return types.FunctionType(code, env, code.co_name, tuple(defaults) if defaults else None, cells)

@@ -1,0 +1,65 @@
+"""Model-level helpers: model_from_json / yaml / config, clone_model."""
+
+import json
+
+import numpy as np
+
+from openkeras.engine.functional import Functional as Model  # noqa: F401
+from openkeras.engine.sequential import Sequential  # noqa: F401
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.dtype, type)):
+        return str(np.dtype(obj).name)
+    if hasattr(obj, "get_config"):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__} to JSON.")
+
+
+def model_config(model):
+    from openkeras import __version__
+    from openkeras.engine.functional_config import class_name_of
+
+    return {"class_name": class_name_of(model), "config": model.get_config(),
+            "keras_version": __version__, "backend": "torch"}
+
+
+def model_to_json(model, **kwargs):
+    return json.dumps(model_config(model), default=_json_default, **kwargs)
+
+
+def model_to_yaml(model, **kwargs):
+    import yaml
+
+    return yaml.safe_dump(json.loads(model_to_json(model)), **kwargs)
+
+
+def model_from_config(config, custom_objects=None):
+    """A model (or layer) from ``{'class_name', 'config'}``."""
+    from openkeras import layers
+
+    if isinstance(config, list):
+        raise TypeError("`model_from_config` expects a dictionary, not a list. "
+                        f"Received: config={config!r}. Did you meant to use `Sequential.from_config(config)`?")
+    return layers.deserialize(config, custom_objects=custom_objects)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model from the JSON written by ``model.to_json()`` (here or by Keras 2)."""
+    config = json.loads(json_string)
+    if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
+        config = json.loads(config)
+    return model_from_config(config, custom_objects=custom_objects)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """A model from YAML (parsed with yaml.safe_load only)."""
+    import yaml
+
+    return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects)
