@@ -5,7 +5,6 @@ Shapes are in Keras layout: a Dense kernel is (input_dim, units), a Conv2D kerne
 """
 
 import math
-import warnings
 
 import torch
 
@@ -411,10 +410,8 @@ _ALL_OBJECTS = {
     for cls in _CLASSES
     for name in (cls.__name__, to_snake_case(cls.__name__), cls.__name__ + "V2")
 }
-_ALL_OBJECTS.update(zero=Zeros, one=Ones)
-
-# Keras 1 names for the 0.05-scaled normal and uniform distributions.
-_KERAS1_NAMES = {"normal": RandomNormal, "uniform": RandomUniform}
+# 'uniform'/'normal' are Keras 2 aliases too (Embedding's default is 'uniform').
+_ALL_OBJECTS.update(zero=Zeros, one=Ones, normal=RandomNormal, uniform=RandomUniform)
 
 
 def serialize(initializer) -> dict:
@@ -433,14 +430,8 @@ def deserialize(config, custom_objects=None):
         config: A name such as 'glorot_uniform' or a serialized config dict.
         custom_objects: Optional dict of user-defined initializers.
     """
-    name = config.get("class_name") if isinstance(config, dict) else config
-    if name in _KERAS1_NAMES:
-        warnings.warn(
-            f"Initializer {name!r} is a Keras 1 name; use "
-            f"{_KERAS1_NAMES[name].__name__!r} instead.", DeprecationWarning, stacklevel=2,
-        )
-    objects = {**_ALL_OBJECTS, **_KERAS1_NAMES}
-    obj = deserialize_keras_object(config, module_objects=objects, custom_objects=custom_objects,
+    obj = deserialize_keras_object(config, module_objects=_ALL_OBJECTS,
+                                   custom_objects=custom_objects,
                                    printable_module_name="initializer")
     return obj() if isinstance(obj, type) else obj
 

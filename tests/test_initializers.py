@@ -217,17 +217,15 @@ def test_get_aliases(alias, class_name):
     assert type(initializers.get(class_name)) is type(obj)
 
 
-def test_keras1_uniform_and_normal_warn():
-    with pytest.warns(DeprecationWarning, match="Keras 1"):
-        uniform = initializers.get("uniform")
-    assert isinstance(uniform, initializers.RandomUniform)
-    assert (uniform.minval, uniform.maxval) == (-0.05, 0.05)
-    with pytest.warns(DeprecationWarning):
-        normal = initializers.get("normal")
-    assert isinstance(normal, initializers.RandomNormal) and normal.stddev == 0.05
+def test_uniform_and_normal_are_keras2_aliases():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        uniform = initializers.get("uniform")
+        normal = initializers.get("normal")
         initializers.get("random_uniform")
+    assert isinstance(uniform, initializers.RandomUniform)
+    assert (uniform.minval, uniform.maxval) == (-0.05, 0.05)
+    assert isinstance(normal, initializers.RandomNormal) and normal.stddev == 0.05
 
 
 def test_get_other_identifiers_and_errors():

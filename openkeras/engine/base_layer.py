@@ -11,6 +11,7 @@ import torch
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
 from openkeras.engine import shape_inference
+from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.node import Node
 from openkeras.utils.generic_utils import legacy_kwarg, to_snake_case
@@ -19,6 +20,7 @@ _ALLOWED_KWARGS = {
     "input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
     "autocast", "implementation", "input_dim",
 }
+_NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
 _LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
 
 
@@ -95,6 +97,7 @@ class Layer(torch.nn.Module):
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._own_weights = []
+        self.input_spec = None
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
         self.activity_regularizer = None
@@ -315,6 +318,8 @@ class Layer(torch.nn.Module):
                     f"{t!r}. All inputs to a layer should be tensors from `Input` or other layers."
                 )
         input_shape = _shape_structure(inputs)
+        if self.built:
+            assert_input_compatibility(self.input_spec, _as_tuple_shapes(input_shape), self._name)
         try:
             self._maybe_build(input_shape)
             output_shape = self.compute_output_shape(_as_tuple_shapes(input_shape))
@@ -448,6 +453,12 @@ class Layer(torch.nn.Module):
 
     def extra_repr(self):
         return f"name={self._name!r}"
+
+    def __getattr__(self, name):
+        # nn.Module.__getattr__ would hide the message of a property's AttributeError.
+        if name in _NODE_PROPERTIES:
+            return getattr(type(self), name).fget(self)
+        return super().__getattr__(name)
 
     def __setattr__(self, name, value):
         if name == "name" and isinstance(value, str):  # Keras allows renaming: layer.name = ...

@@ -8,6 +8,7 @@ from openkeras.engine import functional_config
 from openkeras.engine.base_layer import _to_torch
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
+from openkeras.engine.node import Node
 from openkeras.engine.training import Model
 from openkeras.utils.generic_utils import legacy_kwarg
 
@@ -68,6 +69,7 @@ class Functional(Model):
         self._compile_plan()
         self._batch_input_shape = None
         self.supports_masking = any(x._keras_mask is not None for x in self.outputs)
+        Node(self, self._nested_inputs, self._nested_outputs, own_node=True)
 
     @property
     def layers(self):

@@ -12,7 +12,10 @@ def get_network_config(model):
     conversion = {}
     for layer in model.layers:
         kept = 0
-        for index, _ in enumerate(layer._inbound_nodes):
+        for index, node in enumerate(layer._inbound_nodes):
+            if node.own_node:  # a nested model's own node keeps index 0, as in Keras
+                kept = 1
+                continue
             if _key(layer, index) in model._network_nodes:
                 conversion[_key(layer, index)] = kept
                 kept += 1

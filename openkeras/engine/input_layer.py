@@ -24,6 +24,8 @@ class InputLayer(Layer):
         dtype = kwargs.pop("dtype", dtype)
         if "batch_shape" in kwargs:  # Keras 3 spelling
             batch_input_shape = kwargs.pop("batch_shape")
+        if kwargs.pop("optional", False):  # tf_keras >= 2.16 writes optional=False
+            raise ValueError(f"InputLayer {name!r}: optional inputs are not supported.")
         if kwargs:
             raise TypeError(f"InputLayer: unrecognized keyword arguments: {sorted(kwargs)}")
         if sparse:

@@ -11,7 +11,7 @@ class Node:
         arguments: the call's other keyword arguments (serialized in configs).
     """
 
-    def __init__(self, layer, inputs, outputs, arguments=None):
+    def __init__(self, layer, inputs, outputs, arguments=None, own_node=False):
         from openkeras.engine.keras_tensor import flatten
 
         self.layer = layer
@@ -21,6 +21,16 @@ class Node:
         self.keras_inputs = [t for t in flatten(inputs) if t is not None]
         self.output_tensors = flatten(outputs)
         self.is_input = not self.keras_inputs
+        self.own_node = own_node
+        if own_node:
+            # A functional model's node 0 links its own inputs to its outputs (as in Keras);
+            # it leaves the tensors' history and the graph untouched.
+            nodes = layer._inbound_nodes
+            if nodes and nodes[0].own_node:
+                nodes.pop(0)
+            nodes.insert(0, self)
+            self.node_index = 0
+            return
         self.node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for t in self.keras_inputs:

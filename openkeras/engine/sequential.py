@@ -154,7 +154,9 @@ class Sequential(Functional):
 def _first_layer_input(layer):
     if isinstance(layer, Functional) and layer.inputs:
         if len(layer.inputs) != 1:
-            raise ValueError(f"A model added to a Sequential must have one input; {layer.name!r} has {len(layer.inputs)}.")
+            raise ValueError(
+                f"A model added to a Sequential must have one input; {layer.name!r} has {len(layer.inputs)}."
+            )
         return layer.inputs[0].shape, layer.inputs[0].dtype
     if layer._batch_input_shape is not None:
         return layer._batch_input_shape, layer.dtype

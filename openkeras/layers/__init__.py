@@ -3,8 +3,8 @@
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_layer import Input, InputLayer
 from openkeras.layers.core import (
-    ActivityRegularization,
     Activation,
+    ActivityRegularization,
     Dense,
     Dropout,
     Flatten,

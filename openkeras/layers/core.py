@@ -11,9 +11,9 @@ import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
 from openkeras.engine.base_layer import Layer
+from openkeras.engine.input_spec import InputSpec
 from openkeras.utils import generic_utils
 from openkeras.utils.generic_utils import legacy_kwarg
-
 
 _DENSE_KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
                  "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
@@ -80,6 +80,7 @@ class Dense(Layer):
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
         self.built = True
 
     def call(self, inputs):
@@ -466,7 +467,8 @@ def _deserialize_function(value, function_type, module, custom_objects, layer_na
 
 
 def _load_lambda(value):
-    code_b64, defaults, closure = (list(value) + [None, None])[:3] if isinstance(value, (list, tuple)) else (value, None, None)
+    parts = list(value) if isinstance(value, (list, tuple)) else [value]
+    code_b64, defaults, closure = (parts + [None, None])[:3]
     raw = code_b64.encode("latin-1") if isinstance(code_b64, str) else code_b64
     try:
         code = marshal.loads(base64.b64decode(raw))
