@@ -5,12 +5,15 @@ import random
 import numpy as np
 import torch
 
+from openkeras.utils.data_utils import Sequence, get_file  # noqa: F401
 from openkeras.utils.generic_utils import (  # noqa: F401
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,
     register_keras_serializable,
 )
+from openkeras.utils.np_utils import normalize, to_categorical  # noqa: F401
+from openkeras.utils.progbar import Progbar  # noqa: F401
 
 
 def set_random_seed(seed: int) -> None:
