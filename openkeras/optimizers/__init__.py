@@ -1,0 +1,48 @@
+"""Keras 2 optimizers (tf.keras 2 legacy semantics) on torch parameters."""
+
+from openkeras.optimizers import schedules
+from openkeras.optimizers.adadelta import Adadelta
+from openkeras.optimizers.adagrad import Adagrad
+from openkeras.optimizers.adam import Adam, Adamax
+from openkeras.optimizers.nadam import Nadam
+from openkeras.optimizers.optimizer import Optimizer
+from openkeras.optimizers.rmsprop import RMSprop
+from openkeras.optimizers.sgd import SGD
+from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
+           "schedules", "get", "serialize", "deserialize"]
+
+_BUILTIN = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
+            "adam": Adam, "adamax": Adamax, "nadam": Nadam}
+
+
+def serialize(optimizer) -> dict:
+    """{'class_name': 'Adam', 'config': {...}} of an optimizer."""
+    return serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """The optimizer described by a {'class_name', 'config'} dict (built-in names any case).
+
+    Args:
+        config: The serialized optimizer.
+        custom_objects: Optional dict of user optimizers.
+    """
+    config = dict(config)
+    if str(config.get("class_name", "")).lower() in _BUILTIN:
+        config["class_name"] = config["class_name"].lower()
+    return deserialize_keras_object(config, module_objects=_BUILTIN,
+                                    custom_objects=custom_objects,
+                                    printable_module_name="optimizer")
+
+
+def get(identifier):
+    """An optimizer from an instance, a name ('adam', 'SGD') or a config dict."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

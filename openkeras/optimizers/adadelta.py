@@ -1,0 +1,57 @@
+"""Adadelta, as tf.keras 2 legacy Adadelta."""
+
+import torch
+
+from openkeras.optimizers.optimizer import Optimizer, f32
+
+
+class Adadelta(Optimizer):
+    """Adaptive learning rates from running averages of squared gradients and updates.
+
+    ``acc = rho * acc + (1 - rho) * g**2``,
+    ``u = sqrt(acc_u + eps) / sqrt(acc + eps) * g``, ``w -= lr * u``,
+    ``acc_u = rho * acc_u + (1 - rho) * u**2``.
+
+    Args:
+        learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
+        rho: Decay rate of the running averages.
+        epsilon: Small constant for numerical stability.
+        name: Name of the optimizer.
+        **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
+        learning_rate = self._learning_rate_arg(learning_rate, kwargs)
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", learning_rate)
+        self._set_hyper("rho", rho)
+        self.epsilon = 1e-7 if epsilon is None else epsilon
+
+    def _create_slots(self, params):
+        self.add_slot("accum_grad")
+        self.add_slot("accum_var")
+
+    def _coefficients(self, step):
+        rho = self._get_hyper("rho", step)
+        return {"lr": float(self._decayed_lr(step)), "rho": float(rho),
+                "one_minus_rho": float(f32(1.0) - rho), "epsilon": float(f32(self.epsilon))}
+
+    def _update(self, params, grads, slots, c):
+        accum_grad, accum_var = slots["accum_grad"], slots["accum_var"]
+        torch._foreach_mul_(accum_grad, c["rho"])
+        torch._foreach_addcmul_(accum_grad, grads, grads, value=c["one_minus_rho"])
+        update = torch._foreach_add(accum_var, c["epsilon"])
+        torch._foreach_sqrt_(update)
+        denom = torch._foreach_add(accum_grad, c["epsilon"])
+        torch._foreach_sqrt_(denom)
+        torch._foreach_div_(update, denom)
+        torch._foreach_mul_(update, grads)
+        torch._foreach_add_(params, update, alpha=-c["lr"])
+        torch._foreach_mul_(accum_var, c["rho"])
+        torch._foreach_addcmul_(accum_var, update, update, value=c["one_minus_rho"])
+
+    def get_config(self):
+        return {**super().get_config(),
+                "learning_rate": self._serialize_hyperparameter("learning_rate"),
+                "decay": self._serialize_hyperparameter("decay"),
+                "rho": self._serialize_hyperparameter("rho"), "epsilon": self.epsilon}
