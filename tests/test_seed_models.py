@@ -57,14 +57,23 @@ def test_seed_004_mnist_cnn_summary_is_the_one_shown():
     assert model(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 10)
 
 
-def test_seed_001_cnn_flattens_to_76832():
+def test_seed_001_cnn_shapes_are_real_keras_shapes():
+    # The tutorial's comments say (None, 49, 49, 32) and (None, 76832): that is one Conv2D
+    # before the pooling. With the two Conv2D it shows, real Keras (tf_keras 2.21) gives
+    # 100 -> 98 -> 96 -> 48, i.e. (None, 48, 48, 32) and (None, 73728), and so do we.
     model = ok.Sequential()
     model.add(Conv2D(32, (3, 3), activation="relu", input_shape=(100, 100, 3)))
-    model.add(Conv2D(32, (3, 3), activation="relu"))
     model.add(MaxPooling2D(pool_size=(2, 2)))
     assert model.output_shape == (None, 49, 49, 32)
     model.add(Flatten())
     assert model.output_shape == (None, 76832)
+    model = ok.Sequential()
+    model.add(Conv2D(32, (3, 3), activation="relu", input_shape=(100, 100, 3)))
+    model.add(Conv2D(32, (3, 3), activation="relu"))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+    assert model.output_shape == (None, 48, 48, 32)
+    model.add(Flatten())
+    assert model.output_shape == (None, 73728)
     model.add(Dense(256, activation="relu"))
     model.add(Dropout(0.5))
     model.add(Dense(10, activation="softmax"))

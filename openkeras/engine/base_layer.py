@@ -22,6 +22,21 @@ _ALLOWED_KWARGS = {
 }
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
 _LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
+_DROP_UNSUPPORTED_MASKS = [False]
+
+
+@contextlib.contextmanager
+def drop_unsupported_masks():
+    """Inside: a layer that cannot take a mask drops it silently (tf.keras 2's behaviour).
+
+    Used when rebuilding models saved by tf.keras, where such graphs are legal; models
+    built in code get a clear error instead.
+    """
+    _DROP_UNSUPPORTED_MASKS.append(True)
+    try:
+        yield
+    finally:
+        _DROP_UNSUPPORTED_MASKS.pop()
 
 
 @contextlib.contextmanager
@@ -248,7 +263,7 @@ class Layer(torch.nn.Module):
     def compute_mask(self, inputs, mask=None):
         """The output mask; layers that do not support masking refuse a mask."""
         if not self.supports_masking:
-            if any(m is not None for m in flatten(mask)):
+            if any(m is not None for m in flatten(mask)) and not _DROP_UNSUPPORTED_MASKS[-1]:
                 raise TypeError(
                     f"Layer {self._name} ({type(self).__name__}) does not support masking, but was "
                     "passed an input_mask. Put a layer that consumes the mask (e.g. an RNN or "
@@ -481,8 +496,10 @@ def weight_keras_view(p):
 
 def weight_to_keras(p) -> np.ndarray:
     """A weight as a numpy array in Keras layout."""
+    layout = getattr(p, "_keras_layout", None)
     with torch.no_grad():
-        return weight_keras_view(p.detach()).cpu().numpy().copy()
+        t = p.detach()
+        return (layout.to_keras(t) if layout is not None else t).cpu().numpy().copy()
 
 
 def set_weight(p, value, owner="layer"):

@@ -89,7 +89,8 @@ class Functional(Model):
                 out_slots = pack_like(node.outputs, [slots[id(t)] for t in node.output_tensors])
                 masked = any(t._keras_mask is not None for t in node.keras_inputs + node.output_tensors)
                 uses_masks = uses_masks or masked
-                steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, masked))
+                out_masked = any(t._keras_mask is not None for t in node.output_tensors)
+                steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, out_masked))
         self._steps = steps
         self._n_slots = len(slots)
         self._output_slots = [slots[id(x)] for x in self.outputs]
@@ -131,10 +132,10 @@ class Functional(Model):
             kwargs = dict(step.kwargs)
             if step.takes_training:
                 kwargs.setdefault("training", training)
-            if has_mask and step.layer._call_takes_mask:
+            if has_mask and step.layer._call_takes_mask and step.layer.supports_masking:
                 kwargs["mask"] = m
             y = step.fn(x, **kwargs)
-            out_mask = step.layer.compute_mask(x, m if has_mask else None)
+            out_mask = step.layer.compute_mask(x, m if has_mask else None) if step.out_masked else None
             if step.single_out:
                 vals[step.outs] = y
                 masks[step.outs] = out_mask
@@ -281,9 +282,9 @@ class _Step:
     """One layer call in the flat plan: where its inputs come from and where outputs go."""
 
     __slots__ = ("layer", "fn", "ins", "outs", "flat_outs", "single_in", "single_out",
-                 "kwargs", "takes_training", "masked")
+                 "kwargs", "takes_training", "out_masked")
 
-    def __init__(self, layer, ins, outs, arguments, masked):
+    def __init__(self, layer, ins, outs, arguments, out_masked):
         self.layer = layer
         self.fn = layer._eager_call if layer.activity_regularizer is not None else layer.call
         self.ins = ins
@@ -293,7 +294,7 @@ class _Step:
         self.single_out = isinstance(outs, int)
         self.kwargs = {k: v for k, v in arguments.items() if k != "mask"}
         self.takes_training = layer._call_takes_training and "training" not in self.kwargs
-        self.masked = masked
+        self.out_masked = out_masked
         if not layer._call_takes_training:
             self.kwargs.pop("training", None)
 

@@ -68,7 +68,13 @@ def class_name_of(layer):
 def reconstruct_from_config(config, custom_objects=None):
     """Rebuild the layers and their connections; return (inputs, outputs, name)."""
     from openkeras import layers as layer_module
+    from openkeras.engine.base_layer import drop_unsupported_masks
 
+    with drop_unsupported_masks():
+        return _reconstruct(config, custom_objects, layer_module)
+
+
+def _reconstruct(config, custom_objects, layer_module):
     if "layers" not in config:
         raise ValueError(f"A functional model config needs a 'layers' entry. Received keys: {sorted(config)}")
     created = {}

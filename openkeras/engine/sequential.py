@@ -143,9 +143,12 @@ class Sequential(Functional):
             name, layer_configs = None, config
         else:
             name, layer_configs = config.get("name"), config["layers"]
+        from openkeras.engine.base_layer import drop_unsupported_masks
+
         model = cls(name=name)
-        for conf in layer_configs:
-            model.add(layer_module.deserialize(conf, custom_objects=custom_objects))
+        with drop_unsupported_masks():
+            for conf in layer_configs:
+                model.add(layer_module.deserialize(conf, custom_objects=custom_objects))
         if not model.inputs and isinstance(config, dict) and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model

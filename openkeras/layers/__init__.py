@@ -2,6 +2,38 @@
 
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_layer import Input, InputLayer
+from openkeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from openkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from openkeras.layers.convolutional import (
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+    Convolution3D,
+    Convolution3DTranspose,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Deconvolution2D,
+    Deconvolution3D,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from openkeras.layers.core import (
     Activation,
     ActivityRegularization,
@@ -17,6 +49,7 @@ from openkeras.layers.core import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
+from openkeras.layers.embeddings import Embedding
 from openkeras.layers.merge import (
     Add,
     Average,
@@ -35,12 +68,34 @@ from openkeras.layers.merge import (
     multiply,
     subtract,
 )
+from openkeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from openkeras.layers.normalization import BatchNormalization, LayerNormalization
+from openkeras.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 
-__all__ = [
-    "Layer", "Input", "InputLayer", "ActivityRegularization", "Activation", "Dense", "Dropout",
-    "Flatten", "Lambda", "Masking", "Permute", "RepeatVector", "Reshape", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Add", "Average", "Concatenate", "Dot", "Maximum",
-    "Minimum", "Multiply", "Subtract", "add", "average", "concatenate", "dot", "maximum",
-    "minimum", "multiply", "subtract", "serialize", "deserialize",
-]
+__all__ = [name for name in dir() if not name.startswith("_")]

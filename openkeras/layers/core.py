@@ -140,11 +140,11 @@ class Dropout(Layer):
         seed: accepted for compatibility; set seeds with ``openkeras.utils.set_random_seed``.
     """
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
         legacy_kwarg(kwargs, "p", "rate", "Dropout")
         rate = kwargs.pop("rate", rate)
         super().__init__(**kwargs)
-        if not 0 <= float(rate) <= 1:
+        if rate is None or not 0 <= float(rate) <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value "
                              f"between 0 and 1. Received: rate={rate}")
         self.rate = float(rate)
@@ -177,7 +177,7 @@ class Dropout(Layer):
 class SpatialDropout1D(Dropout):
     """Drops whole 1D feature maps. Shapes: (batch, steps, channels)."""
 
-    def __init__(self, rate, **kwargs):
+    def __init__(self, rate=None, **kwargs):
         super().__init__(rate, **kwargs)
 
     def _noise_shape(self, inputs):
@@ -197,7 +197,7 @@ class SpatialDropout2D(SpatialDropout1D):
 
     _rank = 4
 
-    def __init__(self, rate, data_format=None, **kwargs):
+    def __init__(self, rate=None, data_format=None, **kwargs):
         super().__init__(rate, **kwargs)
         self.data_format = config.normalize_data_format(data_format)
 

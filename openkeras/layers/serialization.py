@@ -9,7 +9,8 @@ _ALIASES = {"Model": "Functional", "Convolution1D": "Conv1D", "Convolution2D": "
             "Convolution3D": "Conv3D", "Deconvolution2D": "Conv2DTranspose",
             "AtrousConvolution2D": "Conv2D", "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D",
             "MaxPool3D": "MaxPooling3D", "AvgPool1D": "AveragePooling1D",
-            "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D"}
+            "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
+            "AtrousConvolution1D": "Conv1D"}
 
 
 def layer_classes():

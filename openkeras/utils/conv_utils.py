@@ -49,7 +49,8 @@ def dilated_size(filter_size: int, dilation: int = 1) -> int:
     return (filter_size - 1) * dilation + 1
 
 
-def conv_output_length(input_length, filter_size: int, padding: str, stride: int, dilation: int = 1):
+def conv_output_length(input_length, filter_size: int, padding: str, stride: int,
+                       dilation: int = 1):
     """Length of a convolution or pooling output (None when ``input_length`` is None).
 
     Args:

@@ -165,3 +165,11 @@ def test_activity_regularization_adds_loss():
         out = layer(x)
     torch.testing.assert_close(out, x)
     assert float(losses[0]) == pytest.approx(0.1 * 12 / 2)
+
+
+def test_dropout_keras1_p_argument():
+    with pytest.warns(DeprecationWarning, match="`p`"):
+        layer = layers.Dropout(p=0.3)
+    assert layer.rate == 0.3
+    with pytest.raises(ValueError, match="rate=None"):
+        layers.Dropout()

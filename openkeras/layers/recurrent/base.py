@@ -1,0 +1,442 @@
+"""RNN: runs a cell over the timesteps of a sequence; StackedRNNCells: cells stacked as one."""
+
+import torch
+
+from openkeras.engine.base_layer import Layer
+from openkeras.engine.keras_tensor import flatten, is_symbolic
+from openkeras.layers.core import input_rank_error
+from openkeras.layers.recurrent.cells import _CellBase
+from openkeras.layers.recurrent.fused import fused_kind, run_fused
+
+
+def flat_state_sizes(state_size):
+    """The state sizes of a cell as a flat list (an int is one state; lists may nest)."""
+    if isinstance(state_size, (list, tuple)):
+        return [s for part in state_size for s in flat_state_sizes(part)]
+    return [state_size]
+
+
+def prefix_weight_names(weights, prefix):
+    """Keras names a cell's weights inside its RNN: 'lstm/lstm_cell/kernel:0'."""
+    for w in weights:
+        if hasattr(w, "_keras_full_name"):
+            w._keras_full_name = f"{prefix}/{w._keras_full_name}"
+
+
+def _takes(fn, name):
+    import inspect
+
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _bcast(step_mask, like):
+    return step_mask.view(-1, *([1] * (like.dim() - 1)))
+
+
+def standardize_args(inputs, initial_state, constants, num_constants):
+    """Split ``[x, *states, *constants]`` (as a node replays it) into its three parts."""
+    if isinstance(inputs, (list, tuple)):
+        inputs = list(inputs)
+        if num_constants:
+            constants = inputs[-num_constants:]
+            inputs = inputs[:-num_constants]
+        if len(inputs) > 1:
+            initial_state = inputs[1:]
+        inputs = inputs[0]
+
+    def as_list(x):
+        if x is None or isinstance(x, list):
+            return x
+        return list(x) if isinstance(x, tuple) else [x]
+
+    return inputs, as_list(initial_state), as_list(constants)
+
+
+def stateful_batch_error(layer):
+    return ValueError(
+        f'Layer "{layer.name}": If a RNN is stateful, it needs to know its batch size. Specify '
+        "the batch size of your input tensors: \n- If using a Sequential model, specify the batch "
+        "size by passing a `batch_input_shape` argument to your first layer.\n- If using the "
+        "functional API, specify the batch size by passing a `batch_shape` argument to your "
+        "Input layer."
+    )
+
+
+class RNN(Layer):
+    """Base class for recurrent layers: applies ``cell`` to every timestep.
+
+    Args:
+        cell: an RNN cell (``call(inputs, states)`` and ``state_size``), or a list of cells
+            (stacked with ``StackedRNNCells``).
+        return_sequences: return the whole output sequence instead of the last output.
+        return_state: also return the final states.
+        go_backwards: process the sequence in reverse (outputs are in processing order).
+        stateful: carry the last states of a batch over as the initial states of the next.
+        unroll: accepted for compatibility (the computation is the same).
+        time_major: inputs (and outputs) are (time, batch, ...) instead of (batch, time, ...).
+    Shapes: (batch, time, features) -> (batch, units), or (batch, time, units) with sequences.
+    """
+
+    _input_ndim = 3
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, time_major=False, **kwargs):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, "call"):
+            raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell!r}")
+        if not hasattr(cell, "state_size"):
+            raise ValueError("The RNN cell should have a `state_size` attribute (one integer per "
+                             f"RNN state). Received: cell={cell!r}")
+        self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
+        num_constants = kwargs.pop("num_constants", 0)
+        if "input_shape" not in kwargs and ("input_dim" in kwargs or "input_length" in kwargs):
+            kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
+        kwargs.pop("input_length", None)
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.time_major = bool(time_major)
+        self.supports_masking = True
+        self._num_constants = int(num_constants or 0)
+        self._n_states = len(flat_state_sizes(cell.state_size))
+        for i in range(self._n_states if self.stateful else 0):
+            self.register_buffer(f"_state_{i}", None, persistent=False)
+
+    # --------------------------------------------------------------- calling
+    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
+        inputs, initial_state, constants = standardize_args(
+            inputs, initial_state, constants, self._num_constants)
+        if constants is not None:
+            self._num_constants = len(constants)
+        if self.stateful and is_symbolic(inputs):
+            batch = flatten(inputs)[0].shape[1 if self.time_major else 0]
+            if batch is None:
+                raise stateful_batch_error(self)
+        if initial_state is None and constants is None:
+            return super().__call__(inputs, **kwargs)
+        return super().__call__([inputs] + (initial_state or []) + (constants or []), **kwargs)
+
+    def build(self, input_shape):
+        input_shape, extra = self._split_shapes(input_shape)
+        if len(input_shape) != self._input_ndim:
+            raise input_rank_error(self, f"ndim={self._input_ndim}", input_shape)
+        batch = input_shape[1] if self.time_major else input_shape[0]
+        step_shape = (batch,) + tuple(input_shape[2:])
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            constants = extra[len(extra) - self._num_constants:] if self._num_constants else []
+            self.cell._maybe_build([step_shape] + constants if constants else step_shape)
+            self._name_cell_weights()
+        self.built = True
+
+    def _name_cell_weights(self):
+        prefix_weight_names(self.cell.weights, self.name)
+
+    def _split_shapes(self, input_shape):
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+            return tuple(input_shape[0]), [tuple(s) for s in input_shape[1:]]
+        return tuple(input_shape), []
+
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        inputs, initial_state, constants = standardize_args(
+            inputs, initial_state, constants, self._num_constants)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if self.time_major:
+            inputs = inputs.transpose(0, 1)
+            mask = mask.transpose(0, 1) if mask is not None else None
+        if mask is not None and mask.dtype != torch.bool:
+            mask = mask.bool()
+        inputs = self._input_to_engine(inputs)
+        if initial_state is not None:
+            states = [self._state_to_engine(s) for s in initial_state]
+        elif self.stateful:
+            states = self._stateful_states(inputs)
+        else:
+            states = self._zero_states(inputs)
+        sequence, last, states = self._run(inputs, states, mask, training, constants)
+        if self.stateful:
+            for i, s in enumerate(states):
+                setattr(self, f"_state_{i}", s.detach())
+        if self.return_sequences:
+            output = self._sequence_from_engine(sequence)
+            output = output.transpose(0, 1) if self.time_major else output
+        else:
+            output = self._state_from_engine(last)
+        if self.return_state:
+            return [output] + [self._state_from_engine(s) for s in states]
+        return output
+
+    def _run(self, inputs, states, mask, training, constants):
+        cell = self.cell
+        if hasattr(cell, "reset_dropout_mask"):
+            cell.reset_dropout_mask()
+        kind = fused_kind(cell, training) if isinstance(cell, _CellBase) and not constants else None
+        if kind is not None:
+            in_mask, _ = cell.dropout_masks(inputs[:, 0], states[0], training)
+            result = run_fused(kind, cell, inputs, states, mask, self.go_backwards,
+                               self.zero_output_for_mask, in_mask)
+            if result is not None:
+                return result
+        return self._loop(inputs, states, mask, training, constants)
+
+    def _step_function(self, inputs, states, training, constants):
+        cell = self.cell
+        if isinstance(cell, _CellBase) and type(cell).call is _CellBase.call:
+            in_mask, rec_mask = cell.dropout_masks(inputs[:, 0], states[0], training)
+            projected = cell.project_inputs(inputs, in_mask)
+            return lambda t, st: cell.step(projected[:, t], st, rec_mask)
+        kwargs = {}
+        if _takes(cell.call, "training"):
+            kwargs["training"] = training
+        if constants:
+            kwargs["constants"] = constants
+
+        def step(t, st):
+            out, new = cell.call(inputs[:, t], st, **kwargs)
+            return out, list(new) if isinstance(new, (list, tuple)) else [new]
+
+        return step
+
+    def _loop(self, inputs, states, mask, training, constants):
+        """The general path: one cell step per timestep (masks, any cell, any activation)."""
+        step = self._step_function(inputs, states, training, constants)
+        steps = inputs.shape[1]
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs, last = [], None
+        for t in order:
+            out, new = step(t, states)
+            if mask is not None:
+                keep = mask[:, t]
+                states = [torch.where(_bcast(keep, s), n, s) for n, s in zip(new, states, strict=True)]
+                fallback = torch.zeros_like(out) if self.zero_output_for_mask or last is None else last
+                out = torch.where(_bcast(keep, out), out, fallback)
+            else:
+                states = new
+            last = out
+            if self.return_sequences:
+                outputs.append(out)
+        sequence = torch.stack(outputs, dim=1) if outputs else None
+        return sequence, last, states
+
+    # ------------------------------------------------------ layout hooks (ConvLSTM2D)
+    def _input_to_engine(self, inputs):
+        return inputs
+
+    def _sequence_from_engine(self, sequence):
+        return sequence
+
+    def _state_from_engine(self, state):
+        return state
+
+    def _state_to_engine(self, state):
+        return state
+
+    # ---------------------------------------------------------------- states
+    def get_initial_state(self, inputs):
+        """Zero initial states for ``inputs`` (batch, time, ...) in the engine layout."""
+        return self._zero_states(inputs)
+
+    def _zero_states(self, inputs):
+        step_input = inputs[:, 0]
+        fn = getattr(self.cell, "get_initial_state", None)
+        if fn is not None:
+            states = fn(inputs=step_input, batch_size=inputs.shape[0], dtype=step_input.dtype)
+            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            return [s.to(device=inputs.device) for s in flatten(states)]
+        return [torch.zeros(inputs.shape[0], s, device=inputs.device, dtype=inputs.dtype)
+                for s in flat_state_sizes(self.cell.state_size)]
+
+    @property
+    def states(self):
+        """The current states of a stateful layer (None before the first batch)."""
+        if not self.stateful:
+            return [None] * self._n_states
+        return [getattr(self, f"_state_{i}") for i in range(self._n_states)]
+
+    def _stateful_states(self, inputs):
+        states = self.states
+        if states[0] is None:
+            states = self._zero_states(inputs)
+            for i, s in enumerate(states):
+                setattr(self, f"_state_{i}", s)
+        elif states[0].shape[0] != inputs.shape[0]:
+            raise ValueError(
+                f'Layer "{self.name}" is stateful with a batch size of {states[0].shape[0]}, but '
+                f"received a batch of {inputs.shape[0]} samples. Every batch of a stateful RNN "
+                "must have the same size (drop the last partial batch)."
+            )
+        return states
+
+    def reset_states(self, states=None):
+        """Zero the states of a stateful layer, or set them to ``states`` (arrays, Keras layout)."""
+        if not self.stateful:
+            raise AttributeError(f'Layer "{self.name}" must be stateful to reset its states.')
+        current = self.states
+        if states is None:
+            for i, s in enumerate(current):
+                if s is not None:
+                    setattr(self, f"_state_{i}", torch.zeros_like(s))
+            return
+        states = states if isinstance(states, (list, tuple)) else [states]
+        if len(states) != self._n_states:
+            raise ValueError(
+                f'Layer "{self.name}" expects {self._n_states} states, but it received '
+                f"{len(states)} state values. States received: {states}"
+            )
+        for i, value in enumerate(states):
+            value = self._state_to_engine(torch.as_tensor(value, dtype=torch.float32))
+            if current[i] is not None:
+                if tuple(value.shape) != tuple(current[i].shape):
+                    raise ValueError(
+                        f'State {i} is incompatible with layer "{self.name}": expected shape='
+                        f"{tuple(self._state_from_engine(current[i]).shape)} but found shape="
+                        f"{tuple(self._state_from_engine(value).shape)}")
+                value = value.to(device=current[i].device, dtype=current[i].dtype)
+            setattr(self, f"_state_{i}", value.clone())
+
+    # ---------------------------------------------------------------- shapes
+    def _output_dims(self, input_shape):
+        size = getattr(self.cell, "output_size", None)
+        if size is None:
+            size = flat_state_sizes(self.cell.state_size)[0]
+        return (size,), [(s,) for s in flat_state_sizes(self.cell.state_size)]
+
+    def compute_output_shape(self, input_shape):
+        input_shape, _ = self._split_shapes(input_shape)
+        if len(input_shape) != self._input_ndim:
+            raise input_rank_error(self, f"ndim={self._input_ndim}", input_shape)
+        batch, steps = (input_shape[1], input_shape[0]) if self.time_major else input_shape[:2]
+        out_dims, state_dims = self._output_dims(input_shape)
+        if self.return_sequences:
+            lead = (steps, batch) if self.time_major else (batch, steps)
+            output = lead + out_dims
+        else:
+            output = (batch,) + out_dims
+        if self.return_state:
+            return [output] + [(batch,) + d for d in state_dims]
+        return output
+
+    def compute_output_dtype(self, input_dtype):
+        return self.dtype
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self._n_states
+        return output_mask
+
+    # ---------------------------------------------------------------- config
+    def _rnn_config(self):
+        config = {
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "time_major": self.time_major,
+        }
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
+        if self.zero_output_for_mask:
+            config["zero_output_for_mask"] = self.zero_output_for_mask
+        return config
+
+    def get_config(self):
+        from openkeras.utils.generic_utils import serialize_keras_object
+
+        return {**super().get_config(), **self._rnn_config(),
+                "cell": serialize_keras_object(self.cell)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from openkeras.layers import deserialize
+
+        config = dict(config)
+        cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
+        return cls(cell, **config)
+
+
+class StackedRNNCells(Layer):
+    """Several cells run as one: the output of each cell is the input of the next.
+
+    Args:
+        cells: the cells, first to last.
+    """
+
+    def __init__(self, cells, **kwargs):
+        for cell in cells:
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise ValueError("All cells must have a `call` method and a `state_size` "
+                                 f"attribute. Received: cell={cell!r}")
+        kwargs.pop("reverse_state_order", None)
+        super().__init__(**kwargs)
+        self.cells = torch.nn.ModuleList(cells)
+
+    @property
+    def state_size(self):
+        return tuple(cell.state_size for cell in self.cells)
+
+    @property
+    def output_size(self):
+        last = self.cells[-1]
+        return getattr(last, "output_size", None) or flat_state_sizes(last.state_size)[0]
+
+    def build(self, input_shape):
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                cell._maybe_build(input_shape)
+                prefix_weight_names(cell.weights, self.name)
+            size = getattr(cell, "output_size", None) or flat_state_sizes(cell.state_size)[0]
+            input_shape = (input_shape[0], size)
+        self.built = True
+
+    def reset_dropout_mask(self):
+        for cell in self.cells:
+            if hasattr(cell, "reset_dropout_mask"):
+                cell.reset_dropout_mask()
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        states = []
+        for cell in self.cells:
+            fn = getattr(cell, "get_initial_state", None)
+            if fn is not None:
+                new = fn(inputs=inputs, batch_size=batch_size, dtype=dtype)
+                states.extend(new if isinstance(new, (list, tuple)) else [new])
+            else:
+                states.extend(torch.zeros(batch_size, s, dtype=inputs.dtype, device=inputs.device)
+                              for s in flat_state_sizes(cell.state_size))
+        return states
+
+    def call(self, inputs, states, training=None):
+        states = list(states)
+        new_states = []
+        for cell in self.cells:
+            n = len(flat_state_sizes(cell.state_size))
+            cell_states, states = states[:n], states[n:]
+            kwargs = {"training": training} if _takes(cell.call, "training") else {}
+            inputs, new = cell.call(inputs, cell_states, **kwargs)
+            new_states.extend(new if isinstance(new, (list, tuple)) else [new])
+        return inputs, new_states
+
+    def get_config(self):
+        from openkeras.utils.generic_utils import serialize_keras_object
+
+        return {**super().get_config(), "cells": [serialize_keras_object(c) for c in self.cells]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from openkeras.layers import deserialize
+
+        config = dict(config)
+        cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)
