@@ -96,6 +96,19 @@ from openkeras.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from openkeras.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    ConvLSTM2D,
+    ConvLSTM2DCell,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
+from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 __all__ = [name for name in dir() if not name.startswith("_")]

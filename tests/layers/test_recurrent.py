@@ -377,3 +377,58 @@ def test_config_round_trip_of_cells_and_rnn():
     assert rnn.get_config()["cell"]["class_name"] == "StackedRNNCells"
     cell_config = LSTMCell(2).get_config()
     assert {"units", "recurrent_activation", "unit_forget_bias", "implementation"} <= set(cell_config)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.startswith("masked_")])
+def test_masked_sequential_models_from_tf_keras_config(case):
+    from openkeras.engine.sequential import Sequential
+    from openkeras.layers.embeddings import Embedding
+    from openkeras.utils.generic_utils import custom_object_scope
+
+    with recurrent_scope(), custom_object_scope({"Embedding": Embedding}):
+        model = Sequential.from_config(CASES[case]["config"])
+    model.set_weights(case_weights(ARRAYS, case))
+    out = model(torch.as_tensor(ARRAYS[f"{case}__x0"]))
+    np.testing.assert_allclose(out.detach().numpy(), ARRAYS[f"{case}__y0"], rtol=1e-5, atol=1e-5)
+    assert (model.layers[-1].output._keras_mask is not None) == (f"{case}__ymask0" in ARRAYS)
+
+
+class ConstantCell(SimpleRNNCell):
+    """A cell that also reads a constant input (Keras's `constants` protocol)."""
+
+    def build(self, input_shape):
+        step_shape, constant_shape = input_shape
+        super().build(step_shape)
+        self.constant_kernel = self.add_weight("constant_kernel", (constant_shape[-1], self.units))
+
+    def call(self, inputs, states, training=None, constants=None):
+        out = torch.tanh(inputs @ self.kernel.T + states[0] @ self.recurrent_kernel.T
+                         + constants[0] @ self.constant_kernel)
+        return out, [out]
+
+
+def test_constants_symbolic_and_config():
+    x, const = Input((4, 3)), Input((2,))
+    layer = RNN(ConstantCell(5))
+    model = Functional([x, const], layer(x, constants=[const]))
+    assert layer.get_config()["num_constants"] == 1
+    assert len(layer.inbound_nodes[0].inputs) == 2
+    xv, cv = torch.randn(2, 4, 3), torch.randn(2, 2)
+    out = model([xv, cv])
+    cell = layer.cell
+    h = torch.zeros(2, 5)
+    with torch.no_grad():
+        for t in range(4):
+            h = torch.tanh(xv[:, t] @ cell.kernel.T + h @ cell.recurrent_kernel.T
+                           + cv @ cell.constant_kernel)
+    torch.testing.assert_close(out.detach(), h)
+    with recurrent_scope(), custom_object_scope_for(ConstantCell):
+        clone = Functional.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    torch.testing.assert_close(clone([xv, cv]), out)
+
+
+def custom_object_scope_for(cls):
+    from openkeras.utils.generic_utils import custom_object_scope
+
+    return custom_object_scope({cls.__name__: cls})
