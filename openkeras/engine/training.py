@@ -1,9 +1,22 @@
 """Model: a Layer with the training API (compile / fit / evaluate / predict)."""
 
+import warnings
+
+import torch
+
+from openkeras import config
+from openkeras import losses as losses_module
+from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
+from openkeras.engine import compile_utils
+from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
+from openkeras.engine.train_step import StepRunner
+from openkeras.engine.training_data import ModelDataMixin
+from openkeras.engine.training_legacy import LegacyTrainingMixin
+from openkeras.utils.generic_utils import legacy_kwarg
 
 
-class Model(Layer):
+class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     """``Model(inputs, outputs)`` builds a functional model; subclass it for custom ``call``.
 
     Args:
@@ -11,6 +24,12 @@ class Model(Layer):
         outputs: KerasTensor(s) computed from the inputs.
         name: the model's name.
     """
+
+    optimizer = None
+    history = None
+    stop_training = False
+    _compile_args = None
+    _runner = None
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
@@ -21,3 +40,396 @@ class Model(Layer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, **kwargs):
+        """Configure the model for training.
+
+        Args:
+            optimizer: an optimizer name ('adam') or instance.
+            loss: a loss name, function or Loss object; a list (one per output) or a dict
+                keyed by output name (outputs left out get no loss and take no targets).
+            metrics: a list of metrics for every output, a list of lists, or a dict by output.
+            loss_weights: a list or dict of scalars weighting each output's loss.
+            sample_weight_mode: None, or 'temporal' for (samples, timesteps) sample weights
+                (a list or dict to choose per output).
+            weighted_metrics: metrics that take ``sample_weight`` / ``class_weight`` into account.
+        """
+        from openkeras import optimizers
+
+        for key in ("run_eagerly", "steps_per_execution", "jit_compile", "target_tensors"):
+            kwargs.pop(key, None)
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}. "
+                            "Valid keyword arguments include: optimizer, loss, metrics, "
+                            "loss_weights, sample_weight_mode, weighted_metrics.")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        self._compile_args = {"metrics": metrics, "weighted_metrics": weighted_metrics}
+        self._runner = None
+        _check_names(loss, metrics, weighted_metrics)
+        if self._is_graph_built():
+            self._make_runner()
+
+    def _training_config(self):
+        """What compile was given, for saving (Keras 2's ``training_config`` before serialization)."""
+        if self._compile_args is None:
+            return None
+        return {"optimizer": self.optimizer, "loss": self.loss,
+                "metrics": self._compile_args["metrics"],
+                "weighted_metrics": self._compile_args["weighted_metrics"],
+                "loss_weights": self.loss_weights, "sample_weight_mode": self.sample_weight_mode}
+
+    def _is_graph_built(self):
+        return bool(getattr(self, "outputs", None)) or (
+            not hasattr(self, "_run") and self.built and bool(self.trainable_weights))
+
+    def _output_names(self):
+        return list(getattr(self, "output_names", None) or ["output_1"])
+
+    def _output_shapes(self):
+        outs = getattr(self, "outputs", None)
+        if outs:
+            return [tuple(t.shape) for t in outs]
+        return [None] * len(self._output_names())
+
+    def _make_runner(self):
+        names = self._output_names()
+        spec_losses = compile_utils.per_output(self.loss, names, "loss")
+        weights = compile_utils.per_output(self.loss_weights, names, "loss_weights", default=1.0)
+        if isinstance(self.loss, dict):
+            for name, value in zip(names, spec_losses, strict=True):
+                if value is None:
+                    warnings.warn(f'Output "{name}" missing from loss dictionary. We assume this '
+                                  "was done on purpose. The fit and evaluate APIs will not be "
+                                  f'expecting any data to be passed to "{name}".', stacklevel=3)
+        output_losses = [None if spec is None else compile_utils.OutputLoss(spec, w, name)
+                         for spec, w, name in zip(spec_losses, weights, names, strict=True)]
+        if all(loss is None for loss in output_losses):
+            raise ValueError("The model cannot be compiled because it has no loss to optimize. "
+                             "Pass `loss=` to compile().")
+        metrics = compile_utils.build_metrics(
+            self._compile_args["metrics"], self._compile_args["weighted_metrics"], names,
+            self._output_shapes(), output_losses)
+        self._temporal = [m == "temporal" for m in compile_utils.per_output(
+            self.sample_weight_mode, names, "sample_weight_mode")]
+        self._runner = StepRunner(self, self.optimizer, names, output_losses, metrics,
+                                  self.trainable_weights)
+        self._captured_trainable = len(self._runner.params)
+
+    def _assert_compiled(self, what):
+        if self.optimizer is None or self._compile_args is None:
+            raise RuntimeError(f"You must compile your model before {what}. Use "
+                               "`model.compile(optimizer, loss)`.")
+
+    def _ensure_runner(self, first_x):
+        """Build a deferred model from a first batch of inputs, then finish compiling."""
+        if self._runner is not None:
+            return self._runner
+        if not self._is_graph_built():
+            self._build_from_data(first_x)
+        self._make_runner()
+        return self._runner
+
+    @property
+    def metrics_names(self):
+        """['loss', per-output losses, metric names] as Keras 2 logs them."""
+        if self._runner is not None:
+            return self._runner.metrics_names
+        return ["loss"] if self._compile_args is not None else []
+
+    @property
+    def metrics(self):
+        """The loss trackers and Metric objects, in ``metrics_names`` order."""
+        if self._runner is None:
+            return []
+        r = self._runner
+        return [r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
+
+    def reset_metrics(self):
+        """Reset the running loss and every metric."""
+        if self._runner is not None:
+            self._runner.reset_metrics()
+
+    # --------------------------------------------------------------------- data
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
+            use_multiprocessing=False, **kwargs):
+        """Train the model for ``epochs`` epochs; returns the History.
+
+        Args:
+            x: inputs: array, list/dict of arrays, torch tensors, a generator yielding
+                ``(x, y[, sample_weight])``, a Sequence, or a torch DataLoader / Dataset.
+            y: targets (array, list, dict by output name); not used with generators.
+            batch_size: samples per step (default 32).
+            epochs: index of the last epoch (training runs from ``initial_epoch``).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+            callbacks: list of Callback.
+            validation_split: fraction of the data, taken from the end before shuffling,
+                used for validation.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weights)`` or a
+                generator / Sequence / DataLoader.
+            shuffle: True (every epoch), 'batch' (in batch-sized blocks) or False.
+            class_weight: dict class index -> weight (or a dict of those by output name).
+            sample_weight: per-sample weights, (samples, timesteps) with 'temporal' mode.
+            initial_epoch: epoch to start from (for resuming).
+            steps_per_epoch: batches per epoch (default: one pass over the data).
+            validation_steps: validation batches (default: one pass).
+            validation_freq: validate every ``n`` epochs, or at the listed epochs (1-based).
+        """
+        legacy_kwarg(kwargs, "nb_epoch", "epochs", "fit")
+        epochs = kwargs.pop("epochs", epochs)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
+        self._assert_compiled("training")
+        del use_multiprocessing  # batches are fetched by threads (see `workers`)
+        self.to(config.device())
+        val = None
+        if validation_data is not None:
+            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                           validation_steps, workers, max_queue_size)
+        if validation_split and val is None:
+            if da.is_iterator_source(x):
+                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
+                                 f"arrays, found: {type(x).__name__}")
+            train, val = self._split(x, y, sample_weight, class_weight, batch_size, shuffle,
+                                     steps_per_epoch, validation_split, validation_steps)
+        else:
+            train = self._adapter(x, y, sample_weight, class_weight, batch_size, shuffle,
+                                  steps_per_epoch, "train", workers, max_queue_size)
+        runner = self._runner
+        if len(self.trainable_weights) != self._captured_trainable:
+            warnings.warn("Discrepancy between trainable weights and collected trainable "
+                          "weights, did you set `model.trainable` without calling "
+                          "`model.compile` after ?", stacklevel=2)
+        history = History()
+        cbs = self._callback_list(callbacks, history, verbose, epochs, train.steps_per_epoch,
+                                  "train", batch_size=batch_size, do_validation=val is not None)
+        if val is not None and isinstance(val, da.ArrayAdapter):
+            for cb in cbs:
+                cb.validation_data = list(val.xs) + list(val.ys) + list(val.sws)
+        self.stop_training = False
+        names = runner.metrics_names
+        batch_hooks = cbs.has_batch_hooks("train")
+        with runner.trainable_scope():
+            cbs.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                runner.reset_metrics()
+                runner.accumulating = False
+                cbs.on_epoch_begin(epoch)
+                step = 0
+                for xs, ys, sws in train.batches():
+                    if batch_hooks:
+                        cbs.on_train_batch_begin(step, {"batch": step, "size": len(xs[0])})
+                    runner.train_batch(xs, ys, sws)
+                    if batch_hooks:
+                        cbs.on_train_batch_end(step, LazyLogs(names, runner.results))
+                    step += 1
+                    if self.stop_training:
+                        break
+                if step == 0 or getattr(train, "exhausted", False):
+                    da.warn_out_of_data(train.steps_per_epoch, epochs)
+                    self.stop_training = True
+                    if step == 0:
+                        break
+                logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
+                if val is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self._test_loop(val, cbs)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, logs)
+                train.on_epoch_end()
+                if self.stop_training:
+                    break
+            cbs.on_train_end()
+        self.history = history
+        return history
+
+    def _callback_list(self, callbacks, history, verbose, epochs, steps, mode, **extra):
+        cbs = list(callbacks or [])
+        if history is not None:
+            cbs = [history] + cbs
+        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs):
+            cbs.append(ProgbarLogger())
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps,
+                  "metrics": self.metrics_names, **extra}
+        return CallbackList(cbs, model=self, params=params)
+
+    # ----------------------------------------------------------------- evaluate
+    def _test_loop(self, adapter, cbs):
+        runner = self._runner
+        runner.reset_metrics()
+        runner.accumulating = False
+        cbs.on_test_begin()
+        names = runner.metrics_names
+        hooks = cbs.has_batch_hooks("test")
+        step = 0
+        for xs, ys, sws in adapter.batches():
+            if hooks:
+                cbs.on_test_batch_begin(step, {"batch": step, "size": len(xs[0])})
+            runner.test_batch(xs, ys, sws)
+            if hooks:
+                cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
+            step += 1
+        logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
+        cbs.on_test_end(logs)
+        adapter.on_epoch_end()
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+                 steps=None, callbacks=None, max_queue_size=10, workers=1,
+                 use_multiprocessing=False, return_dict=False):
+        """The loss (and metrics) on data: a scalar, or a list in ``metrics_names`` order.
+
+        Args:
+            x: inputs (arrays, list/dict, tensors, generator, Sequence, DataLoader/Dataset).
+            y: targets.
+            batch_size: samples per batch (default 32).
+            verbose: 0 silent, 1 progress bar, 2 one line.
+            sample_weight: per-sample weights.
+            steps: number of batches (default: one pass).
+            callbacks: list of Callback.
+            return_dict: return ``{name: value}`` instead.
+        """
+        self._assert_compiled("testing")
+        del use_multiprocessing
+        self.to(config.device())
+        adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, "test",
+                                workers, max_queue_size)
+        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, "test")
+        with torch.no_grad():
+            logs = self._test_loop(adapter, cbs)
+        return _format_results(logs, return_dict)
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None,
+                max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Outputs for the inputs ``x`` as numpy arrays (a list for several outputs).
+
+        Args:
+            x: inputs (arrays, list/dict, tensors, generator, Sequence, DataLoader/Dataset).
+            batch_size: samples per batch (default 32).
+            verbose: 0 silent, 1 progress bar.
+            steps: number of batches (default: one pass).
+            callbacks: list of Callback.
+        """
+        del use_multiprocessing
+        self.to(config.device())
+        adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
+                                workers, max_queue_size)
+        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
+                                  "predict")
+        hooks = cbs.has_batch_hooks("predict")
+        cbs.on_predict_begin()
+        chunks = []
+        with torch.no_grad():
+            for step, (xs, _, _) in enumerate(adapter.batches()):
+                if hooks:
+                    cbs.on_predict_batch_begin(step, {"batch": step, "size": len(xs[0])})
+                outs = self._predict_batch(xs)
+                chunks.append(outs)
+                if hooks:
+                    cbs.on_predict_batch_end(step, {"outputs": outs})
+        cbs.on_predict_end()
+        if not chunks:
+            raise ValueError("predict: the input produced no batches.")
+        arrays = [torch.cat([c[i] for c in chunks]).cpu().numpy() for i in range(len(chunks[0]))]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    def _predict_batch(self, xs):
+        x = xs[0] if len(xs) == 1 else xs
+        outs = self(x, training=False)
+        return list(outs) if isinstance(outs, (list, tuple)) else [outs]
+
+    # ---------------------------------------------------------------- on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
+        """One optimizer step on one batch; returns its loss (and metrics).
+
+        Args:
+            x: inputs; y: targets; sample_weight / class_weight: as in ``fit``.
+            reset_metrics: reset the running metrics afterwards (else they accumulate).
+            return_dict: return ``{name: value}`` instead of a scalar or list.
+        """
+        self._assert_compiled("training")
+        self.to(config.device())
+        runner = self._ensure_runner(x)
+        xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
+        self._start_batch_metrics(runner)
+        with runner.trainable_scope():
+            runner.train_batch(xs, ys, sws)
+        return self._batch_results(runner, reset_metrics, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
+        """Loss (and metrics) of one batch, without training."""
+        self._assert_compiled("testing")
+        self.to(config.device())
+        runner = self._ensure_runner(x)
+        xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
+        self._start_batch_metrics(runner)
+        runner.test_batch(xs, ys, sws)
+        return self._batch_results(runner, reset_metrics, return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch of inputs, as numpy arrays."""
+        self.to(config.device())
+        if not self._is_graph_built():
+            self._build_from_data(x)
+        xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
+        with torch.no_grad():
+            outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
+        return outs[0] if len(outs) == 1 else outs
+
+    def _start_batch_metrics(self, runner):
+        # Values left by fit/evaluate do not leak into the first *_on_batch result.
+        if not runner.accumulating:
+            runner.reset_metrics()
+
+    def _batch_results(self, runner, reset_metrics, return_dict):
+        logs = dict(zip(runner.metrics_names, (float(v) for v in runner.results()), strict=True))
+        if reset_metrics:
+            runner.reset_metrics()
+        runner.accumulating = not reset_metrics
+        return _format_results(logs, return_dict)
+
+
+def _format_results(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        if freq < 1:
+            raise ValueError(f"`validation_freq` can not be less than 1. Received: {freq}")
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def _check_names(loss, metrics, weighted_metrics):
+    """Fail at compile time on unknown loss or metric names (with the valid names)."""
+    from openkeras import metrics as metrics_module
+
+    for spec in _flat_values(loss):
+        if isinstance(spec, str):
+            losses_module.get(spec)
+    for spec in _flat_values(metrics) + _flat_values(weighted_metrics):
+        if isinstance(spec, str) and spec not in ("accuracy", "acc", "crossentropy", "ce"):
+            metrics_module.get(spec)
+
+
+def _flat_values(value):
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in _flat_values(item)]
+    return [value]

@@ -1,0 +1,173 @@
+"""The train / test / predict steps, with everything they need resolved once at compile time.
+
+The hot path is ``StepRunner.train_batch``: forward through the model's flat plan, the
+weighted (and masked) loss plus regularization, backward, optimizer step, constraints, and
+metric updates as device tensors. Nothing in it waits for the device.
+"""
+
+import contextlib
+
+import torch
+
+from openkeras.engine.base_layer import collect_losses, weight_keras_view
+from openkeras.engine.compile_utils import LossTracker
+
+
+def _needs_loss_collection(model):
+    """Whether a forward pass may add losses (activity regularizers or user layers' add_loss)."""
+    for module in model.modules():
+        if getattr(module, "activity_regularizer", None) is not None:
+            return True
+        if not type(module).__module__.startswith(("openkeras.", "torch.")):
+            return True
+    return False
+
+
+class StepRunner:
+    """Runs one batch of training, testing or prediction for a compiled, built model.
+
+    Args:
+        model: the model.
+        optimizer: an openkeras optimizer.
+        output_names: the model's output names.
+        output_losses: an OutputLoss or None for each output.
+        metrics: the CompiledMetric list.
+        params: the weights the optimizer updates (``model.trainable_weights`` at compile).
+    """
+
+    def __init__(self, model, optimizer, output_names, output_losses, metrics, params):
+        self.model = model
+        self.optimizer = optimizer
+        self.output_names = list(output_names)
+        self.output_losses = output_losses
+        self.fed = [i for i, loss in enumerate(output_losses) if loss is not None]
+        self.fed_position = {i: k for k, i in enumerate(self.fed)}
+        self.metrics = metrics
+        self.loss_tracker = LossTracker("loss")
+        self.output_trackers = []
+        if len(output_names) > 1:
+            self.output_trackers = [LossTracker(f"{output_names[i]}_loss") for i in self.fed]
+        self.params = list(params)
+        self.regularized = [(p, p.regularizer) for p in model.weights
+                            if getattr(p, "regularizer", None) is not None]
+        self.constrained = [(p, p.constraint, getattr(p, "_keras_layout", None))
+                            for p in self.params if getattr(p, "constraint", None) is not None]
+        self.collect = _needs_loss_collection(model)
+        self.accumulating = False  # *_on_batch with reset_metrics=False
+        self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
+        self.needs_masks = self.functional and any(
+            m is not None for m in getattr(model, "_output_mask_cache", []))
+        optimizer.build(self.params)
+
+    # ------------------------------------------------------------------ names
+    @property
+    def metrics_names(self):
+        return (["loss"] + [t.name for t in self.output_trackers]
+                + [m.name for m in self.metrics])
+
+    def results(self):
+        """The running values (0-d tensors) in ``metrics_names`` order."""
+        return ([self.loss_tracker.result()] + [t.result() for t in self.output_trackers]
+                + [m.metric.result() for m in self.metrics])
+
+    def reset_metrics(self):
+        self.loss_tracker.reset_state()
+        for t in self.output_trackers:
+            t.reset_state()
+        for m in self.metrics:
+            m.metric.reset_state()
+
+    # ------------------------------------------------------------- trainable
+    @contextlib.contextmanager
+    def trainable_scope(self):
+        """Inside: exactly the captured weights require gradients (Keras 2 recompile rule)."""
+        captured = {id(p) for p in self.params}
+        changed = []
+        for p in self.model.parameters():
+            want = id(p) in captured
+            if p.requires_grad != want:
+                changed.append((p, p.requires_grad))
+                p.requires_grad_(want)
+        try:
+            yield
+        finally:
+            for p, value in changed:
+                p.requires_grad_(value)
+
+    # ----------------------------------------------------------------- steps
+    def forward(self, xs, training):
+        """Model outputs (a list) and output masks (a list, or None)."""
+        x = xs[0] if len(xs) == 1 else xs
+        if self.functional:
+            outs, masks = self.model._run(x, training, None, self.needs_masks)
+        else:
+            outs, masks = self.model(x, training=training), None
+        if not isinstance(outs, (list, tuple)):
+            outs = [outs]
+        return outs, masks
+
+    def _loss(self, outs, ys, sws, masks, extra):
+        total, per_output = None, []
+        for k, i in enumerate(self.fed):
+            out_loss = self.output_losses[i]
+            value = out_loss(ys[k], outs[i], sws[k], masks[i] if masks is not None else None)
+            per_output.append(value)
+            weighted = value if out_loss.weight == 1.0 else value * out_loss.weight
+            total = weighted if total is None else total + weighted
+        for p, regularizer in self.regularized:
+            total = total + regularizer(weight_keras_view(p))
+        for value in extra or ():
+            total = total + value
+        return total, per_output
+
+    def _track(self, total, per_output, outs, ys, sws, masks, n):
+        self.loss_tracker.update_state(total, n)
+        for tracker, value in zip(self.output_trackers, per_output, strict=False):
+            tracker.update_state(value, n)
+        for m in self.metrics:
+            i = m.output_index
+            k = self.fed_position.get(i)
+            if k is None or ys[k] is None:
+                continue
+            weight = masks[i] if masks is not None else None
+            if m.weighted and sws[k] is not None:
+                sw = sws[k]
+                weight = sw if weight is None else sw.reshape(
+                    sw.shape + (1,) * (weight.dim() - sw.dim())) * weight.to(sw.dtype)
+            m.metric.update_state(ys[k], outs[i].detach(), sample_weight=weight)
+
+    def train_batch(self, xs, ys, sws):
+        """One optimizer step on a batch; updates the running loss and metrics."""
+        if self.collect:
+            with collect_losses() as extra:
+                outs, masks = self.forward(xs, True)
+        else:
+            extra = None
+            outs, masks = self.forward(xs, True)
+        total, per_output = self._loss(outs, ys, sws, masks, extra)
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            for p, constraint, layout in self.constrained:
+                if layout is None:
+                    p.copy_(constraint(p))
+                else:
+                    p.copy_(layout.to_engine(constraint(layout.to_keras(p))))
+            self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
+
+    @torch.no_grad()
+    def test_batch(self, xs, ys, sws):
+        """Loss and metrics of a batch in inference mode (training=False)."""
+        if self.collect:
+            with collect_losses() as extra:
+                outs, masks = self.forward(xs, False)
+        else:
+            extra = None
+            outs, masks = self.forward(xs, False)
+        total, per_output = self._loss(outs, ys, sws, masks, extra)
+        self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
+
+    @torch.no_grad()
+    def predict_batch(self, xs):
+        return self.forward(xs, False)[0]

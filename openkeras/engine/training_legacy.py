@@ -1,0 +1,117 @@
+"""Keras 2.0-2.3 entry points kept for old code: *_generator methods and predict_classes."""
+
+import warnings
+
+import numpy as np
+
+from openkeras.utils.generic_utils import legacy_kwarg
+
+_GENERATOR_KERAS1 = {"nb_epoch": "epochs", "nb_worker": "workers", "max_q_size": "max_queue_size",
+                     "pickle_safe": "use_multiprocessing"}
+
+
+def _legacy_generator_kwargs(kwargs, generator, validation_data, owner):
+    """Map Keras 1 arguments of the generator methods to Keras 2 ones (with a warning)."""
+    for old, new in _GENERATOR_KERAS1.items():
+        legacy_kwarg(kwargs, old, new, owner)
+    if "samples_per_epoch" in kwargs:
+        warnings.warn(f"{owner}: `samples_per_epoch` is deprecated, use `steps_per_epoch` (in "
+                      "batches) instead.", DeprecationWarning, stacklevel=3)
+        samples = kwargs.pop("samples_per_epoch")
+        batch = getattr(generator, "batch_size", None)
+        kwargs.setdefault("steps_per_epoch", samples // batch if batch else samples)
+    if "nb_val_samples" in kwargs:
+        warnings.warn(f"{owner}: `nb_val_samples` is deprecated, use `validation_steps` (in "
+                      "batches) instead.", DeprecationWarning, stacklevel=3)
+        samples = kwargs.pop("nb_val_samples")
+        batch = getattr(validation_data, "batch_size", None)
+        kwargs.setdefault("validation_steps", samples // batch if batch else samples)
+    if "val_samples" in kwargs:
+        warnings.warn(f"{owner}: `val_samples` is deprecated, use `steps` (in batches) instead.",
+                      DeprecationWarning, stacklevel=3)
+        samples = kwargs.pop("val_samples")
+        batch = getattr(generator, "batch_size", None)
+        kwargs.setdefault("steps", samples // batch if batch else samples)
+    return kwargs
+
+
+class LegacyTrainingMixin:
+    """fit_generator / evaluate_generator / predict_generator and Sequential's class helpers."""
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1,
+                      class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0, **kwargs):
+        """``fit`` on a generator or Sequence yielding ``(x, y[, sample_weight])``.
+
+        Args:
+            generator: a Python generator, a Sequence or a torch DataLoader.
+            steps_per_epoch: batches per epoch (default ``len(generator)`` when known).
+            validation_data: arrays tuple or another generator.
+            validation_steps: batches of a validation generator.
+            workers: threads fetching batches ahead (0 or 1: in the training thread).
+        """
+        kwargs = _legacy_generator_kwargs(kwargs, generator, validation_data, "fit_generator")
+        args = {"steps_per_epoch": steps_per_epoch, "epochs": epochs,
+                "validation_steps": validation_steps, "max_queue_size": max_queue_size,
+                "workers": workers, "use_multiprocessing": use_multiprocessing}
+        for key in list(kwargs):
+            if key in args:
+                args[key] = kwargs.pop(key)
+        if kwargs:
+            raise TypeError(f"fit_generator: unrecognized keyword arguments {sorted(kwargs)}")
+        return self.fit(generator, verbose=verbose, callbacks=callbacks,
+                        validation_data=validation_data, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch,
+                        **args)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                           workers=1, use_multiprocessing=False, verbose=0, **kwargs):
+        """``evaluate`` on a generator or Sequence yielding ``(x, y[, sample_weight])``."""
+        kwargs = _legacy_generator_kwargs(kwargs, generator, None, "evaluate_generator")
+        args = {"steps": steps, "max_queue_size": max_queue_size, "workers": workers,
+                "use_multiprocessing": use_multiprocessing}
+        for key in list(kwargs):
+            if key in args:
+                args[key] = kwargs.pop(key)
+        if kwargs:
+            raise TypeError(f"evaluate_generator: unrecognized keyword arguments {sorted(kwargs)}")
+        return self.evaluate(generator, verbose=verbose, callbacks=callbacks, **args)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                          workers=1, use_multiprocessing=False, verbose=0, **kwargs):
+        """``predict`` on a generator or Sequence yielding inputs (or ``(x, y)`` tuples)."""
+        kwargs = _legacy_generator_kwargs(kwargs, generator, None, "predict_generator")
+        args = {"steps": steps, "max_queue_size": max_queue_size, "workers": workers,
+                "use_multiprocessing": use_multiprocessing}
+        for key in list(kwargs):
+            if key in args:
+                args[key] = kwargs.pop(key)
+        if kwargs:
+            raise TypeError(f"predict_generator: unrecognized keyword arguments {sorted(kwargs)}")
+        return self.predict(generator, verbose=verbose, callbacks=callbacks, **args)
+
+    def _require_sequential(self, what):
+        from openkeras.engine.sequential import Sequential
+
+        if not isinstance(self, Sequential):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{what}' "
+                                 "(it exists on Sequential models only).")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Class probabilities (Sequential): ``predict``, warning on values outside [0, 1]."""
+        self._require_sequential("predict_proba")
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer might "
+                          "not normalize predictions into probabilities (like softmax or sigmoid "
+                          "would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Class indices (Sequential): argmax for several classes, ``p > 0.5`` for one."""
+        self._require_sequential("predict_classes")
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype(np.int32)
