@@ -41,6 +41,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional model from its config (``Model.from_config`` as in Keras)."""
+        from openkeras.engine.functional import Functional
+
+        return Functional.from_config(config, custom_objects=custom_objects)
+
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None, **kwargs):

@@ -77,9 +77,7 @@ class RMSprop(Optimizer):
             denom = torch._foreach_sub(rms, torch._foreach_mul(mg, mg))
         denom = torch._foreach_sqrt(denom)
         torch._foreach_add_(denom, eps)
-        scaled = torch._foreach_mul(grads, c["lr"])
-        torch._foreach_div_(scaled, denom)
-        torch._foreach_sub_(params, scaled)
+        torch._foreach_addcdiv_(params, grads, denom, value=-c["lr"])
 
     def get_config(self):
         return {**super().get_config(),
