@@ -22,7 +22,7 @@ import openkeras  # noqa: E402
 from openkeras.engine.sequential import Sequential  # noqa: E402
 from openkeras.layers.core import Dense, Dropout, Flatten  # noqa: E402
 
-MNIST = "/work/shared/datasets/mnist.npz"
+MNIST = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist.npz")
 
 
 def load_mnist(n):
