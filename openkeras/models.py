@@ -6,6 +6,7 @@ import numpy as np
 
 from openkeras.engine.functional import Functional as Model  # noqa: F401
 from openkeras.engine.sequential import Sequential  # noqa: F401
+from openkeras.saving import load_model, save_model  # noqa: F401
 
 
 def _json_default(obj):
@@ -42,12 +43,12 @@ def model_to_yaml(model, **kwargs):
 
 def model_from_config(config, custom_objects=None):
     """A model (or layer) from ``{'class_name', 'config'}``."""
-    from openkeras import layers
+    from openkeras import saving
 
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. "
                         f"Received: config={config!r}. Did you meant to use `Sequential.from_config(config)`?")
-    return layers.deserialize(config, custom_objects=custom_objects)
+    return saving.model_from_config(config, custom_objects=custom_objects)  # Keras 1, 2 and 3 configs
 
 
 def model_from_json(json_string, custom_objects=None):

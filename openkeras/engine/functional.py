@@ -75,6 +75,16 @@ class Functional(Model):
     def layers(self):
         return list(self._layer_list)
 
+    @property
+    def weights(self):
+        """All weights layer by layer (each layer's trainable then non-trainable), as tf.keras."""
+        seen, out = set(), []
+        for w in [w for layer in self.layers for w in layer.weights] + self._own_weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
     def _compile_plan(self):
         slots = {id(x): i for i, x in enumerate(self.inputs)}
         steps = []

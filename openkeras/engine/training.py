@@ -41,6 +41,25 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
+    # ------------------------------------------------------------------- files
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+        """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""
+        from openkeras import saving
+
+        saving.save_model(self, filepath, overwrite, include_optimizer, save_format)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None):
+        """Save the weights in Keras 2's HDF5 weights-file layout."""
+        from openkeras import saving
+
+        saving.save_weights(self, filepath, overwrite, save_format)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Load weights saved by Keras 2 or openkeras (topological order, or by layer name)."""
+        from openkeras import saving
+
+        saving.load_weights(self, filepath, by_name, skip_mismatch)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional model from its config (``Model.from_config`` as in Keras)."""

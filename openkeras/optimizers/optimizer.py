@@ -203,9 +203,17 @@ class Optimizer:
     def variables(self) -> list:
         return self.weights
 
+    def _weight_layouts(self) -> list:
+        """For each entry of ``weights``: the Keras-layout converter of its parameter, or None."""
+        layouts = [None] * (1 + len(self._extra))
+        for _ in self._slots:
+            layouts.extend(getattr(p, "_keras_layout", None) for p in self._params)
+        return layouts
+
     def get_weights(self) -> list:
-        """The optimizer state as numpy arrays, in Keras order (iterations first)."""
-        return [w.detach().cpu().numpy().copy() for w in self.weights]
+        """The optimizer state as numpy arrays in Keras order (iterations first) and Keras layout."""
+        return [(layout.to_keras(w) if layout is not None else w).detach().cpu().numpy().copy()
+                for w, layout in zip(self.weights, self._weight_layouts(), strict=True)]
 
     def set_weights(self, weights) -> None:
         """Load state from ``get_weights()`` output; deferred until ``build`` if not built.
@@ -223,13 +231,16 @@ class Optimizer:
                 f"You called `set_weights(weights)` on optimizer {self._name} with a weight "
                 f"list of length {len(weights)}, but the optimizer was expecting "
                 f"{len(params)} weights. Provided weights: {str(weights)[:50]}...")
-        for p, w in zip(params, weights, strict=True):
-            if tuple(p.shape) != tuple(np.shape(w)):
-                raise ValueError(f"Optimizer weight shape {tuple(p.shape)} not compatible with "
+        layouts = self._weight_layouts()
+        for p, w, layout in zip(params, weights, layouts, strict=True):
+            shape = tuple(layout.to_keras(p).shape) if layout is not None else tuple(p.shape)
+            if shape != tuple(np.shape(w)):
+                raise ValueError(f"Optimizer weight shape {shape} not compatible with "
                                  f"provided weight shape {tuple(np.shape(w))}")
         with torch.no_grad():
-            for p, w in zip(params, weights, strict=True):
-                p.copy_(torch.as_tensor(np.asarray(w) if not torch.is_tensor(w) else w))
+            for p, w, layout in zip(params, weights, layouts, strict=True):
+                t = torch.as_tensor(np.asarray(w) if not torch.is_tensor(w) else w).to(p.dtype)
+                p.copy_(layout.to_engine(t) if layout is not None else t)
 
     # -- stepping --------------------------------------------------------------------------
 

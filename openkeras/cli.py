@@ -1,0 +1,128 @@
+"""The ``openkeras`` command line: ``summary FILE``, ``convert IN OUT``, ``demo``.
+
+Each subcommand is one entry of ``COMMANDS``: a help line, a function adding its arguments to
+its parser, and a function running it that returns the exit status. Add a command by adding
+an entry.
+"""
+
+import argparse
+import sys
+
+
+def _add_summary(parser):
+    parser.add_argument("file", help="a Keras .h5/.hdf5 model or weights file, or a .keras archive")
+    parser.add_argument("--line-length", type=int, default=None, help="width of the table")
+    parser.add_argument("--no-safe-mode", action="store_true",
+                        help="allow Lambda layers holding Python bytecode (trusted files only)")
+
+
+def _run_summary(args):
+    from openkeras import saving
+    from openkeras.saving import hdf5_format
+
+    try:
+        model = saving.load_model(args.file, compile=False, safe_mode=not args.no_safe_mode)
+    except ValueError as e:
+        if "No model found in config file" not in str(e):
+            raise
+        _print_weights_file(args.file, hdf5_format)
+        return 0
+    model.summary(line_length=args.line_length)
+    return 0
+
+
+def _print_weights_file(path, hdf5_format):
+    """A table of the layers and weight shapes of a weights-only file."""
+    with hdf5_format.open_h5(path) as f:
+        group = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
+        version = hdf5_format.attr_text(group.attrs, "keras_version") or "1 (no version stored)"
+        print(f'Weights file: "{path}" (keras_version {version})')
+        print(f"{'Layer':<32}{'Weight':<40}Shape")
+        print("=" * 90)
+        total = 0
+        for name in hdf5_format.load_attributes(group, "layer_names"):
+            names, values = hdf5_format.read_layer_weights(group, name)
+            if not names:
+                print(f"{name:<32}{'(no weights)':<40}")
+            for i, (weight, value) in enumerate(zip(names, values, strict=True)):
+                print(f"{name if i == 0 else '':<32}{weight:<40}{tuple(value.shape)}")
+                total += int(value.size)
+        print("=" * 90)
+        print(f"Total params: {total:,}")
+
+
+def _add_convert(parser):
+    parser.add_argument("input", help="source file (.h5/.hdf5 or .keras)")
+    parser.add_argument("output", help="destination (.h5/.hdf5: Keras 2 HDF5, .keras: archive)")
+    parser.add_argument("--no-safe-mode", action="store_true",
+                        help="allow Lambda layers holding Python bytecode (trusted files only)")
+
+
+def _run_convert(args):
+    from openkeras import saving
+
+    keep_training = not args.output.endswith(".keras")
+    model = saving.load_model(args.input, compile=keep_training, safe_mode=not args.no_safe_mode)
+    saving.save_model(model, args.output)
+    print(f"Converted {args.input} -> {args.output}")
+    return 0
+
+
+def _add_demo(parser):
+    parser.add_argument("--batch-size", type=int, default=8, help="samples in the random batch")
+
+
+def _run_demo(args):
+    """The MNIST CNN of the Keras tutorials, on random data (a placeholder demo)."""
+    import numpy as np
+
+    from openkeras import Sequential
+    from openkeras.layers import Dense, Dropout, Flatten
+    from openkeras.layers.convolutional import Conv2D
+    from openkeras.layers.pooling import MaxPooling2D
+
+    model = Sequential([
+        Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
+        Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        MaxPooling2D(pool_size=(2, 2)),
+        Dropout(0.25),
+        Flatten(),
+        Dense(128, activation="relu"),
+        Dropout(0.5),
+        Dense(10, activation="softmax"),
+    ])
+    model.summary()
+    x = np.random.default_rng(0).random((args.batch_size, 28, 28, 1), dtype=np.float32)
+    y = model(x).detach().cpu().numpy()
+    print(f"Forward pass on random data: input {x.shape} -> output {y.shape}; "
+          f"rows sum to {float(y.sum(axis=1).mean()):.4f}")
+    return 0
+
+
+COMMANDS = {
+    "summary": ("print the summary of a saved model", _add_summary, _run_summary),
+    "convert": ("convert a model file between Keras 2 HDF5 and the .keras archive",
+                _add_convert, _run_convert),
+    "demo": ("build the MNIST CNN and run it on random data", _add_demo, _run_demo),
+}
+
+
+def build_parser():
+    """The argparse parser with one subparser per entry of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="openkeras", description="The Keras 2 API on PyTorch.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (help_text, add_arguments, _) in COMMANDS.items():
+        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (errors are printed, not raised)."""
+    args = build_parser().parse_args(argv)
+    run = COMMANDS[args.command][2]
+    try:
+        return run(args)
+    except (OSError, ValueError, TypeError, NotImplementedError) as e:
+        print(f"openkeras {args.command}: error: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,196 @@
+"""Model files: Keras 2 HDF5 (both directions), weights files, Keras 3 ``.keras`` archives.
+
+``save_model`` / ``load_model`` / ``save_weights`` / ``load_weights`` pick the format from the
+file's contents (when reading) or its extension (when writing: ``.keras`` is the Keras 3
+archive, anything else Keras 2 HDF5). Every write is atomic; nothing is unpickled; Lambda code
+stored in a file is refused unless ``safe_mode=False``.
+"""
+
+import json
+import os
+import sys
+
+import h5py
+
+from openkeras.saving import hdf5_format, keras3, legacy
+from openkeras.saving.hdf5_format import FileFormatError
+from openkeras.utils.generic_utils import CustomObjectScope, SafeModeScope
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_config",
+           "normalize_model_config", "FileFormatError"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+def normalize_model_config(config, keras_version=None):
+    """A Keras 2 model config from one written by Keras 1, 2 or 3 (JSON text or a dict).
+
+    Args:
+        config: ``{'class_name', 'config'}`` (or its JSON, possibly double-encoded).
+        keras_version: the version that wrote it, when the file says so.
+    """
+    while isinstance(config, (str, bytes)):
+        config = json.loads(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A model config must be a {{'class_name', 'config'}} dict. Received: "
+                         f"{str(config)[:200]}")
+    keras_version = keras_version or config.get("keras_version")
+    config = keras3.to_keras2_config(config, str(keras_version or "").startswith("3"))
+    if legacy.is_keras1_config(config, keras_version):
+        config = legacy.convert_model_config(config)
+    return config
+
+
+def model_from_config(config, custom_objects=None, keras_version=None):
+    """A model from a config written by any Keras version (see ``normalize_model_config``)."""
+    from openkeras import layers
+
+    return layers.deserialize(normalize_model_config(config, keras_version),
+                              custom_objects=custom_objects)
+
+
+def _format_for_writing(filepath, save_format):
+    if save_format in ("tf", "tensorflow"):
+        raise ValueError("The TensorFlow SavedModel format ('tf') is not available in openkeras. "
+                         "Use save_format='h5' (Keras 2 HDF5) or a '.keras' file name.")
+    if save_format not in (None, "h5", "keras"):
+        raise ValueError(f"Unknown save_format {save_format!r}; expected 'h5' or 'keras'.")
+    if save_format is None:
+        return "keras" if str(filepath).endswith(".keras") else "h5"
+    return save_format
+
+
+def _may_write(filepath, overwrite):
+    if overwrite or not os.path.exists(filepath):
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None):
+    """Save architecture, weights and (HDF5) training config and optimizer state, atomically.
+
+    Args:
+        model: a Functional or Sequential model.
+        filepath: destination (``.h5``/``.hdf5``: Keras 2 HDF5; ``.keras``: Keras 3 archive).
+        overwrite: if False and the file exists, ask (interactive) or raise.
+        include_optimizer: also store the training config and the optimizer state.
+        save_format: ``'h5'`` or ``'keras'`` to override the extension.
+    """
+    filepath = os.fspath(filepath)
+    fmt = _format_for_writing(filepath, save_format)
+    if not _may_write(filepath, overwrite):
+        return
+    if fmt == "keras":
+        keras3.save_keras_archive(model, filepath)
+    else:
+        hdf5_format.save_model_to_hdf5(model, filepath, include_optimizer=include_optimizer)
+
+
+def save_weights(model, filepath, overwrite=True, save_format=None):
+    """Save the weights in Keras 2's HDF5 weights layout, atomically."""
+    filepath = os.fspath(filepath)
+    if save_format not in (None, "h5"):
+        raise ValueError(f"save_weights writes HDF5 only (save_format='h5'). Received: "
+                         f"save_format={save_format!r}")
+    if _may_write(filepath, overwrite):
+        hdf5_format.save_weights_to_hdf5(model, filepath)
+
+
+def _sniff(filepath):
+    if os.path.isdir(filepath):
+        raise FileFormatError(
+            f"{filepath!r} is a directory (a TensorFlow SavedModel?). openkeras reads Keras HDF5 "
+            "files and .keras archives; re-save the model with `model.save('model.h5')`."
+        )
+    if not os.path.exists(filepath):
+        raise OSError(f"No file or directory found at {filepath}")
+    with open(filepath, "rb") as f:
+        head = f.read(8)
+    if head.startswith(_ZIP_SIGNATURE):
+        return "keras"
+    if head == _HDF5_SIGNATURE or h5py.is_hdf5(filepath):
+        return "h5"
+    if head.lstrip()[:1] in (b"{", b'"'):
+        raise FileFormatError(f"{filepath!r} looks like a JSON architecture file, not a saved "
+                              "model: use `model_from_json` and then `load_weights`.")
+    raise FileFormatError(f"{filepath!r} is neither a Keras HDF5 file nor a .keras archive "
+                          f"(it starts with {head!r}).")
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved by Keras 1, Keras 2, tf.keras, Keras 3 or openkeras.
+
+    Args:
+        filepath: an ``.h5``/``.hdf5``/``.keras`` file, or an open ``h5py.File``.
+        custom_objects: dict mapping names to custom classes or functions.
+        compile: compile the model with the stored training config (HDF5 only).
+        safe_mode: refuse Lambda layers holding Python bytecode (set False only for files
+            you trust).
+    """
+    with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
+        if isinstance(filepath, h5py.Group):
+            return hdf5_format.load_model_from_hdf5(filepath, filepath.file.filename,
+                                                    custom_objects, compile)
+        filepath = os.fspath(filepath)
+        fmt = _sniff(filepath)
+        try:
+            if fmt == "keras":
+                return _load_archive(filepath, custom_objects)
+            with hdf5_format.open_h5(filepath) as f:
+                return hdf5_format.load_model_from_hdf5(f, filepath, custom_objects, compile)
+        except FileFormatError as e:
+            if filepath in str(e):
+                raise
+            raise FileFormatError(f"Cannot load {filepath!r}: {e}") from e
+        except (OSError, KeyError, TypeError, ValueError, EOFError, AttributeError) as e:
+            if filepath in str(e):
+                raise
+            raise _wrap(e, filepath) from e
+
+
+def _wrap(error, filepath):
+    kind = type(error) if isinstance(error, (TypeError, ValueError)) else FileFormatError
+    try:
+        return kind(f"Cannot load model from {filepath!r}: {error}")
+    except TypeError:  # an exception class with a special constructor
+        return FileFormatError(f"Cannot load model from {filepath!r}: {error}")
+
+
+def _load_archive(filepath, custom_objects):
+    config, metadata, weights = keras3.read_keras_archive(filepath)
+    model = model_from_config(config, custom_objects, metadata.get("keras_version", "3"))
+    keras3.load_weights_from_archive(model, weights, filepath)
+    return model
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+    """Load weights saved by ``save_weights`` or ``save`` (any Keras) into ``model``.
+
+    Args:
+        model: the model to fill.
+        filepath: an HDF5 weights or model file, or a ``.keras`` archive.
+        by_name: load only the layers whose names match the file's (for fine-tuning).
+        skip_mismatch: warn and skip layers whose weights do not fit instead of raising.
+    """
+    filepath = os.fspath(filepath)
+    if _sniff(filepath) == "keras":
+        _, _, weights = keras3.read_keras_archive(filepath)
+        keras3.load_weights_from_archive(model, weights, filepath)
+        return
+    with hdf5_format.open_h5(filepath) as f:
+        group = f
+        if "layer_names" not in f.attrs and "model_weights" in f:
+            group = f["model_weights"]
+        if "layer_names" not in group.attrs and not any(k.startswith("layer_names") for k in
+                                                         group.attrs):
+            raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
+                                  "attribute).")
+        try:
+            hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
+                                                skip_mismatch=skip_mismatch, filepath=filepath)
+        except (OSError, KeyError) as e:
+            raise FileFormatError(f"Cannot read the weights in {filepath!r}: {e}") from e
