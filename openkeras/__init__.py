@@ -2,8 +2,7 @@
 
 __version__ = "0.1.0"
 
-from openkeras import activations, backend, config, constraints, initializers, layers  # noqa: E402
-from openkeras import models, regularizers, utils  # noqa: E402
+from openkeras import activations, backend, config, constraints, initializers, layers, models, regularizers, utils  # noqa: E402  # noqa: E402
 from openkeras.engine.functional import Functional  # noqa: E402
 from openkeras.engine.input_layer import Input  # noqa: E402
 from openkeras.engine.sequential import Sequential  # noqa: E402
