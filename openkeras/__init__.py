@@ -2,13 +2,30 @@
 
 __version__ = "0.1.0"
 
-from openkeras import activations, backend, config, constraints, initializers, layers, models, regularizers, utils  # noqa: E402  # noqa: E402
+from openkeras import (  # noqa: E402
+    activations,
+    backend,
+    callbacks,
+    config,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    preprocessing,
+    regularizers,
+    utils,
+)
 from openkeras.engine.functional import Functional  # noqa: E402
 from openkeras.engine.input_layer import Input  # noqa: E402
 from openkeras.engine.sequential import Sequential  # noqa: E402
 from openkeras.engine.training import Model  # noqa: E402
 
 __all__ = [
-    "Input", "Model", "Sequential", "Functional", "activations", "backend", "config",
-    "constraints", "initializers", "layers", "models", "regularizers", "utils", "__version__",
+    "Input", "Model", "Sequential", "Functional", "activations", "backend", "callbacks", "config",
+    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
+    "preprocessing", "regularizers", "utils", "__version__",
 ]

@@ -69,33 +69,16 @@ def _run_convert(args):
 
 
 def _add_demo(parser):
-    parser.add_argument("--batch-size", type=int, default=8, help="samples in the random batch")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: by data set)")
+    parser.add_argument("--max-train", type=int, default=None, help="use at most this many MNIST images")
+    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="fit's verbosity")
 
 
 def _run_demo(args):
-    """The MNIST CNN of the Keras tutorials, on random data (a placeholder demo)."""
-    import numpy as np
+    """Train the tutorial MNIST CNN, evaluate it, save it to HDF5 and reload it."""
+    from openkeras import demo
 
-    from openkeras import Sequential
-    from openkeras.layers import Dense, Dropout, Flatten
-    from openkeras.layers.convolutional import Conv2D
-    from openkeras.layers.pooling import MaxPooling2D
-
-    model = Sequential([
-        Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
-        Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        MaxPooling2D(pool_size=(2, 2)),
-        Dropout(0.25),
-        Flatten(),
-        Dense(128, activation="relu"),
-        Dropout(0.5),
-        Dense(10, activation="softmax"),
-    ])
-    model.summary()
-    x = np.random.default_rng(0).random((args.batch_size, 28, 28, 1), dtype=np.float32)
-    y = model(x).detach().cpu().numpy()
-    print(f"Forward pass on random data: input {x.shape} -> output {y.shape}; "
-          f"rows sum to {float(y.sum(axis=1).mean()):.4f}")
+    demo.run(epochs=args.epochs, max_train=args.max_train, verbose=args.verbose)
     return 0
 
 
@@ -103,7 +86,7 @@ COMMANDS = {
     "summary": ("print the summary of a saved model", _add_summary, _run_summary),
     "convert": ("convert a model file between Keras 2 HDF5 and the .keras archive",
                 _add_convert, _run_convert),
-    "demo": ("build the MNIST CNN and run it on random data", _add_demo, _run_demo),
+    "demo": ("train the tutorial MNIST CNN, evaluate it, save it to HDF5 and reload it", _add_demo, _run_demo),
 }
 
 
