@@ -1,7 +1,6 @@
 """Layer: the base of every layer and model (a ``torch.nn.Module``)."""
 
 import contextlib
-import copy
 import inspect
 import warnings
 
@@ -14,6 +13,7 @@ from openkeras.engine import shape_inference
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.node import Node
+from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_snake_case
 
 _ALLOWED_KWARGS = {
@@ -48,39 +48,6 @@ def collect_losses():
         yield losses
     finally:
         _LOSS_COLLECTOR.pop()
-
-
-class Transpose:
-    """Keras layout <-> engine layout of a weight by a permutation of axes."""
-
-    def __init__(self, to_engine_perm):
-        self.perm = tuple(to_engine_perm)
-        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
-
-    def to_engine(self, value: torch.Tensor) -> torch.Tensor:
-        return value.permute(self.perm).contiguous()
-
-    def to_keras(self, value: torch.Tensor) -> torch.Tensor:
-        return value.permute(self.inverse)
-
-    def engine_shape(self, keras_shape):
-        return tuple(keras_shape[i] for i in self.perm)
-
-
-class Variable(torch.nn.Parameter):
-    """A layer weight: a torch Parameter that also knows its Keras name, shape and layout."""
-
-    @property
-    def name(self):
-        return self.__dict__.get("_keras_full_name")
-
-    def __deepcopy__(self, memo):
-        result = super().__deepcopy__(memo)
-        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        return result
-
-    def numpy(self):
-        return weight_to_keras(self)
 
 
 class Layer(torch.nn.Module):
@@ -489,36 +456,6 @@ class Layer(torch.nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
-def weight_keras_view(p):
-    layout = getattr(p, "_keras_layout", None)
-    return layout.to_keras(p) if layout is not None else p
-
-
-def weight_to_keras(p) -> np.ndarray:
-    """A weight as a numpy array in Keras layout."""
-    layout = getattr(p, "_keras_layout", None)
-    with torch.no_grad():
-        t = p.detach()
-        return (layout.to_keras(t) if layout is not None else t).cpu().numpy().copy()
-
-
-def set_weight(p, value, owner="layer"):
-    """Copy a Keras-layout array into a weight, checking its shape."""
-    value = np.asarray(value)
-    expected = tuple(getattr(p, "_keras_shape", tuple(p.shape)))
-    if tuple(value.shape) != expected:
-        raise ValueError(
-            f"Layer {owner} weight shape {expected} is not compatible with provided weight shape "
-            f"{tuple(value.shape)} (weight {getattr(p, 'name', '?')})."
-        )
-    with torch.no_grad():
-        t = torch.as_tensor(value, dtype=p.dtype)
-        layout = getattr(p, "_keras_layout", None)
-        if layout is not None:
-            t = layout.to_engine(t)
-        p.copy_(t)
-
-
 def _dedup(weights):
     seen, out = set(), []
     for w in weights:
