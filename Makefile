@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 .PHONY: demo test lint bench clean
 
 $(BIN)/activate: pyproject.toml constraints.txt
+	@command -v dot >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) \
+		|| echo "note: graphviz's dot is not installed; plot_model will say so"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'

@@ -8,6 +8,7 @@ import torch
 from openkeras import config
 from openkeras import losses as losses_module
 from openkeras.engine import data_adapter as da
+from openkeras.engine import hdf5_adapter
 
 
 class ModelDataMixin:
@@ -89,6 +90,8 @@ class ModelDataMixin:
 
     def _adapter(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps, mode,
                  workers=1, max_queue_size=10):
+        if hdf5_adapter.contains_hdf5(x, y, sample_weight):  # read HDF5 data batch by batch
+            x = hdf5_adapter.HDF5Batches(x, y, sample_weight, batch_size, shuffle, mode)
         if da.is_iterator_source(x):
             return self._iterator_adapter(x, mode, batch_size, shuffle, steps, workers,
                                           max_queue_size, class_weight)

@@ -12,8 +12,10 @@ from openkeras.utils.generic_utils import (  # noqa: F401
     get_custom_objects,
     register_keras_serializable,
 )
+from openkeras.utils.io_utils import HDF5Matrix  # noqa: F401
 from openkeras.utils.np_utils import normalize, to_categorical  # noqa: F401
 from openkeras.utils.progbar import Progbar  # noqa: F401
+from openkeras.utils.vis_utils import model_to_dot, plot_model  # noqa: F401
 
 
 def set_random_seed(seed: int) -> None:
