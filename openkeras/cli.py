@@ -1,4 +1,4 @@
-"""The ``openkeras`` command line: ``summary FILE``, ``convert IN OUT``, ``demo``.
+"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run`` and ``check``.
 
 Each subcommand is one entry of ``COMMANDS``: a help line, a function adding its arguments to
 its parser, and a function running it that returns the exit status. Add a command by adding
@@ -82,11 +82,38 @@ def _run_demo(args):
     return 0
 
 
+def _add_run(parser):
+    parser.add_argument("script", help="the Keras 2 script to run (`import keras` works unchanged)")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
+
+
+def _run_run(args):
+    """Run a script as __main__ with `keras` imports resolved to openkeras."""
+    from openkeras.compat import runner
+
+    return runner.run_script(args.script, args.args)
+
+
+def _add_check(parser):
+    parser.add_argument("script", help="the Keras 2 script to examine (it is not run)")
+
+
+def _run_check(args):
+    """Print the Keras APIs a script uses and whether openkeras supports each one."""
+    from openkeras.compat import check
+
+    return check.check_script(args.script)
+
+
 COMMANDS = {
     "summary": ("print the summary of a saved model", _add_summary, _run_summary),
     "convert": ("convert a model file between Keras 2 HDF5 and the .keras archive",
                 _add_convert, _run_convert),
     "demo": ("train the tutorial MNIST CNN, evaluate it, save it to HDF5 and reload it", _add_demo, _run_demo),
+    "run": ("run a Keras 2 script unchanged: `keras` imports resolve to openkeras",
+            _add_run, _run_run),
+    "check": ("list the Keras APIs a script uses and whether openkeras supports each one",
+              _add_check, _run_check),
 }
 
 

@@ -1,7 +1,143 @@
-"""The Keras backend API (used as ``K``) on torch."""
+"""The Keras backend API (used as ``K``) on torch.
 
-from openkeras.backend.naming import get_uid, reset_uids  # noqa: F401
-from openkeras.config import (  # noqa: F401
+Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
+code with Keras 2's signatures; KerasTensors (a model's symbolic tensors) are refused with a
+hint to use a Lambda layer. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for
+KerasTensors. The modules: common (learning phase, clear_session), variables, ops, nn,
+random_ops, function (K.function, gradients) and session (TensorFlow-session code).
+"""
+
+from openkeras.backend.common import (
+    backend,
+    clear_session,
+    learning_phase,
+    learning_phase_scope,
+    set_learning_phase,
+)
+from openkeras.backend.function import function, gradients, print_tensor, stop_gradient
+from openkeras.backend.naming import get_uid, reset_uids
+from openkeras.backend.nn import (
+    batch_normalization,
+    bias_add,
+    binary_crossentropy,
+    categorical_crossentropy,
+    conv1d,
+    conv2d,
+    conv3d,
+    dropout,
+    elu,
+    hard_sigmoid,
+    in_test_phase,
+    in_train_phase,
+    l2_normalize,
+    pool2d,
+    pool3d,
+    relu,
+    resize_images,
+    sigmoid,
+    softmax,
+    softplus,
+    softsign,
+    sparse_categorical_crossentropy,
+    spatial_2d_padding,
+    spatial_3d_padding,
+    tanh,
+    temporal_padding,
+)
+from openkeras.backend.ops import (
+    abs,
+    all,
+    any,
+    argmax,
+    argmin,
+    batch_dot,
+    batch_flatten,
+    clip,
+    concatenate,
+    cos,
+    cumprod,
+    cumsum,
+    dot,
+    equal,
+    exp,
+    expand_dims,
+    flatten,
+    gather,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    logsumexp,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    not_equal,
+    one_hot,
+    permute_dimensions,
+    pow,
+    prod,
+    repeat,
+    repeat_elements,
+    reshape,
+    reverse,
+    round,
+    sign,
+    sin,
+    slice,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sum,
+    switch,
+    tile,
+    transpose,
+    var,
+)
+from openkeras.backend.random_ops import (
+    random_bernoulli,
+    random_binomial,
+    random_normal,
+    random_normal_variable,
+    random_uniform,
+    random_uniform_variable,
+    truncated_normal,
+)
+from openkeras.backend.session import get_session, set_session
+from openkeras.backend.variables import (
+    arange,
+    batch_get_value,
+    batch_set_value,
+    cast,
+    cast_to_floatx,
+    constant,
+    count_params,
+    dtype,
+    eval,
+    eye,
+    get_value,
+    int_shape,
+    is_keras_tensor,
+    is_placeholder,
+    is_tensor,
+    ndim,
+    ones,
+    ones_like,
+    placeholder,
+    set_value,
+    shape,
+    update,
+    update_add,
+    update_sub,
+    variable,
+    zeros,
+    zeros_like,
+)
+from openkeras.config import (
     epsilon,
     floatx,
     image_data_format,
@@ -9,16 +145,3 @@ from openkeras.config import (  # noqa: F401
     set_floatx,
     set_image_data_format,
 )
-
-
-def clear_session() -> None:
-    """Reset layer-name counters, as Keras's clear_session does for names."""
-    reset_uids()
-
-
-def int_shape(x):
-    """The shape of a tensor as a tuple of ints (None where unknown)."""
-    shape = getattr(x, "shape", None)
-    if shape is None:
-        raise ValueError(f"int_shape expects a tensor. Received: {x!r}")
-    return tuple(None if d is None else int(d) for d in shape)

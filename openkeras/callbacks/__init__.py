@@ -7,5 +7,13 @@ from openkeras.callbacks.base import (
     History,
     ProgbarLogger,
 )
+from openkeras.callbacks.csv_logger import CSVLogger
+from openkeras.callbacks.early_stopping import EarlyStopping
+from openkeras.callbacks.lambda_callback import LambdaCallback, TerminateOnNaN
+from openkeras.callbacks.lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+from openkeras.callbacks.model_checkpoint import ModelCheckpoint
+from openkeras.callbacks.tensorboard import TensorBoard
 
-__all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger"]
+__all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger",
+           "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
+           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard"]

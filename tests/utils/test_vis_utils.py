@@ -1,10 +1,9 @@
 import shutil
 import sys
 
+import pydot  # noqa: E402,F401  (a dev dependency)
 import pytest
 import torch
-
-import pydot  # noqa: E402,F401  (a dev dependency)
 
 from openkeras.engine.input_layer import Input  # noqa: E402
 from openkeras.engine.sequential import Sequential  # noqa: E402
@@ -14,7 +13,6 @@ from openkeras.layers.merge import concatenate  # noqa: E402
 from openkeras.layers.wrappers import TimeDistributed  # noqa: E402
 from openkeras.utils import vis_utils  # noqa: E402
 from openkeras.utils.vis_utils import model_to_dot, plot_model  # noqa: E402
-
 
 
 def _two_input_model():
