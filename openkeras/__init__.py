@@ -19,6 +19,7 @@ from openkeras import (  # noqa: E402
     regularizers,
     utils,
 )
+from openkeras.compat import install_keras_alias, uninstall_keras_alias  # noqa: E402
 from openkeras.engine.functional import Functional  # noqa: E402
 from openkeras.engine.input_layer import Input  # noqa: E402
 from openkeras.engine.sequential import Sequential  # noqa: E402
@@ -27,5 +28,6 @@ from openkeras.engine.training import Model  # noqa: E402
 __all__ = [
     "Input", "Model", "Sequential", "Functional", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
-    "preprocessing", "regularizers", "utils", "__version__",
+    "preprocessing", "regularizers", "utils", "install_keras_alias", "uninstall_keras_alias",
+    "__version__",
 ]

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 
-from openkeras.engine.functional import Functional as Model  # noqa: F401
 from openkeras.engine.sequential import Sequential  # noqa: F401
+from openkeras.engine.training import Model  # noqa: F401  (Model(inputs, outputs) is functional)
 from openkeras.saving import load_model, save_model  # noqa: F401
 
 

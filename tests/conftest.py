@@ -12,6 +12,6 @@ def _fresh_state():
     from openkeras import backend
     from openkeras.utils import set_random_seed
 
-    backend.clear_session()
+    backend.clear_session(free_memory=False)
     set_random_seed(1234)
     yield

@@ -18,4 +18,5 @@ def unique_object_name(prefix: str) -> str:
 
 
 def reset_uids() -> None:
+    """Forget every prefix: the next names are dense, conv2d, ... again."""
     _UIDS.clear()

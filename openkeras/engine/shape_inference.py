@@ -28,7 +28,8 @@ def _run(layer, input_shape, dtypes, batch, other, device):
         if device == "meta":
             state = {n: torch.empty_like(t, device="meta") for n, t in
                      list(layer.named_parameters()) + list(layer.named_buffers())}
-            out = functional_call(layer, state, (inputs,), kwargs)
+            with torch.device("meta"):  # tensors made inside call (K.random_normal) are meta too
+                out = functional_call(layer, state, (inputs,), kwargs)
         else:
             out = layer._eager_call(inputs, **kwargs)
     if isinstance(out, (list, tuple)):

@@ -52,7 +52,7 @@ class StepRunner:
                             if getattr(p, "regularizer", None) is not None]
         self.constrained = [(p, p.constraint, getattr(p, "_keras_layout", None))
                             for p in self.params if getattr(p, "constraint", None) is not None]
-        self.collect = _needs_loss_collection(model)
+        self.collect = _needs_loss_collection(model) or not self.fed
         self.accumulating = False  # *_on_batch with reset_metrics=False
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
         self.needs_masks = self.functional and any(
@@ -115,9 +115,14 @@ class StepRunner:
             weighted = value if out_loss.weight == 1.0 else value * out_loss.weight
             total = weighted if total is None else total + weighted
         for p, regularizer in self.regularized:
-            total = total + regularizer(weight_keras_view(p))
+            value = regularizer(weight_keras_view(p))
+            total = value if total is None else total + value
         for value in extra or ():
-            total = total + value
+            total = value if total is None else total + value
+        if total is None:
+            raise ValueError(
+                "The model has no loss to optimize: compile() was given no `loss` and no layer "
+                "added one with `add_loss()`. Pass `loss=` to compile().")
         return total, per_output
 
     def _track(self, total, per_output, outs, ys, sws, masks, n):

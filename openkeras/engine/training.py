@@ -134,9 +134,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                                   f'expecting any data to be passed to "{name}".', stacklevel=3)
         output_losses = [None if spec is None else compile_utils.OutputLoss(spec, w, name)
                          for spec, w, name in zip(spec_losses, weights, names, strict=True)]
-        if all(loss is None for loss in output_losses):
-            raise ValueError("The model cannot be compiled because it has no loss to optimize. "
-                             "Pass `loss=` to compile().")
+        # No loss for any output is allowed (Keras 2): the loss then comes from add_loss()
+        # in layers; train_step raises if nothing at all is there to optimize.
         metrics = compile_utils.build_metrics(
             self._compile_args["metrics"], self._compile_args["weighted_metrics"], names,
             self._output_shapes(), output_losses)
@@ -276,11 +275,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         return history
 
     def _callback_list(self, callbacks, history, verbose, epochs, steps, mode, **extra):
+        # As tf.keras: the progress bar first, the user's callbacks, History last (so it sees
+        # the 'lr' that learning-rate callbacks add to the logs).
         cbs = list(callbacks or [])
-        if history is not None:
-            cbs = [history] + cbs
         if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs):
-            cbs.append(ProgbarLogger())
+            cbs.insert(0, ProgbarLogger())
+        if history is not None:
+            cbs.append(history)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps,
                   "metrics": self.metrics_names, **extra}
         return CallbackList(cbs, model=self, params=params)

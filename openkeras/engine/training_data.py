@@ -44,10 +44,10 @@ class ModelDataMixin:
     def _arrays(self, x, y, sample_weight, class_weight, device, runner):
         spec = self._spec(device, runner)
         xs = da.standardize_inputs(spec, x, device)
-        if y is None:
+        if y is None and runner.fed:
             raise ValueError("Target data is missing: pass `y` (the targets of every output "
                              "that has a loss) together with `x`.")
-        ys = da.standardize_targets(spec, y, device)
+        ys = da.standardize_targets(spec, y, device) if runner.fed else []
         n = da.check_lengths(xs, ys, [])
         outputs = getattr(self, "outputs", None)
         if outputs:

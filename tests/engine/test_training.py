@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import openkeras as ok
-from openkeras import optimizers
+from openkeras import layers, optimizers
 from openkeras.callbacks import Callback
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_layer import Input
@@ -383,3 +383,28 @@ def test_no_warnings_in_plain_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, verbose=0, validation_split=0.25)
+
+
+def test_compile_without_loss_trains_on_losses_added_by_layers():
+    from openkeras import backend as K
+
+    class Penalty(layers.Layer):
+        def call(self, x):
+            self.add_loss(K.mean(K.square(x)))
+            return x
+
+    inp = ok.Input((4,))
+    model = ok.Model(inp, Penalty()(layers.Dense(4)(inp)))
+    model.compile(optimizer="adam")
+    x = np.random.default_rng(0).random((32, 4), dtype=np.float32)
+    expected = float(np.mean(model.predict(x, verbose=0) ** 2))
+    history = model.fit(x, epochs=2, batch_size=32, verbose=0, validation_data=(x, None))
+    assert history.history["loss"][0] == pytest.approx(expected, rel=1e-5)
+    assert history.history["val_loss"][0] < history.history["loss"][0]
+
+
+def test_no_loss_at_all_is_a_clear_error():
+    model = ok.Sequential([layers.Dense(1, input_shape=(4,))])
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="no loss to optimize"):
+        model.fit(np.zeros((4, 4), "float32"), verbose=0)

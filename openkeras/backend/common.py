@@ -1,0 +1,157 @@
+"""Backend state: the learning phase, clear_session, devices and tensor conversion.
+
+The learning phase is a global 0/1 read by ``K.function`` and by ``K.in_train_phase`` /
+``K.in_test_phase`` when they get ``training=None``. ``fit``/``predict`` pass ``training``
+to layers explicitly and do not read it.
+"""
+
+import contextlib
+import gc
+import warnings
+
+import numpy as np
+import torch
+
+from openkeras import config
+from openkeras.backend.naming import reset_uids
+from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
+
+_PHASE = [0]
+
+
+class LearningPhase:
+    """What ``K.learning_phase()`` returns: reads as the current phase (0 or 1).
+
+    Listed among the inputs of ``K.function`` it marks where the phase value is fed.
+    """
+
+    def __int__(self) -> int:
+        return _PHASE[0]
+
+    __index__ = __int__
+
+    def __bool__(self) -> bool:
+        return bool(_PHASE[0])
+
+    def __eq__(self, other):
+        return other is self or (not isinstance(other, LearningPhase) and _PHASE[0] == other)
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        return f"<learning_phase: {_PHASE[0]}>"
+
+
+LEARNING_PHASE = LearningPhase()
+
+
+def backend() -> str:
+    """The name of the compute engine: 'torch'."""
+    return "torch"
+
+
+def learning_phase() -> LearningPhase:
+    """The learning phase flag (0 = test, 1 = train); an input marker for ``K.function``."""
+    return LEARNING_PHASE
+
+
+def _check_phase(value):
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
+    return int(value)
+
+
+def set_learning_phase(value) -> None:
+    """Set the global learning phase to 0 (test) or 1 (train).
+
+    Args:
+        value: 0 or 1.
+    """
+    warnings.warn(
+        "`set_learning_phase` is deprecated (as in tf.keras 2): pass `training=True/False` to "
+        "the layer or model call instead. The phase is only read by K.function and "
+        "K.in_train_phase/in_test_phase.", DeprecationWarning, stacklevel=2)
+    _PHASE[0] = _check_phase(value)
+
+
+@contextlib.contextmanager
+def learning_phase_scope(value):
+    """Within the block the learning phase is ``value`` (0 or 1); restored afterwards.
+
+    Args:
+        value: 0 or 1.
+    """
+    previous = _PHASE[0]
+    _PHASE[0] = _check_phase(value)
+    try:
+        yield value
+    finally:
+        _PHASE[0] = previous
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Reset layer-name counters and the learning phase; free cached GPU memory.
+
+    Args:
+        free_memory: on CUDA, run the garbage collector and return torch's cached GPU
+            memory (on the CPU, Python frees memory by itself; nothing more is done).
+    """
+    reset_uids()
+    _PHASE[0] = 0
+    if free_memory and torch.cuda.is_available() and torch.cuda.is_initialized():
+        gc.collect()
+        torch.cuda.empty_cache()
+
+
+def default_device() -> torch.device:
+    """Where new tensors go: torch's default device when one is set, else ``config.device()``."""
+    device = torch.get_default_device()
+    return device if device.type != "cpu" else config.device()
+
+
+def symbolic_error(op: str, x) -> TypeError:
+    return TypeError(
+        f"K.{op} cannot compute on a symbolic tensor: {x!r}. openkeras's backend ops run "
+        f"eagerly on torch tensors, and a model's symbolic tensors hold no values. Wrap the "
+        f"computation in a Lambda layer, e.g. `Lambda(lambda t: K.{op}(t))(x)`, or do it in a "
+        "custom layer's call()."
+    )
+
+
+def to_tensor(x, op: str, dtype=None, like=None) -> torch.Tensor:
+    """``x`` as a torch tensor (numpy floats become floatx) on ``like``'s device or the default.
+
+    Args:
+        x: a torch tensor, numpy array, Python number or nested list.
+        op: the backend function asking, named in errors.
+        dtype: a Keras dtype name or torch dtype to cast to.
+        like: a tensor whose device (and float dtype) a converted ``x`` takes.
+    """
+    if isinstance(x, torch.Tensor):
+        return x if dtype is None else x.to(config.torch_dtype(dtype))
+    if isinstance(x, KerasTensor) or is_symbolic(x):
+        raise symbolic_error(op, x)
+    value = np.asarray(x)
+    if value.dtype == object:
+        raise TypeError(f"K.{op} expects a tensor or array. Received: {x!r}")
+    if dtype is not None:
+        target = config.torch_dtype(dtype)
+    elif value.dtype.kind == "f":
+        floating = like is not None and like.is_floating_point()
+        target = like.dtype if floating else config.torch_dtype()
+    else:
+        target = None
+    device = like.device if like is not None else default_device()
+    return torch.as_tensor(value, dtype=target, device=device)
+
+
+def to_pair(x, y, op: str):
+    """Two operands as tensors (a Python number beside a tensor stays a number); a converted
+    operand takes the other's device and float dtype."""
+    if isinstance(x, torch.Tensor):
+        return x, y if isinstance(y, (int, float, bool)) else to_tensor(y, op, like=x)
+    if isinstance(y, torch.Tensor):
+        return (x if isinstance(x, (int, float, bool)) else to_tensor(x, op, like=y)), y
+    x = to_tensor(x, op)
+    return x, to_tensor(y, op, like=x)

@@ -1,0 +1,151 @@
+"""K.function, gradients and stop_gradient."""
+
+import numpy as np
+import torch
+
+from openkeras import config
+from openkeras.backend.common import (
+    _PHASE,
+    LearningPhase,
+    default_device,
+    symbolic_error,
+    to_tensor,
+)
+from openkeras.engine.keras_tensor import KerasTensor
+
+
+class Function:
+    """Computes a model graph's ``outputs`` from values for its ``inputs`` (see ``function``).
+
+    Args:
+        inputs: KerasTensors made by ``Input`` (e.g. ``model.input``, ``model.layers[0].input``),
+            optionally with ``K.learning_phase()`` among them.
+        outputs: a KerasTensor or a list of them computed from ``inputs``.
+        name: a name for the underlying model.
+    """
+
+    def __init__(self, inputs, outputs, name=None):
+        from openkeras.engine.functional import Functional
+
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
+        if len(phases) > 1:
+            raise ValueError("K.function: K.learning_phase() can be listed only once in `inputs`.")
+        self._phase_index = phases[0] if phases else None
+        self._n_values = len(inputs)
+        tensors = [x for x in inputs if not isinstance(x, LearningPhase)]
+        self._single = not isinstance(outputs, (list, tuple))
+        outs = [outputs] if self._single else list(outputs)
+        for what, values in (("inputs", tensors), ("outputs", outs)):
+            for x in values:
+                if not isinstance(x, KerasTensor):
+                    raise TypeError(
+                        f"K.function {what} must be symbolic tensors of a model graph (e.g. "
+                        f"model.input, model.layers[3].output) or K.learning_phase(). "
+                        f"Received: {x!r}")
+        try:
+            self._model = Functional(tensors, outs, name=name or "function")
+        except ValueError as e:
+            raise ValueError(
+                f"K.function cannot compute the outputs from the inputs: {e} The inputs must be "
+                "the tensors made by `Input` (model.input, model.layers[0].input) that the "
+                "outputs depend on.") from e
+        self._dtypes = [config.torch_dtype(x.dtype) for x in tensors]
+
+    def __call__(self, inputs):
+        """Values for the inputs, in order -> numpy output(s) (a list when outputs was a list)."""
+        values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(values) != self._n_values:
+            raise ValueError(f"K.function expects {self._n_values} input value(s), in the order "
+                             f"of its inputs. Received: {len(values)}")
+        training = bool(_PHASE[0])
+        if self._phase_index is not None:
+            phase = values.pop(self._phase_index)
+            if phase not in (0, 1):
+                raise ValueError(f"K.function: the learning phase value must be 0 or 1. "
+                                 f"Received: {phase!r}")
+            training = bool(phase)
+        param = next(self._model.parameters(), None)
+        device = param.device if param is not None else default_device()
+        feeds = []
+        for value, dtype in zip(values, self._dtypes, strict=True):
+            t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+            if t.is_floating_point() and dtype.is_floating_point:
+                t = t.to(dtype)
+            feeds.append(t.to(device))
+        with torch.no_grad():
+            out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        arrays = [_to_numpy(o) for o in outs]
+        return arrays[0] if self._single else arrays
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs) -> Function:
+    """A callable ``f(values) -> numpy outputs`` over a model graph (Keras's ``K.function``).
+
+    ``K.function([model.input, K.learning_phase()], [model.layers[3].output])`` is called as
+    ``f([x, 0])`` (test phase) or ``f([x, 1])`` (training phase, e.g. Dropout active).
+    Without the learning-phase input the global ``learning_phase()`` is used. Running with
+    phase 1 updates BatchNormalization moving statistics as a training forward pass does.
+
+    Args:
+        inputs: list of input KerasTensors (from ``Input``), optionally ``K.learning_phase()``.
+        outputs: a KerasTensor or list of KerasTensors of the same graph.
+        updates: must be empty: TensorFlow update ops do not exist in openkeras (train with
+            ``model.train_on_batch`` or a torch optimizer instead).
+        name: a name for the underlying model.
+    """
+    if updates:
+        raise ValueError("K.function: `updates` are not supported in openkeras (there are no "
+                         "TensorFlow update ops). Use model.train_on_batch, or a torch "
+                         f"optimizer on model.trainable_weights. Received: updates={updates!r}")
+    if kwargs:
+        raise ValueError(f"K.function: unexpected keyword arguments {sorted(kwargs)}. "
+                         "Session arguments have no equivalent in openkeras.")
+    return Function(inputs, outputs, name=name)
+
+
+def _to_numpy(t):
+    t = t.detach()
+    return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()
+
+
+def gradients(loss, variables):
+    """Gradients of ``loss`` (summed if not scalar) with respect to ``variables``.
+
+    Differentiable (usable in a loss, e.g. a gradient penalty); None for a variable the loss
+    does not depend on, as ``tf.gradients``.
+
+    Args:
+        loss: a tensor computed from ``variables``.
+        variables: a tensor or a list of tensors.
+    """
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    for v in [loss] + variables:
+        if isinstance(v, KerasTensor):
+            raise symbolic_error("gradients", v)
+    loss = to_tensor(loss, "gradients")
+    if not loss.requires_grad:
+        return [None] * len(variables)
+    if loss.dim() > 0:
+        loss = loss.sum()
+    wanted = [i for i, v in enumerate(variables) if v.requires_grad]
+    grads = torch.autograd.grad(loss, [variables[i] for i in wanted], retain_graph=True,
+                                create_graph=True, allow_unused=True)
+    out = [None] * len(variables)
+    for i, g in zip(wanted, grads, strict=True):
+        out[i] = g
+    return out
+
+
+def stop_gradient(variables):
+    """``variables`` (a tensor or a list) detached from the autograd graph."""
+    if isinstance(variables, (list, tuple)):
+        return [to_tensor(v, "stop_gradient").detach() for v in variables]
+    return to_tensor(variables, "stop_gradient").detach()
+
+
+def print_tensor(x, message=""):
+    """Print ``message`` and the value of ``x``; return ``x``."""
+    print(message, to_tensor(x, "print_tensor"))
+    return x
