@@ -41,6 +41,23 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
+    # --------------------------------------------------------------- structure
+    @property
+    def layers(self):
+        """The layers the model tracks (assigned as attributes), in assignment order."""
+        return self._sublayers()
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Print the layers and parameter counts (output shapes show as 'multiple')."""
+        from openkeras.utils.layer_utils import print_summary
+
+        if not self.built:
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling `build()` or "
+                "calling `fit()` with some data, or specify an `input_shape` argument in the first "
+                "layer(s) for automatic build.")
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
     # ------------------------------------------------------------------- files
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""

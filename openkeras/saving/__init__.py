@@ -80,6 +80,13 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         include_optimizer: also store the training config and the optimizer state.
         save_format: ``'h5'`` or ``'keras'`` to override the extension.
     """
+    from openkeras.engine.functional import Functional
+
+    if not isinstance(model, Functional):
+        raise NotImplementedError(
+            f"Saving the model to HDF5 format requires the model to be a Functional model or a "
+            f"Sequential model. {type(model).__name__!r} is a subclassed model, whose architecture "
+            "is Python code: use `model.save_weights(path)` and rebuild the model in code.")
     filepath = os.fspath(filepath)
     fmt = _format_for_writing(filepath, save_format)
     if not _may_write(filepath, overwrite):
