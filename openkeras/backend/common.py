@@ -97,7 +97,10 @@ def clear_session(free_memory: bool = True) -> None:
         free_memory: on CUDA, run the garbage collector and return torch's cached GPU
             memory (on the CPU, Python frees memory by itself; nothing more is done).
     """
+    from openkeras.backend.random_ops import reset_generators
+
     reset_uids()
+    reset_generators()
     _PHASE[0] = 0
     if free_memory and torch.cuda.is_available() and torch.cuda.is_initialized():
         gc.collect()

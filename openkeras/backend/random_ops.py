@@ -1,7 +1,7 @@
 """Random tensors: random_normal, random_uniform, random_binomial, truncated_normal.
 
-With a ``seed`` an op draws from its own generator seeded with it, so the same seed gives the
-same values on every call; without one it draws from torch's global generator
+With a ``seed`` an op draws from a generator kept for that seed, so a program gives the same
+sequence of values on every run (as TensorFlow's seeded ops do); without one it draws from torch's global generator
 (``openkeras.utils.set_random_seed`` seeds it).
 """
 
@@ -11,13 +11,23 @@ from openkeras import config
 from openkeras.backend.common import default_device
 from openkeras.backend.variables import variable
 
+_GENERATORS = {}  # (seed, device) -> generator: a seeded op gives a reproducible sequence
+
 
 def _generator(seed, device):
     if seed is None or device.type == "meta":
         return None
-    gen = torch.Generator(device=device)
-    gen.manual_seed(int(seed))
-    return gen
+    key = (int(seed), str(device))
+    if key not in _GENERATORS:
+        gen = torch.Generator(device=device)
+        gen.manual_seed(int(seed))
+        _GENERATORS[key] = gen
+    return _GENERATORS[key]
+
+
+def reset_generators():
+    """Forget seeded generators (clear_session): the next seeded op starts its sequence again."""
+    _GENERATORS.clear()
 
 
 def _empty(shape, dtype, device=None):

@@ -47,6 +47,11 @@ class OutputLoss:
         self.weight = 1.0 if weight is None else float(weight)
         self.name = name
         self.is_object = isinstance(self.fn, losses_module.Loss)
+        if self.is_object and self.fn.reduction == "none":
+            raise ValueError(
+                f"Output {name!r}: the loss {type(self.fn).__name__} has reduction='none', which "
+                "gives one value per sample; compile() needs a scalar loss. Use the default "
+                "reduction ('auto' / 'sum_over_batch_size') or 'sum'.")
         base = _base_fn(self.fn)
         self.sparse = base is losses_module.sparse_categorical_crossentropy
         self.base = base

@@ -240,16 +240,20 @@ class ArrayAdapter:
         tensors: ``(xs, ys, sws)`` lists of tensors with the same first dimension.
         batch_size: samples per batch.
         shuffle: True (new order every epoch), 'batch' (shuffle batch-sized blocks) or False.
-        steps: batches per epoch (default: one pass over the data); wraps around the data.
+        steps: batches per epoch (default: one pass over the data).
+        repeat: training data: epochs continue where the previous one stopped and wrap
+            around (as tf.keras iterates); evaluation/prediction data stops after one pass.
     """
 
-    def __init__(self, tensors, batch_size, shuffle=False, steps=None):
+    def __init__(self, tensors, batch_size, shuffle=False, steps=None, repeat=False):
         self.xs, self.ys, self.sws = tensors
         self.n = int(self.xs[0].shape[0])
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.device = self.xs[0].device
         self.steps_per_epoch = steps or math.ceil(self.n / self.batch_size)
+        self.repeat = repeat
+        self._start, self._perm = self.n, None  # position in the current pass over the data
 
     def _order(self):
         if self.shuffle == "batch":
@@ -263,13 +267,16 @@ class ArrayAdapter:
         return None
 
     def batches(self):
-        order = self._order()
         groups = (self.xs, self.ys, self.sws)
-        start = 0
-        for _ in range(self.steps_per_epoch):
-            if start >= self.n:
-                start = 0
-                order = self._order()
+        if not self.repeat:
+            self._start = self.n  # every evaluation starts a fresh pass
+        for step in range(self.steps_per_epoch):
+            if self._start >= self.n:
+                if not self.repeat and step > 0:
+                    warn_out_of_data(self.steps_per_epoch, 1)
+                    return
+                self._start, self._perm = 0, self._order()
+            start, order = self._start, self._perm
             end = min(start + self.batch_size, self.n)
             if order is None:
                 yield tuple([None if t is None else t[start:end] for t in g] for g in groups)
@@ -277,7 +284,7 @@ class ArrayAdapter:
                 idx = order[start:end]
                 yield tuple([None if t is None else t.index_select(0, idx) for t in g]
                             for g in groups)
-            start = end
+            self._start = end
 
     def on_epoch_end(self):
         """Nothing to do for arrays."""

@@ -126,9 +126,17 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 "weighted_metrics": self._compile_args["weighted_metrics"],
                 "loss_weights": self.loss_weights, "sample_weight_mode": self.sample_weight_mode}
 
+    def _move_to_device(self):
+        """Put the model on config.device(), only when it is not there (cheap per batch)."""
+        device = config.device()
+        first = next(self.parameters(), None)
+        if first is not None and first.device != device:
+            self.to(device)
+
     def _is_graph_built(self):
-        return bool(getattr(self, "outputs", None)) or (
-            not hasattr(self, "_run") and self.built and bool(self.trainable_weights))
+        from openkeras.engine.functional import Functional
+
+        return bool(self.outputs) if isinstance(self, Functional) else self.built
 
     def _output_names(self):
         return list(getattr(self, "output_names", None) or ["output_1"])
@@ -230,7 +238,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
         del use_multiprocessing  # batches are fetched by threads (see `workers`)
-        self.to(config.device())
+        self._move_to_device()
         val = None
         if validation_data is not None:
             val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
@@ -319,6 +327,11 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             if hooks:
                 cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
             step += 1
+        if step == 0:  # a one-shot generator already used up: report nothing rather than 0.0
+            warnings.warn("The evaluation data produced no batches (a generator that is already "
+                          "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
+            cbs.on_test_end({})
+            return {}
         logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
         cbs.on_test_end(logs)
         adapter.on_epoch_end()
@@ -341,7 +354,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         """
         self._assert_compiled("testing")
         del use_multiprocessing
-        self.to(config.device())
+        self._move_to_device()
         adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, "test",
                                 workers, max_queue_size)
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, "test")
@@ -362,7 +375,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             callbacks: list of Callback.
         """
         del use_multiprocessing
-        self.to(config.device())
+        self._move_to_device()
         adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
                                 workers, max_queue_size)
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
@@ -400,7 +413,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             return_dict: return ``{name: value}`` instead of a scalar or list.
         """
         self._assert_compiled("training")
-        self.to(config.device())
+        self._move_to_device()
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
         self._start_batch_metrics(runner)
@@ -412,7 +425,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                       return_dict=False):
         """Loss (and metrics) of one batch, without training."""
         self._assert_compiled("testing")
-        self.to(config.device())
+        self._move_to_device()
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
         self._start_batch_metrics(runner)
@@ -421,7 +434,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
     def predict_on_batch(self, x):
         """Outputs for one batch of inputs, as numpy arrays."""
-        self.to(config.device())
+        self._move_to_device()
         if not self._is_graph_built():
             self._build_from_data(x)
         xs = da.standardize_inputs(self._spec(config.device()), x, config.device())

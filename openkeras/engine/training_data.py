@@ -107,7 +107,7 @@ class ModelDataMixin:
         runner = self._ensure_runner(x)
         tensors = self._arrays(x, y, sample_weight, class_weight, device, runner)
         return da.ArrayAdapter(tensors, batch_size or 32, shuffle if mode == "train" else False,
-                               steps)
+                               steps, repeat=mode == "train")
 
     # ---------------------------------------------------------------------- fit
     def _validation_adapter(self, data, batch_size, steps, workers, max_queue_size):
@@ -143,7 +143,7 @@ class ModelDataMixin:
 
         head, tail = slice(0, split_at), slice(split_at, None)
         train = da.ArrayAdapter((part(xs, head), part(ys, head), part(sws, head)),
-                                batch_size or 32, shuffle, steps)
+                                batch_size or 32, shuffle, steps, repeat=True)
         val = da.ArrayAdapter((part(xs, tail), part(ys, tail), part(sws, tail)),
                               batch_size or 32, False, val_steps)
         return train, val

@@ -49,6 +49,8 @@ class Dense(Layer):
         bias_constraint = old.get("bias_constraint", bias_constraint)
         use_bias = old.get("use_bias", use_bias)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(units, (float, np.floating)) and units == int(units):
+            units = int(units)  # Dense(n / 2) with an even n, as tf.keras accepts
         if units is None or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(
                 "Received an invalid value for `units`, expected a positive integer. "
@@ -160,6 +162,8 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
+        if self.rate >= 1:
+            return torch.zeros_like(inputs)
         shape = self._noise_shape(inputs)
         if shape is None:
             return F.dropout(inputs, self.rate, True)
@@ -377,13 +381,14 @@ class Lambda(Layer):
         self.mask = mask
         self.arguments = dict(arguments or {})
         self.supports_masking = mask is not None
+        params = _signature_params(function)
+        self._fn_takes_mask, self._fn_takes_training = "mask" in params, "training" in params
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
-        params = _signature_params(self.function)
-        if "mask" in params:
+        if self._fn_takes_mask:
             kwargs["mask"] = mask
-        if "training" in params:
+        if self._fn_takes_training:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
 
@@ -427,6 +432,9 @@ class Lambda(Layer):
         return cls(function, output_shape=output_shape, **config_)
 
 
+_BUILTIN_FUNCTION_MODULES = {"openkeras", "keras", "tensorflow", "math", "torch", "builtins", "numpy"}
+
+
 def _signature_params(fn):
     import inspect
 
@@ -439,7 +447,8 @@ def _signature_params(fn):
 def _serialize_function(fn):
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or getattr(fn, "__closure__", None):
         code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-        return [code, fn.__defaults__, None], "lambda", None
+        closure = [c.cell_contents for c in fn.__closure__] if fn.__closure__ else None
+        return [code, fn.__defaults__, closure], "lambda", None
     return getattr(fn, "__name__", str(fn)), "function", getattr(fn, "__module__", None)
 
 
@@ -450,7 +459,10 @@ def _deserialize_function(value, function_type, module, custom_objects, layer_na
             return obj
         from openkeras import backend
 
-        for namespace in (vars(backend), vars(math), vars(torch)):
+        # Only names that came from a backend/math/torch module resolve to ours: a user's own
+        # `square` must not silently become K.square.
+        builtin = module is None or str(module).split(".")[0] in _BUILTIN_FUNCTION_MODULES
+        for namespace in (vars(backend), vars(math), vars(torch)) if builtin else ():
             if value in namespace and callable(namespace[value]):
                 return namespace[value]
         raise ValueError(f"Lambda layer {layer_name!r}: unknown function {value!r} (module {module!r}). "

@@ -1,7 +1,6 @@
 """Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot."""
 
 import torch
-import torch.nn.functional as F
 
 from openkeras.engine.base_layer import Layer
 
@@ -25,7 +24,15 @@ class _Merge(Layer):
     def build(self, input_shape):
         self._check_inputs(input_shape)
         self.compute_output_shape(input_shape)
+        self._align = len({len(s) for s in input_shape}) > 1
         self.built = True
+
+    def _aligned(self, inputs):
+        """Inputs of lower rank get new axes at position 1, as Keras 2 expands them."""
+        if not self._align:
+            return inputs
+        rank = max(x.dim() for x in inputs)
+        return [x.reshape(x.shape[:1] + (1,) * (rank - x.dim()) + x.shape[1:]) for x in inputs]
 
     def compute_output_shape(self, input_shape):
         self._check_inputs(input_shape)
@@ -45,6 +52,7 @@ class _Merge(Layer):
         return out
 
     def call(self, inputs):
+        inputs = self._aligned(inputs)
         out = inputs[0]
         for x in inputs[1:]:
             out = self._merge(out, x)
@@ -87,7 +95,8 @@ class Subtract(_Merge):
             )
 
     def call(self, inputs):
-        return inputs[0] - inputs[1]
+        a, b = self._aligned(inputs)
+        return a - b
 
 
 class Multiply(_Merge):
@@ -101,6 +110,7 @@ class Average(_Merge):
     """Averages a list of inputs element-wise."""
 
     def call(self, inputs):
+        inputs = self._aligned(inputs)
         out = inputs[0]
         for x in inputs[1:]:
             out = out + x
@@ -217,9 +227,9 @@ class Dot(_Merge):
     def call(self, inputs):
         x, y = inputs
         ax = self._axes([x.shape, y.shape])
-        if self.normalize:
-            x = F.normalize(x, dim=ax[0], eps=1e-12)
-            y = F.normalize(y, dim=ax[1], eps=1e-12)
+        if self.normalize:  # Keras's l2_normalize: x / sqrt(max(sum(x^2), 1e-12))
+            x = x * torch.rsqrt(x.square().sum(dim=ax[0], keepdim=True).clamp_min(1e-12))
+            y = y * torch.rsqrt(y.square().sum(dim=ax[1], keepdim=True).clamp_min(1e-12))
         out = _batch_dot(x, y, ax)
         return out.unsqueeze(1) if out.dim() == 1 else out
 

@@ -319,7 +319,7 @@ class Optimizer:
         norms = [torch.linalg.vector_norm(torch.stack(torch._foreach_norm(g))).to(device)
                  for _, g, _ in work]
         total = torch.linalg.vector_norm(torch.stack(norms))
-        scale = clip * torch.clamp(1.0 / total, max=1.0 / clip) + (total - total)
+        scale = clip / total.clamp(min=clip)  # 1 when total <= clip; NaN propagates
         return [(p, torch._foreach_mul(g, scale.to(g[0].device)), s) for p, g, s in work]
 
     def _coefficients(self, step: int) -> dict:

@@ -29,6 +29,7 @@ def atomic_path(filepath):
     try:
         yield tmp
         _fsync_file(tmp)
+        os.chmod(tmp, _final_mode(filepath))
         os.replace(tmp, filepath)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -68,3 +69,13 @@ def _fsync_dir(directory):
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _final_mode(filepath):
+    """The replaced file's mode, or what a plain open() would give (mkstemp makes 0600)."""
+    try:
+        return os.stat(filepath).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -191,11 +191,19 @@ def test_fit_before_compile_is_a_clear_error():
     assert model.predict(x).shape == (4, 1)  # predict needs no compile
 
 
-def test_array_adapter_steps_wrap_around():
+def test_training_batches_continue_across_epochs_and_wrap():
     xs = [torch.arange(10.0).reshape(10, 1)]
-    adapter = da.ArrayAdapter((xs, [None], [None]), batch_size=4, shuffle=False, steps=4)
-    sizes = [batch[0][0].shape[0] for batch in adapter.batches()]
-    assert sizes == [4, 4, 2, 4]
+    adapter = da.ArrayAdapter((xs, [None], [None]), batch_size=4, shuffle=False, steps=2, repeat=True)
+    firsts = [[b[0][0][0, 0].item() for b in adapter.batches()] for _ in range(3)]
+    assert firsts == [[0.0, 4.0], [8.0, 0.0], [4.0, 8.0]]  # like tf.keras's repeated iterator
+
+
+def test_evaluation_batches_stop_after_one_pass():
+    xs = [torch.arange(10.0).reshape(10, 1)]
+    adapter = da.ArrayAdapter((xs, [None], [None]), batch_size=4, shuffle=False, steps=5)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        sizes = [batch[0][0].shape[0] for batch in adapter.batches()]
+    assert sizes == [4, 4, 2]
 
 
 def test_to_tensor_dtypes():

@@ -408,3 +408,31 @@ def test_no_loss_at_all_is_a_clear_error():
     model.compile(optimizer="sgd")
     with pytest.raises(ValueError, match="no loss to optimize"):
         model.fit(np.zeros((4, 4), "float32"), verbose=0)
+
+
+def test_exhausted_validation_generator_warns_instead_of_reporting_zero():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
+
+    def once():
+        yield x, y
+
+    with pytest.warns(UserWarning, match="produced no batches"):
+        history = model.fit(x, y, epochs=2, validation_data=once(), verbose=0)
+    assert len(history.history["val_loss"]) == 1 and history.history["val_loss"][0] > 0
+
+
+def test_loss_with_reduction_none_is_refused_at_compile_time():
+    from openkeras import losses
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    with pytest.raises(ValueError, match="reduction='none'"):
+        model.compile("sgd", losses.MeanSquaredError(reduction="none"))
+
+
+def test_predict_with_more_steps_than_data_stops_after_one_pass():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    with pytest.warns(UserWarning, match="ran out of data"):
+        out = model.predict(np.ones((10, 3), "float32"), batch_size=4, steps=5)
+    assert out.shape == (10, 2)

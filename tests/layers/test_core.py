@@ -173,3 +173,36 @@ def test_dropout_keras1_p_argument():
     assert layer.rate == 0.3
     with pytest.raises(ValueError, match="rate=None"):
         layers.Dropout()
+
+
+def test_dense_accepts_whole_float_units():
+    assert layers.Dense(8 / 2).units == 4
+
+
+def test_dropout_rate_one_drops_everything_without_nan():
+    x = torch.ones(4, 3, 2)
+    for layer in (layers.Dropout(1.0), layers.Dropout(1.0, noise_shape=(None, 1, 2))):
+        np.testing.assert_array_equal(layer(x, training=True).numpy(), 0.0)
+
+
+def test_lambda_user_function_is_not_replaced_by_a_backend_one():
+    def square(t):  # same name as K.square, different meaning
+        return t * 10
+
+    conf = layers.Lambda(square).get_config()
+    with pytest.raises(ValueError, match="custom_objects"):
+        layers.Lambda.from_config(conf)
+    clone = layers.Lambda.from_config(conf, custom_objects={"square": square})
+    np.testing.assert_array_equal(clone(torch.ones(1)).numpy(), [10.0])
+
+
+def test_lambda_closure_round_trips_with_safe_mode_off():
+    from openkeras.utils.generic_utils import SafeModeScope
+
+    def make(scale):
+        return lambda t: t * scale
+
+    conf = layers.Lambda(make(3.0)).get_config()
+    with SafeModeScope(False):
+        clone = layers.Lambda.from_config(conf)
+    np.testing.assert_array_equal(clone(torch.ones(2)).numpy(), [3.0, 3.0])

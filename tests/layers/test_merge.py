@@ -82,3 +82,14 @@ def test_merge_combines_masks():
     m1 = layers.Masking()(x)
     y = layers.add([m1, m1])
     assert y._keras_mask is not None
+
+
+def test_inputs_of_lower_rank_gain_axes_after_the_batch_axis():
+    a, b = ok.Input((5,)), ok.Input((3, 5))
+    model = ok.Model([a, b], [layers.add([a, b]), layers.subtract([b, a]), layers.average([a, b])])
+    xa = np.random.default_rng(0).random((3, 5), dtype=np.float32)
+    xb = np.random.default_rng(1).random((3, 3, 5), dtype=np.float32)
+    added, subtracted, averaged = (t.numpy() for t in model([xa, xb]))
+    np.testing.assert_allclose(added, xa[:, None] + xb, rtol=1e-6)
+    np.testing.assert_allclose(subtracted, xb - xa[:, None], rtol=1e-6)
+    np.testing.assert_allclose(averaged, (xa[:, None] + xb) / 2, rtol=1e-6)

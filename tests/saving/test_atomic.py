@@ -81,3 +81,17 @@ def test_killed_save_keeps_the_previous_model(tmp_path, target):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     np.testing.assert_array_equal(saving.load_model(path).get_weights()[0], 1.0)
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    import os
+
+    from openkeras.saving.atomic import atomic_open
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_open(tmp_path / "f.bin") as f:
+            f.write(b"x")
+    finally:
+        os.umask(umask)
+    assert (os.stat(tmp_path / "f.bin").st_mode & 0o777) == 0o644
