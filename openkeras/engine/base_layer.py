@@ -106,10 +106,13 @@ class Layer(torch.nn.Module):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-        for layer in self._sublayers():
-            layer.trainable = value
+        self._set_trainable_flags(bool(value))
         self._sync_requires_grad()
+
+    def _set_trainable_flags(self, value):
+        self._trainable = value
+        for layer in self._sublayers():
+            layer._set_trainable_flags(value)
 
     def _sync_requires_grad(self, parent_trainable=True):
         on = parent_trainable and self._trainable

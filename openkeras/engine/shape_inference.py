@@ -37,9 +37,9 @@ def _run(layer, input_shape, dtypes, batch, other, device):
     return tuple(out.shape)
 
 
-def _merge(a, b, batch_a):
+def _merge(a, b):
     if isinstance(a, list):
-        return [_merge(x, y, batch_a) for x, y in zip(a, b, strict=True)]
+        return [_merge(x, y) for x, y in zip(a, b, strict=True)]
     return tuple(
         None if x != y else x for x, y in zip(a, b, strict=True)
     )
@@ -59,7 +59,7 @@ def infer_output_shape(layer, input_shape, dtypes=None):
         try:
             a = _run(layer, input_shape, dtypes, *_SIZES[0], device)
             b = _run(layer, input_shape, dtypes, *_SIZES[1], device)
-            return _merge(a, b, _SIZES[0][0])
+            return _merge(a, b)
         except (RuntimeError, NotImplementedError, TypeError, ValueError, IndexError) as e:
             errors.append(e)
     raise errors[-1]

@@ -172,7 +172,3 @@ class StepRunner:
             outs, masks = self.forward(xs, False)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
         self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
-
-    @torch.no_grad()
-    def predict_batch(self, xs):
-        return self.forward(xs, False)[0]

@@ -38,9 +38,6 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-
     # --------------------------------------------------------------- structure
     @property
     def layers(self):

@@ -10,9 +10,8 @@ import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
 from openkeras.engine.base_layer import Layer
+from openkeras.layers.attention import softmax_negative
 from openkeras.utils import generic_utils
-
-_MASK_NEGATIVE = -1e9  # added to masked logits, as tf.keras (float16 uses its min / 2)
 
 
 def _floatx(value):
@@ -171,9 +170,9 @@ class Softmax(_Elementwise):
             while mask.dim() < inputs.dim():
                 mask = mask.unsqueeze(-1)
             if self.robust_masking:
-                inputs = inputs.masked_fill(~mask.bool(), _MASK_NEGATIVE)
+                inputs = inputs.masked_fill(~mask.bool(), softmax_negative(inputs.dtype))
             else:
-                inputs = inputs + (1.0 - mask.to(inputs.dtype)) * _MASK_NEGATIVE
+                inputs = inputs + (1.0 - mask.to(inputs.dtype)) * softmax_negative(inputs.dtype)
         if isinstance(self.axis, list) and len(self.axis) > 1:
             return torch.exp(inputs - torch.logsumexp(inputs, dim=self.axis, keepdim=True))
         axis = self.axis[0] if isinstance(self.axis, list) else self.axis

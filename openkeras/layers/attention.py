@@ -15,7 +15,8 @@ def _mask_penalty(dtype):
     return 65504.0 if dtype == torch.float16 else 1.0e9  # float16 cannot hold 1e9
 
 
-def _softmax_negative(dtype):
+def softmax_negative(dtype):
+    """The value masked logits get before a softmax (finite in float16 too)."""
     return -32752.0 if dtype == torch.float16 else -1.0e9  # as tf.keras's masked Softmax
 
 
@@ -350,13 +351,13 @@ class MultiHeadAttention(Layer):
                 mask = mask.unsqueeze(-2 * n_attn - 1)
             lead = mask.shape[: mask.dim() - 2 * n_attn]
             mask = mask.expand(*lead, *q_lens, *k_lens).reshape(*lead, q.shape[-2], k.shape[-2])
-            penalty = (~mask).to(q.dtype) * _softmax_negative(q.dtype)
+            penalty = (~mask).to(q.dtype) * softmax_negative(q.dtype)
         rate = self.dropout if training else 0.0
         scale = 1.0 / math.sqrt(float(self.key_dim))
         if return_scores or self.softmax_robust_masking:
             logits = torch.matmul(q * scale, k.transpose(-1, -2))
             if penalty is not None and self.softmax_robust_masking:
-                logits = logits.masked_fill(~mask, _softmax_negative(q.dtype))
+                logits = logits.masked_fill(~mask, softmax_negative(q.dtype))
             elif penalty is not None:
                 logits = logits + penalty
             weights = torch.softmax(logits, dim=-1)

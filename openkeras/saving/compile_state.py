@@ -150,8 +150,10 @@ def _deserialize_loss(loss):
 def compile_from_config(model, config, optimizer_values=None, custom_objects=None):
     """Compile ``model`` from a stored training_config and restore the optimizer state.
 
-    Problems (a custom metric that is not available, an optimizer state that does not fit)
-    give a warning, as in Keras, rather than failing the whole load.
+    An optimizer state that does not fit gives Keras's "freshly initialized optimizer"
+    warning. A training configuration that cannot be rebuilt (say, a custom loss or metric
+    missing from ``custom_objects``) also gives a warning naming it, and the model loads
+    uncompiled: tf.keras raises there, but the weights are still good, so we keep them.
     """
     if not hasattr(model, "compile"):
         warnings.warn("The model has no `compile` method yet, so the saved training "
@@ -171,7 +173,8 @@ def compile_from_config(model, config, optimizer_values=None, custom_objects=Non
             model.compile(optimizer=optimizer, **kwargs)
     except (TypeError, ValueError, KeyError) as e:
         warnings.warn(f"The saved training configuration could not be applied ({e}); the model "
-                      "was loaded *uncompiled*. Compile it manually.", stacklevel=3)
+                      "was loaded *uncompiled*. Pass the missing objects in `custom_objects=`, "
+                      "or load with `compile=False` and compile it yourself.", stacklevel=3)
         return
     if optimizer_values:
         try:

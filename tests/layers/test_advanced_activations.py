@@ -141,3 +141,13 @@ def test_masks_pass_through():
         assert layer.supports_masking
         assert layer.compute_mask(None, torch.ones(2, 3, dtype=torch.bool)) is not None
         assert layer(x).shape == (None, 3, 4)
+
+
+def test_fully_masked_float16_softmax_row_is_uniform_not_nan():
+    import torch
+
+    from openkeras.layers import Softmax
+
+    out = Softmax()(torch.zeros(1, 3, dtype=torch.float16), mask=torch.zeros(1, 3, dtype=torch.bool))
+    assert not torch.isnan(out).any()
+    torch.testing.assert_close(out.float(), torch.full((1, 3), 1 / 3), rtol=1e-3, atol=1e-3)

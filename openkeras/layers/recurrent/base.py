@@ -417,13 +417,21 @@ class StackedRNNCells(Layer):
                               for s in flat_state_sizes(cell.state_size))
         return states
 
+    def _cell_plan(self):
+        """(cell, number of states, whether its call takes `training`), worked out once."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = [(cell, len(flat_state_sizes(cell.state_size)), _takes(cell.call, "training"))
+                    for cell in self.cells]
+            self.__dict__["_plan"] = plan
+        return plan
+
     def call(self, inputs, states, training=None):
         states = list(states)
         new_states = []
-        for cell in self.cells:
-            n = len(flat_state_sizes(cell.state_size))
+        for cell, n, takes_training in self._cell_plan():  # runs once per timestep
             cell_states, states = states[:n], states[n:]
-            kwargs = {"training": training} if _takes(cell.call, "training") else {}
+            kwargs = {"training": training} if takes_training else {}
             inputs, new = cell.call(inputs, cell_states, **kwargs)
             new_states.extend(new if isinstance(new, (list, tuple)) else [new])
         return inputs, new_states
