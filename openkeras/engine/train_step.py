@@ -101,6 +101,8 @@ class StepRunner:
         if self.functional:
             outs, masks = self.model._run(x, training, None, self.needs_masks)
         else:
+            if getattr(self.model, "_data_input_dict", False):  # a subclassed model fed a dict
+                x = dict(zip(self.model._data_input_names, xs, strict=True))
             outs, masks = self.model(x, training=training), None
         if not isinstance(outs, (list, tuple)):
             outs = [outs]

@@ -434,6 +434,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         self._move_to_device()
         if not self._is_graph_built():
             self._build_from_data(x)
+        self._note_data_structure(x)
         xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
         with torch.no_grad():
             outs = [o.cpu().numpy() for o in self._predict_batch(xs)]

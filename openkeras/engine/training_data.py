@@ -15,17 +15,32 @@ class ModelDataMixin:
     """Data preparation for ``fit`` / ``evaluate`` / ``predict`` (mixed into Model)."""
 
     def _build_from_data(self, x):
-        t = x[0] if isinstance(x, (list, tuple)) else x
-        if isinstance(x, dict):
-            t = next(iter(x.values()))
-        shape = (None,) + tuple(np.shape(t)[1:])
         if hasattr(self, "_seq"):
-            self.build(shape)
+            t = next(iter(x.values())) if isinstance(x, dict) else (
+                x[0] if isinstance(x, (list, tuple)) else x)
+            self.build((None,) + tuple(np.shape(t)[1:]))
+            return
+        self._note_data_structure(x)
+        device = config.device()
+        if isinstance(x, dict):
+            self({k: da.to_tensor(v[:1], device=device) for k, v in x.items()})
+        elif isinstance(x, (list, tuple)):
+            self([da.to_tensor(v[:1], device=device) for v in x])
         else:
-            self(da.to_tensor(t[:1], device=config.device()))
+            self(da.to_tensor(x[:1], device=device))
+
+    def _note_data_structure(self, x):
+        """A subclassed model takes whatever structure its data has: remember it."""
+        if getattr(self, "input_names", None) or x is None:
+            return
+        if isinstance(x, dict):
+            self._data_input_names, self._data_input_dict = list(x), True
+        else:
+            n = len(x) if isinstance(x, (list, tuple)) else 1
+            self._data_input_names, self._data_input_dict = [f"input_{i + 1}" for i in range(n)], False
 
     def _spec(self, device, runner=None):
-        names = getattr(self, "input_names", None)
+        names = getattr(self, "input_names", None) or getattr(self, "_data_input_names", None)
         inputs = getattr(self, "inputs", None) or []
         out_names = self._output_names()
         fed = runner.fed if runner is not None else range(len(out_names))
@@ -42,6 +57,7 @@ class ModelDataMixin:
             temporal=[temporal[i] for i in fed], device=device)
 
     def _arrays(self, x, y, sample_weight, class_weight, device, runner):
+        self._note_data_structure(x)
         spec = self._spec(device, runner)
         xs = da.standardize_inputs(spec, x, device)
         if y is None and runner.fed:
@@ -101,6 +117,7 @@ class ModelDataMixin:
         if mode == "predict":
             if not self._is_graph_built():
                 self._build_from_data(x)
+            self._note_data_structure(x)
             xs = da.standardize_inputs(self._spec(device), x, device)
             da.check_lengths(xs, [], [])
             return da.ArrayAdapter((xs, [], []), batch_size or 32, False, steps)

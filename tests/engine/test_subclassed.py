@@ -52,3 +52,33 @@ def test_subclassed_model_refuses_full_save(tmp_path):
 def test_unbuilt_subclassed_summary_error():
     with pytest.raises(ValueError, match="not yet been built"):
         Net().summary()
+
+
+class TwoInputs(ok.models.Model):
+    def __init__(self):
+        super().__init__()
+        self.a = Dense(3)
+        self.b = Dense(3)
+        self.out = Dense(1)
+
+    def call(self, inputs):
+        if isinstance(inputs, dict):
+            inputs = [inputs["left"], inputs["right"]]
+        left, right = inputs
+        return self.out(self.a(left) + self.b(right))
+
+
+def test_subclassed_model_with_two_inputs_fits_on_lists_and_dicts():
+    rng = np.random.default_rng(0)
+    xl, xr = rng.random((16, 4), dtype=np.float32), rng.random((16, 2), dtype=np.float32)
+    y = rng.random((16, 1), dtype=np.float32)
+    net = TwoInputs()
+    net.compile("sgd", "mse")
+    net.fit([xl, xr], y, epochs=2, verbose=0)
+    assert net.predict([xl, xr], verbose=0).shape == (16, 1)
+    assert isinstance(net.evaluate([xl, xr], y, verbose=0), float)
+    other = TwoInputs()
+    other.compile("sgd", "mse")
+    other.fit({"left": xl, "right": xr}, y, verbose=0)
+    np.testing.assert_allclose(other.predict({"left": xl, "right": xr}, verbose=0),
+                               other([xl, xr]).detach().numpy(), rtol=1e-6)
