@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from openkeras import (  # noqa: E402
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -26,7 +27,7 @@ from openkeras.engine.sequential import Sequential  # noqa: E402
 from openkeras.engine.training import Model  # noqa: E402
 
 __all__ = [
-    "Input", "Model", "Sequential", "Functional", "activations", "backend", "callbacks", "config",
+    "Input", "Model", "Sequential", "Functional", "activations", "applications", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
     "preprocessing", "regularizers", "utils", "install_keras_alias", "uninstall_keras_alias",
     "__version__",

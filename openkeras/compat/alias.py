@@ -48,7 +48,6 @@ _NAMES = {
 
 # Why a known Keras 2 API is missing, added to the error message.
 _NOTES = {
-    "keras.applications": "pretrained applications are not available yet, see docs/applications.md",
     "keras.backend.theano_backend": "openkeras has one backend, PyTorch",
     "keras.backend.cntk_backend": "openkeras has one backend, PyTorch",
     "keras.layers.CuDNNLSTM": "use LSTM: it runs on torch's fused kernel (cuDNN on GPUs)",

@@ -32,10 +32,10 @@ class InputLayer(Layer):
             raise ValueError(f"InputLayer {name!r}: sparse inputs are not supported by openkeras.")
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
-        if name is None:
-            from openkeras.backend.naming import unique_object_name
+        if name is None:  # tf.keras numbers inputs from 1: input_1, input_2, ...
+            from openkeras.backend.naming import get_uid
 
-            name = unique_object_name("input")
+            name = f"input_{get_uid('input')}"
         super().__init__(name=name, dtype=dtype or config.floatx())
         if batch_input_shape is not None:
             shape = tuple(batch_input_shape)

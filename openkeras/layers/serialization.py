@@ -23,6 +23,9 @@ def layer_classes():
     objects = {name: obj for name, obj in vars(layers_pkg).items()
                if inspect.isclass(obj) and issubclass(obj, Layer)}
     objects.update(Functional=Functional, Sequential=Sequential)
+    from openkeras.applications.inception_resnet_v2 import CustomScaleLayer  # (import cycle)
+
+    objects.setdefault("CustomScaleLayer", CustomScaleLayer)
     for old, new in _ALIASES.items():
         if new in objects and old not in objects:
             objects[old] = objects[new]

@@ -123,15 +123,15 @@ def test_missing_module_names_the_keras_api(alias):
         exec("import keras.layers.Dense", {})
 
 
-def test_applications_exist_or_fail_clearly(alias):
-    try:
-        import openkeras.applications  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match=r"openkeras does not implement keras\.applications"):
-            exec("from keras.applications import ResNet50", {})
-    else:
-        exec("import keras.applications", {})
-        assert sys.modules["keras.applications"].__name__ == "keras.applications"
+def test_applications_resolve_through_the_alias(alias):
+    import openkeras.applications
+
+    namespace = {}
+    exec("from keras.applications.vgg16 import VGG16, preprocess_input\n"
+         "from keras.applications import ResNet50", namespace)
+    assert namespace["VGG16"] is openkeras.applications.VGG16
+    assert namespace["ResNet50"] is openkeras.applications.ResNet50
+    assert sys.modules["keras.applications"].__name__ == "keras.applications"
 
 
 def test_install_is_idempotent_and_uninstall_removes_everything():
