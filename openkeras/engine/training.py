@@ -7,7 +7,7 @@ import torch
 from openkeras import config
 from openkeras import losses as losses_module
 from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
-from openkeras.engine import compile_utils
+from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner
@@ -235,6 +235,9 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
         del use_multiprocessing  # batches are fetched by threads (see `workers`)
+        session = distributed.session(self)  # None in a single process
+        if session is not None:
+            verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
         val = None
         if validation_data is not None:
@@ -250,6 +253,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             train = self._adapter(x, y, sample_weight, class_weight, batch_size, shuffle,
                                   steps_per_epoch, "train", workers, max_queue_size)
         runner = self._runner
+        if session is not None:
+            train, val = session.prepare(runner, train, val)
         if len(self.trainable_weights) != self._captured_trainable:
             warnings.warn("Discrepancy between trainable weights and collected trainable "
                           "weights, did you set `model.trainable` without calling "
@@ -284,6 +289,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                     self.stop_training = True
                     if step == 0:
                         break
+                if session is not None:
+                    session.end_epoch(runner)
                 logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._test_loop(val, cbs)
@@ -329,6 +336,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                           "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
             cbs.on_test_end({})
             return {}
+        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
+            distributed.reduce_metrics(runner)
         logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
         cbs.on_test_end(logs)
         adapter.on_epoch_end()
@@ -351,9 +360,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         """
         self._assert_compiled("testing")
         del use_multiprocessing
+        session = distributed.session(self)  # None in a single process
+        if session is not None:
+            verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
         adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, "test",
                                 workers, max_queue_size)
+        if session is not None:
+            adapter = session.shard(adapter, "test")
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, "test")
         with torch.no_grad():
             logs = self._test_loop(adapter, cbs)
@@ -372,6 +386,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             callbacks: list of Callback.
         """
         del use_multiprocessing
+        verbose = distributed.quiet(verbose)  # rank 0 only prints when several processes run
         self._move_to_device()
         adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
                                 workers, max_queue_size)
