@@ -236,3 +236,23 @@ def _metric_lists(metrics, output_names, what):
             isinstance(m, (list, tuple)) for m in metrics):
         return [list(m) for m in metrics]  # one list per output
     return [list(metrics) for _ in output_names]
+
+
+def check_names(loss, metrics, weighted_metrics):
+    """Fail at compile time on unknown loss or metric names (with the valid names)."""
+    for spec in flat_values(loss):
+        if isinstance(spec, str):
+            losses_module.get(spec)
+    for spec in flat_values(metrics) + flat_values(weighted_metrics):
+        if isinstance(spec, str) and spec not in ("accuracy", "acc", "crossentropy", "ce"):
+            metrics_module.get(spec)
+
+
+def flat_values(value):
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in flat_values(item)]
+    return [value]

@@ -5,7 +5,6 @@ import warnings
 import torch
 
 from openkeras import config
-from openkeras import losses as losses_module
 from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
 from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
@@ -110,7 +109,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         self.sample_weight_mode = sample_weight_mode
         self._compile_args = {"metrics": metrics, "weighted_metrics": weighted_metrics}
         self._runner = None
-        _check_names(loss, metrics, weighted_metrics)
+        compile_utils.check_names(loss, metrics, weighted_metrics)
         if self._is_graph_built():
             self._make_runner()
 
@@ -482,24 +481,3 @@ def _should_validate(epoch, freq):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
 
-
-def _check_names(loss, metrics, weighted_metrics):
-    """Fail at compile time on unknown loss or metric names (with the valid names)."""
-    from openkeras import metrics as metrics_module
-
-    for spec in _flat_values(loss):
-        if isinstance(spec, str):
-            losses_module.get(spec)
-    for spec in _flat_values(metrics) + _flat_values(weighted_metrics):
-        if isinstance(spec, str) and spec not in ("accuracy", "acc", "crossentropy", "ce"):
-            metrics_module.get(spec)
-
-
-def _flat_values(value):
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return [v for item in value for v in _flat_values(item)]
-    return [value]
