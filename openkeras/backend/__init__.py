@@ -1,10 +1,11 @@
 """The Keras backend API (used as ``K``) on torch.
 
 Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
-code with Keras 2's signatures; KerasTensors (a model's symbolic tensors) are refused with a
-hint to use a Lambda layer. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for
-KerasTensors. The modules: common (learning phase, clear_session), variables, ops, nn,
-random_ops, function (K.function, gradients) and session (TensorFlow-session code).
+code with Keras 2's signatures. Given KerasTensors (a model's symbolic tensors), the math,
+shape and nn ops build an OpLambda layer node instead (openkeras.backend.symbolic), as in
+tf.keras 2.4+. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for KerasTensors.
+The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
+(K.function, gradients), session (TensorFlow-session code) and symbolic (the dispatch).
 """
 
 from openkeras.backend.common import (
@@ -109,6 +110,7 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
+from openkeras.backend.symbolic import wrap_namespace as _wrap_namespace
 from openkeras.backend.variables import (
     arange,
     batch_get_value,
@@ -148,3 +150,9 @@ from openkeras.config import (
     set_floatx,
     set_image_data_format,
 )
+
+_wrap_namespace(globals(), [
+    *(name for name, value in list(globals().items())
+      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn")),
+    "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor",
+])

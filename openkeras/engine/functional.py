@@ -5,7 +5,7 @@ import collections
 import torch
 
 from openkeras.engine import functional_config
-from openkeras.engine.base_layer import _to_torch
+from openkeras.engine.base_layer import _LOSS_COLLECTOR, _to_torch
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.node import Node
@@ -65,6 +65,8 @@ class Functional(Model):
         self.input_names = [layer.name for layer in self._input_layers]
         self.output_names = [layer.name for layer in self._output_layers]
         self._output_mask_cache = [x._keras_mask for x in self.outputs]
+        self._symbolic_losses = []
+        self._callable_losses = getattr(self, "_callable_losses", None) or []  # kept by Sequential.add
         self.built = True
         self._compile_plan()
         self._batch_input_shape = None
@@ -102,9 +104,22 @@ class Functional(Model):
                 out_masked = any(t._keras_mask is not None for t in node.output_tensors)
                 steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, out_masked))
         self._steps = steps
-        self._n_slots = len(slots)
         self._output_slots = [slots[id(x)] for x in self.outputs]
         self._uses_masks = uses_masks
+        self._loss_steps = []
+        if self._symbolic_losses:
+            _, loss_nodes, _ = map_graph_network(self.inputs, self._symbolic_losses)
+            for depth in sorted(loss_nodes, reverse=True):
+                for node in loss_nodes[depth]:
+                    if node.is_input or id(node.output_tensors[0]) in slots:
+                        continue
+                    in_slots = pack_like(node.inputs, [slots[id(t)] for t in flatten(node.inputs)])
+                    for t in node.output_tensors:
+                        slots[id(t)] = len(slots)
+                    out_slots = pack_like(node.outputs, [slots[id(t)] for t in node.output_tensors])
+                    self._loss_steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, False))
+        self._loss_slots = [slots[id(x)] for x in self._symbolic_losses]
+        self._n_slots = len(slots)
 
     # -------------------------------------------------------------- execution
     def call(self, inputs, training=None, mask=None):
@@ -112,23 +127,24 @@ class Functional(Model):
         return outputs
 
     def _run(self, inputs, training=None, mask=None, want_masks=False):
-        """Walk the plan with plain tensors; return (outputs, output_masks)."""
+        """Walk the plan with plain tensors; return (outputs, output_masks).
+
+        Inside ``collect_losses()`` the model's own losses (``add_loss``) are computed from
+        the same pass and handed to the collector.
+        """
         flat = self._flatten_call_inputs(inputs)
         vals = [None] * self._n_slots
         vals[: len(flat)] = flat
         if not (self._uses_masks or want_masks or mask is not None):
-            for step in self._steps:
-                ins = step.ins
-                x = vals[ins] if step.single_in else [vals[i] for i in ins]
-                y = step.fn(x, training=training, **step.kwargs) if step.takes_training else step.fn(x, **step.kwargs)
-                if step.single_out:
-                    vals[step.outs] = y
-                else:
-                    for o, v in zip(step.flat_outs, y, strict=True):
-                        vals[o] = v
-            out = [vals[i] for i in self._output_slots]
-            return self._pack_outputs(out), None
-        return self._run_masked(vals, len(flat), training, mask)
+            _walk(self._steps, vals, training)
+            out, masks = [vals[i] for i in self._output_slots], None
+        else:
+            out, masks = self._run_masked(vals, len(flat), training, mask)
+        if _LOSS_COLLECTOR and (self._loss_slots or self._callable_losses):
+            _walk(self._loss_steps, vals, training)
+            collected = [vals[i] for i in self._loss_slots] + [f() for f in self._callable_losses]
+            _LOSS_COLLECTOR[-1].extend(v if v.dim() == 0 else v.mean() for v in collected)
+        return self._pack_outputs(out), masks
 
     def _run_masked(self, vals, n_inputs, training, mask):
         masks = [None] * self._n_slots
@@ -156,7 +172,7 @@ class Functional(Model):
                     masks[o] = mv
         out = [vals[i] for i in self._output_slots]
         out_masks = [masks[i] for i in self._output_slots]
-        return self._pack_outputs(out), out_masks
+        return out, out_masks
 
     def _flatten_call_inputs(self, inputs):
         if isinstance(inputs, dict):
@@ -260,7 +276,48 @@ class Functional(Model):
 
     @property
     def losses(self):
-        return [loss for layer in self.layers for loss in layer.losses]
+        """Weight regularization losses (computed now), then the losses given to ``add_loss``:
+        symbolic tensors as they are, callables' values computed now."""
+        own = [loss for layer in self.layers for loss in layer.losses]
+        return own + list(self._symbolic_losses) + [f() for f in self._callable_losses]
+
+    def add_loss(self, losses, inputs=None):
+        """Add losses to optimize besides the compiled ones (Keras 2's ``model.add_loss``).
+
+        Args:
+            losses: a scalar symbolic tensor computed from the model's inputs (e.g.
+                ``K.mean(reconstruction + kl)``; its value comes from the same forward pass
+                as the outputs), a zero-argument callable (e.g. a weight penalty), or a list
+                of them. A non-scalar loss is averaged.
+            inputs: ignored (Keras 2 conditional losses).
+        """
+        added = False
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if isinstance(loss, KerasTensor):
+                self._add_symbolic_loss(loss)
+                added = True
+            elif callable(loss):
+                self._callable_losses.append(loss)
+                added = True
+            else:
+                super().add_loss(loss, inputs)
+        runner = self._runner
+        if added and runner is not None:
+            runner.collect = True
+
+    def _add_symbolic_loss(self, loss):
+        try:
+            nodes, _, layers = map_graph_network(self.inputs, [loss])
+        except ValueError as e:
+            raise ValueError(
+                f"Model {self.name!r}: add_loss() was given a symbolic tensor that cannot be "
+                f"computed from the model's inputs. Received: {loss!r} ({e})") from e
+        # As tf.keras: the loss's layers join the model (weights, summary, config).
+        known = set(self._layer_list)
+        self._layer_list.extend(la for la in layers if la not in known and not isinstance(la, InputLayer))
+        self._network_nodes |= nodes
+        self._symbolic_losses.append(loss)
+        self._compile_plan()
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print a table of the layers, output shapes and parameter counts (Keras 2 format)."""
@@ -274,7 +331,11 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         inputs, outputs, name = functional_config.reconstruct_from_config(config, custom_objects)
-        return cls(inputs=inputs, outputs=outputs, name=name)
+        model = cls(inputs=inputs, outputs=outputs, name=name)
+        losses = _dangling_tensors(model)
+        if losses:  # layers outside the outputs' graph came from add_loss: restore the losses
+            model.add_loss(losses)
+        return model
 
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (Keras 2 format)."""
@@ -286,6 +347,36 @@ class Functional(Model):
         from openkeras.models import model_to_yaml
 
         return model_to_yaml(self, **kwargs)
+
+
+def _dangling_tensors(model):
+    """Tensors computed from the model's inputs, outside its graph, that nothing consumes."""
+    in_graph = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
+    seen, consumed, produced = set(), set(), []
+    stack = [t._keras_history[0] for t in model.inputs]
+    while stack:
+        for node in stack.pop()._outbound_nodes:
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            consumed.update(id(t) for t in node.keras_inputs)
+            if id(node) not in in_graph:
+                produced.extend(node.output_tensors)
+            stack.append(node.layer)
+    return [t for t in produced if id(t) not in consumed]
+
+
+def _walk(steps, vals, training):
+    """Run plan steps (no masks), reading and writing the slot list ``vals``."""
+    for step in steps:
+        ins = step.ins
+        x = vals[ins] if step.single_in else [vals[i] for i in ins]
+        y = step.fn(x, training=training, **step.kwargs) if step.takes_training else step.fn(x, **step.kwargs)
+        if step.single_out:
+            vals[step.outs] = y
+        else:
+            for o, v in zip(step.flat_outs, y, strict=True):
+                vals[o] = v
 
 
 class _Step:

@@ -1,4 +1,11 @@
-"""Symbolic tensors: a shape, a dtype and the node that made them."""
+"""Symbolic tensors: a shape, a dtype and the node that made them.
+
+Python operators on KerasTensors (``x * 2 + 1``, ``-x``, ``x[:, 0]``, ``x @ w``, ``x > 0``)
+build OpLambda layer nodes (openkeras/engine/op_layer.py), as in tf.keras 2.4+. ``==`` and
+``!=`` keep Python's identity meaning (tensors are used as dict keys); use ``K.equal``.
+"""
+
+import operator
 
 import torch
 
@@ -15,6 +22,7 @@ class KerasTensor:
     """
 
     __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask")
+    __array_ufunc__ = None  # numpy defers to our reflected operators (np_array * x)
 
     def __init__(self, shape, dtype=None, name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -44,6 +52,103 @@ class KerasTensor:
 
     def __bool__(self):
         raise TypeError(f"A symbolic tensor cannot be used as a Python bool. Received: {self!r}")
+
+    def __iter__(self):
+        raise TypeError(f"A symbolic tensor is not iterable; index it (x[:, 0]). Received: {self!r}")
+
+    def __float__(self):
+        raise TypeError(
+            f"A symbolic tensor has no value, so Python or numpy math cannot use it: {self!r}. "
+            "Use openkeras.backend (K) functions or operators, or wrap the code in a Lambda layer."
+        )
+
+    __int__ = __index__ = __complex__ = __float__
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", func)
+        raise TypeError(
+            f"torch.{name} cannot be applied to symbolic tensors (a model's KerasTensors hold "
+            "no values). Use the openkeras.backend (K) function or an operator, or wrap the "
+            "torch code in a Lambda layer, e.g. `Lambda(lambda t: torch.op(t))(x)`."
+        )
+
+    def _op(self, fn, *args):
+        from openkeras.engine import op_layer
+
+        return op_layer.apply(fn, args, {})
+
+    def __add__(self, other):
+        return self._op(operator.add, self, other)
+
+    def __radd__(self, other):
+        return self._op(operator.add, other, self)
+
+    def __sub__(self, other):
+        return self._op(operator.sub, self, other)
+
+    def __rsub__(self, other):
+        return self._op(operator.sub, other, self)
+
+    def __mul__(self, other):
+        return self._op(operator.mul, self, other)
+
+    def __rmul__(self, other):
+        return self._op(operator.mul, other, self)
+
+    def __truediv__(self, other):
+        return self._op(operator.truediv, self, other)
+
+    def __rtruediv__(self, other):
+        return self._op(operator.truediv, other, self)
+
+    def __floordiv__(self, other):
+        return self._op(operator.floordiv, self, other)
+
+    def __mod__(self, other):
+        return self._op(operator.mod, self, other)
+
+    def __pow__(self, other):
+        return self._op(operator.pow, self, other)
+
+    def __rpow__(self, other):
+        return self._op(operator.pow, other, self)
+
+    def __matmul__(self, other):
+        return self._op(operator.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return self._op(operator.matmul, other, self)
+
+    def __neg__(self):
+        return self._op(operator.neg, self)
+
+    def __abs__(self):
+        return self._op(operator.abs, self)
+
+    def __invert__(self):
+        return self._op(operator.invert, self)
+
+    def __and__(self, other):
+        return self._op(operator.and_, self, other)
+
+    def __or__(self, other):
+        return self._op(operator.or_, self, other)
+
+    def __lt__(self, other):
+        return self._op(operator.lt, self, other)
+
+    def __le__(self, other):
+        return self._op(operator.le, self, other)
+
+    def __gt__(self, other):
+        return self._op(operator.gt, self, other)
+
+    def __ge__(self, other):
+        return self._op(operator.ge, self, other)
+
+    def __getitem__(self, key):
+        return self._op(operator.getitem, self, key)
 
 
 def is_symbolic(x) -> bool:

@@ -14,7 +14,10 @@ from openkeras.engine.compile_utils import LossTracker
 
 
 def _needs_loss_collection(model):
-    """Whether a forward pass may add losses (activity regularizers or user layers' add_loss)."""
+    """Whether a forward pass may add losses (activity regularizers, add_loss in user layers or
+    on the model)."""
+    if getattr(model, "_symbolic_losses", None) or getattr(model, "_callable_losses", None):
+        return True
     for module in model.modules():
         if getattr(module, "activity_regularizer", None) is not None:
             return True

@@ -2,6 +2,7 @@
 
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_layer import Input, InputLayer
+from openkeras.engine.op_layer import OpLambda
 from openkeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from openkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from openkeras.layers.convolutional import (

@@ -168,14 +168,19 @@ def test_ops_are_differentiable():
     close(t.grad, ref.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_ops_on_keras_tensors_raise_clear_type_error():
+def test_ops_on_keras_tensors_build_op_layers():
+    from openkeras.engine.keras_tensor import KerasTensor
+
     x = ok.Input((4,))
-    with pytest.raises(TypeError, match="Lambda layer"):
-        K.mean(x)
-    with pytest.raises(TypeError, match="K.dot"):
-        K.dot(x, torch.ones(4, 2))
-    with pytest.raises(TypeError, match="Lambda"):
-        K.concatenate([x, x])
+    mean = K.mean(x, axis=-1)
+    both = K.concatenate([x, x])
+    assert isinstance(mean, KerasTensor) and mean.shape == (None,)
+    assert isinstance(both, KerasTensor) and both.shape == (None, 8)
+    model = ok.Model(x, [mean, both])
+    data = torch.rand(3, 4)
+    got_mean, got_both = model(data)
+    torch.testing.assert_close(got_mean, data.mean(-1))
+    torch.testing.assert_close(got_both, torch.cat([data, data], -1))
 
 
 def test_ops_inside_a_lambda_layer():

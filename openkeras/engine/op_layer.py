@@ -1,0 +1,228 @@
+"""OpLambda: a backend op or Python operator applied to symbolic tensors, as a layer.
+
+``K.square(x)``, ``x * 2 + 1`` or ``x[:, 0]`` on KerasTensors build an ``OpLambda`` node
+(tf.keras 2.4+'s TFOpLambda): the layer keeps the function and its non-tensor arguments and
+re-applies the function to real tensors. Configs name the function ('openkeras.backend.sum',
+'operator.add') and are resolved only from those two modules, never from arbitrary code.
+"""
+
+import operator
+
+import numpy as np
+import torch
+
+from openkeras import config
+from openkeras.backend.naming import unique_object_name
+from openkeras.engine import shape_inference
+from openkeras.engine.base_layer import Layer
+from openkeras.engine.keras_tensor import KerasTensor
+
+_MODULES = ("openkeras.backend.", "operator.")
+OPERATORS = frozenset({
+    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "neg", "pos", "abs",
+    "getitem", "lt", "le", "gt", "ge", "and_", "or_", "xor", "invert",
+})
+_TENSOR, _SLICE, _TUPLE, _ARRAY, _ELLIPSIS = "__tensor__", "__slice__", "__tuple__", "__array__", "__ellipsis__"
+
+
+class _Ref:
+    """Where the ``index``-th input tensor goes in the stored arguments."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _template(value, tensors):
+    """``value`` with each KerasTensor replaced by a ``_Ref`` (appending it to ``tensors``)."""
+    if isinstance(value, KerasTensor):
+        for i, t in enumerate(tensors):
+            if t is value:
+                return _Ref(i)
+        tensors.append(value)
+        return _Ref(len(tensors) - 1)
+    if isinstance(value, (list, tuple)):
+        items = [_template(v, tensors) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {k: _template(v, tensors) for k, v in value.items()}
+    if isinstance(value, np.ndarray):  # constants compute like K.constant (floats as floatx)
+        t = torch.from_numpy(value)
+        return t.to(config.torch_dtype()) if t.is_floating_point() else t
+    return value
+
+
+def _fill(value, inputs):
+    if isinstance(value, _Ref):
+        return inputs[value.index]
+    if isinstance(value, list):
+        return [_fill(v, inputs) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_fill(v, inputs) for v in value)
+    if isinstance(value, dict):
+        return {k: _fill(v, inputs) for k, v in value.items()}
+    return value
+
+
+def _encode(value):
+    """The stored arguments as JSON-friendly values (markers for tensors, slices, tuples)."""
+    if isinstance(value, _Ref):
+        return {_TENSOR: value.index}
+    if isinstance(value, slice):
+        return {_SLICE: [_encode(value.start), _encode(value.stop), _encode(value.step)]}
+    if value is Ellipsis:
+        return _ELLIPSIS
+    if isinstance(value, tuple):
+        return {_TUPLE: [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+        return {_ARRAY: array.tolist(), "dtype": str(array.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"OpLambda cannot serialize the argument {value!r} ({type(value).__name__}).")
+
+
+def _decode(value):
+    if value == _ELLIPSIS:
+        return Ellipsis
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if _TENSOR in value:
+        return _Ref(int(value[_TENSOR]))
+    if _SLICE in value:
+        return slice(*[_decode(v) for v in value[_SLICE]])
+    if _TUPLE in value:
+        return tuple(_decode(v) for v in value[_TUPLE])
+    if _ARRAY in value:
+        return torch.as_tensor(np.asarray(value[_ARRAY], dtype=value["dtype"]))
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def function_name(fn) -> str:
+    """'openkeras.backend.square' or 'operator.add' for a function OpLambda can serialize."""
+    name = getattr(fn, "__name__", None)
+    if name in OPERATORS and getattr(operator, name) is fn:
+        return f"operator.{name}"
+    from openkeras import backend
+
+    public = getattr(backend, name, None) if name and not name.startswith("_") else None
+    if getattr(public, "symbolic_dispatch", False) and fn in (public, public.__wrapped__):
+        return f"openkeras.backend.{name}"
+    raise TypeError(
+        f"OpLambda can only hold openkeras.backend functions or `operator` functions. "
+        f"Received: function={fn!r}"
+    )
+
+
+def resolve_function(name: str):
+    """The function a config names; only openkeras.backend and operator functions resolve."""
+    from openkeras import backend
+
+    module = next((m for m in _MODULES if isinstance(name, str) and name.startswith(m)), None)
+    attr = name[len(module):] if module else ""
+    if not module or not attr.isidentifier() or attr.startswith("_"):
+        raise ValueError(
+            "OpLambda function must be 'openkeras.backend.<name>' or 'operator.<name>'. "
+            f"Received: function={name!r}"
+        )
+    if module == "operator.":
+        if attr in OPERATORS:
+            return getattr(operator, attr)
+    elif getattr(getattr(backend, attr, None), "symbolic_dispatch", False):
+        return getattr(backend, attr).__wrapped__
+    raise ValueError(f"Unknown OpLambda function: {name!r}")
+
+
+class OpLambda(Layer):
+    """Applies a backend function or operator to its input tensors plus stored arguments.
+
+    Args:
+        function: the callable (an ``openkeras.backend`` or ``operator`` function) or its
+            config name ('openkeras.backend.square', 'operator.add').
+        arguments: ``{'args': [...], 'kwargs': {...}}``, where the input tensors' places are
+            ``{'__tensor__': i}`` markers (the ``i``-th tensor of the layer's input list).
+    """
+
+    def __init__(self, function, arguments=None, name=None, **kwargs):
+        fn = resolve_function(function) if isinstance(function, str) else function
+        self._function_name = function_name(fn)
+        short = self._function_name.rsplit(".", 1)[-1]
+        super().__init__(name=name or unique_object_name(short), **kwargs)
+        self.function = fn
+        arguments = dict(arguments or {})
+        self._set_template(_decode(arguments.get("args", [])), _decode(arguments.get("kwargs", {})))
+        self._input_dtypes = None
+        self._output_dtype = None
+
+    def _set_template(self, args, kwargs):
+        self._args = list(args)
+        self._kwargs = dict(kwargs)
+        # Fast path: every tensor is a top-level positional argument.
+        flat = [(p, a.index) for p, a in enumerate(self._args) if isinstance(a, _Ref)]
+        nested = any(isinstance(a, (list, tuple, dict)) for a in self._args) or any(
+            isinstance(v, (_Ref, list, tuple, dict)) for v in self._kwargs.values())
+        self._positions = None if nested else flat
+
+    def call(self, inputs):
+        if self._positions is None:
+            return self.function(*_fill(self._args, inputs), **_fill(self._kwargs, inputs))
+        args = list(self._args)
+        for position, index in self._positions:
+            args[position] = inputs[index]
+        return self.function(*args, **self._kwargs)
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        if isinstance(inputs, KerasTensor):  # a rebuilt config passes a single tensor
+            inputs = [inputs]
+        self._input_dtypes = [config.torch_dtype(t.dtype) for t in inputs]
+        return super()._symbolic_call(list(inputs), *args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        dtypes = self._input_dtypes or [config.torch_dtype(self.dtype)] * len(shapes)
+        out = _probe(self, shapes, dtypes)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not a tensor.")
+        self._output_dtype = str(out.dtype).replace("torch.", "")
+        return shape_inference.infer_output_shape(self, input_shape, dtypes)
+
+    def compute_output_dtype(self, input_dtype):
+        return self._output_dtype or input_dtype
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # masks stop at an op, as at a TFOpLambda
+
+    def get_config(self):
+        arguments = {"args": _encode(self._args), "kwargs": _encode(self._kwargs)}
+        return {**super().get_config(), "function": self._function_name, "arguments": arguments}
+
+
+def _probe(layer, shapes, dtypes):
+    """The layer's output on small meta tensors (zeros on the CPU if meta cannot run it)."""
+    with torch.no_grad():
+        try:
+            with torch.device("meta"):
+                return layer.call([torch.empty([2 if d is None else d for d in s], dtype=t)
+                                   for s, t in zip(shapes, dtypes, strict=False)])
+        except (RuntimeError, NotImplementedError):
+            return layer.call([torch.zeros([2 if d is None else d for d in s], dtype=t)
+                               for s, t in zip(shapes, dtypes, strict=False)])
+
+
+def apply(fn, args, kwargs):
+    """``fn(*args, **kwargs)`` where some arguments are KerasTensors: a new OpLambda node."""
+    tensors = []
+    template_args = _template(list(args), tensors)
+    template_kwargs = _template(dict(kwargs), tensors)
+    layer = OpLambda(fn)
+    layer._set_template(template_args, template_kwargs)
+    return layer(tensors)
