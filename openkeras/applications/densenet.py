@@ -6,7 +6,7 @@ Default input size 224x224, smallest 32x32.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 
 _NAMED_BLOCKS = {(6, 12, 24, 16): "densenet121", (6, 12, 32, 32): "densenet169",
@@ -117,11 +117,7 @@ def DenseNet(blocks, include_top: bool = True, weights="imagenet", input_tensor=
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        load_imagenet_weights(model, name, include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return apply_weights(model, weights, name, include_top)
 
 
 def DenseNet121(include_top: bool = True, weights="imagenet", input_tensor=None,

@@ -6,7 +6,7 @@ Learning", https://arxiv.org/abs/1602.07261. Default input size 299x299, smalles
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.functional import Functional
 
@@ -100,13 +100,8 @@ def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x,
-                       name="inception_resnet_v2")
-    if weights == "imagenet":
-        load_imagenet_weights(model, "inception_resnet_v2", include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x, name="inception_resnet_v2")
+    return apply_weights(model, weights, "inception_resnet_v2", include_top)
 
 
 def conv2d_bn(x, filters: int, kernel_size, strides=1, padding: str = "same",

@@ -6,7 +6,7 @@ http://arxiv.org/abs/1512.00567. Default input size 299x299, smallest 75x75.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 
 
@@ -116,13 +116,8 @@ def InceptionV3(include_top: bool = True, weights="imagenet", input_tensor=None,
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x,
-                       name="inception_v3")
-    if weights == "imagenet":
-        load_imagenet_weights(model, "inception_v3", include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x, name="inception_v3")
+    return apply_weights(model, weights, "inception_v3", include_top)
 
 
 def conv2d_bn(x, filters: int, num_row: int, num_col: int, padding: str = "same",

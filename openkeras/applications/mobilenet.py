@@ -8,7 +8,7 @@ import warnings
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.training import Model
 
 _IMAGENET_SIZES = (128, 160, 192, 224)
@@ -120,13 +120,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x,
-                  name=f"mobilenet_{alpha:0.2f}_{rows}")
-    if weights == "imagenet":
-        load_imagenet_weights(model, "mobilenet", include_top, alpha=alpha, rows=rows)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name=f"mobilenet_{alpha:0.2f}_{rows}")
+    return apply_weights(model, weights, "mobilenet", include_top, alpha=alpha, rows=rows)
 
 
 def preprocess_input(x, data_format=None):

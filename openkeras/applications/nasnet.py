@@ -8,7 +8,7 @@ import warnings
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 
 _BN = {"momentum": 0.9997, "epsilon": 1e-3}
@@ -77,12 +77,8 @@ def NASNet(input_shape=None, penultimate_filters: int = 4032, num_blocks: int = 
     finally:
         config.set_image_data_format(old_data_format)
 
-    if weights == "imagenet":
-        name = "nasnet_mobile" if default_size == 224 else "nasnet_large"
-        load_imagenet_weights(model, name, include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    name = "nasnet_mobile" if default_size == 224 else "nasnet_large"
+    return apply_weights(model, weights, name, include_top)
 
 
 def _build(input_shape, penultimate_filters, num_blocks, stem_block_filters, skip_reduction,

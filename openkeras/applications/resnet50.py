@@ -6,7 +6,7 @@ Reference: [Deep Residual Learning for Image Recognition](https://arxiv.org/abs/
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.training import Model
 
 _BN_EPSILON = 1.001e-5
@@ -92,11 +92,7 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name="resnet50")
-    if weights == "imagenet":
-        load_imagenet_weights(model, "resnet50", include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return apply_weights(model, weights, "resnet50", include_top)
 
 
 def preprocess_input(x, data_format=None):

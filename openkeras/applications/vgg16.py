@@ -6,7 +6,7 @@ https://arxiv.org/abs/1409.1556) (ICLR 2015).
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.training import Model
 
 _BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -47,11 +47,7 @@ def build_vgg(convs_per_block, name, include_top, weights, input_tensor, input_s
         x = layers.GlobalMaxPooling2D()(x)
 
     model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        load_imagenet_weights(model, name, include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return apply_weights(model, weights, name, include_top)
 
 
 def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,

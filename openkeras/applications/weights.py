@@ -116,3 +116,19 @@ def load_imagenet_weights(model, name: str, include_top: bool, alpha=None, rows=
     path = get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
     model.load_weights(path)
     return path
+
+
+def apply_weights(model, weights, name: str, include_top: bool, alpha=None, rows=None):
+    """Load ``weights`` ('imagenet', a weights-file path, or None) into an application; return it.
+
+    Args:
+        model: the freshly built application model.
+        weights: 'imagenet', a path, or None (keep the random initialization).
+        name, include_top, alpha, rows: which published file ('imagenet'), as in
+            ``load_imagenet_weights``.
+    """
+    if weights == "imagenet":
+        load_imagenet_weights(model, name, include_top, alpha=alpha, rows=rows)
+    elif weights is not None:
+        model.load_weights(weights)
+    return model

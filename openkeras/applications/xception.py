@@ -6,7 +6,7 @@ https://arxiv.org/abs/1610.02357. Default input size 299x299, smallest 71x71.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
-from openkeras.applications.weights import load_imagenet_weights
+from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 
 
@@ -73,11 +73,7 @@ def Xception(include_top: bool = True, weights="imagenet", input_tensor=None, in
         x = layers.GlobalMaxPooling2D()(x)
 
     model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x, name="xception")
-    if weights == "imagenet":
-        load_imagenet_weights(model, "xception", include_top)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return apply_weights(model, weights, "xception", include_top)
 
 
 def _downsampling_block(x, prefix, filters1, filters2, axis, first_activation):
