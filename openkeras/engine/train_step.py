@@ -73,6 +73,16 @@ class StepRunner:
         return ([self.loss_tracker.result()] + [t.result() for t in self.output_trackers]
                 + [m.metric.result() for m in self.metrics])
 
+    def logs(self):
+        """The running values as ``{name: float}``, read from the device in one transfer."""
+        values = self.results()
+        device = next((v.device for v in values if v.device.type != "cpu"), None)
+        if device is not None:  # one synchronization instead of one per value
+            values = torch.stack([v.to(device, torch.float32) for v in values]).tolist()
+        else:
+            values = [float(v) for v in values]
+        return dict(zip(self.metrics_names, values, strict=True))
+
     def reset_metrics(self):
         self.loss_tracker.reset_state()
         for t in self.output_trackers:
@@ -146,15 +156,20 @@ class StepRunner:
                     sw.shape + (1,) * (weight.dim() - sw.dim())) * weight.to(sw.dtype)
             m.metric.update_state(ys[k], outs[i].detach(), sample_weight=weight)
 
-    def train_batch(self, xs, ys, sws):
-        """One optimizer step on a batch; updates the running loss and metrics."""
+    def _forward_and_loss(self, xs, ys, sws, training):
+        """Forward pass (collecting add_loss losses only when the model can add any) and loss."""
         if self.collect:
             with collect_losses() as extra:
-                outs, masks = self.forward(xs, True)
+                outs, masks = self.forward(xs, training)
         else:
             extra = None
-            outs, masks = self.forward(xs, True)
+            outs, masks = self.forward(xs, training)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
+        return outs, masks, total, per_output
+
+    def train_batch(self, xs, ys, sws):
+        """One optimizer step on a batch; updates the running loss and metrics."""
+        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, True)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer.step()
@@ -169,11 +184,5 @@ class StepRunner:
     @torch.no_grad()
     def test_batch(self, xs, ys, sws):
         """Loss and metrics of a batch in inference mode (training=False)."""
-        if self.collect:
-            with collect_losses() as extra:
-                outs, masks = self.forward(xs, False)
-        else:
-            extra = None
-            outs, masks = self.forward(xs, False)
-        total, per_output = self._loss(outs, ys, sws, masks, extra)
+        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, False)
         self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])

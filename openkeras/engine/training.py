@@ -290,7 +290,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                         break
                 if session is not None:
                     session.end_epoch(runner)
-                logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
+                logs = runner.logs()
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._test_loop(val, cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -337,7 +337,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             return {}
         if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
             distributed.reduce_metrics(runner)
-        logs = dict(zip(names, (float(v) for v in runner.results()), strict=True))
+        logs = runner.logs()
         cbs.on_test_end(logs)
         adapter.on_epoch_end()
         return logs
@@ -460,7 +460,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             runner.reset_metrics()
 
     def _batch_results(self, runner, reset_metrics, return_dict):
-        logs = dict(zip(runner.metrics_names, (float(v) for v in runner.results()), strict=True))
+        logs = runner.logs()
         if reset_metrics:
             runner.reset_metrics()
         runner.accumulating = not reset_metrics
