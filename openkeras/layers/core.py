@@ -381,8 +381,8 @@ class Lambda(Layer):
         self.mask = mask
         self.arguments = dict(arguments or {})
         self.supports_masking = mask is not None
-        params = _signature_params(function)
-        self._fn_takes_mask, self._fn_takes_training = "mask" in params, "training" in params
+        self._fn_takes_mask = generic_utils.accepts_argument(function, "mask")
+        self._fn_takes_training = generic_utils.accepts_argument(function, "training")
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
@@ -433,15 +433,6 @@ class Lambda(Layer):
 
 
 _BUILTIN_FUNCTION_MODULES = {"openkeras", "keras", "tensorflow", "math", "torch", "builtins", "numpy"}
-
-
-def _signature_params(fn):
-    import inspect
-
-    try:
-        return inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
 
 
 def _serialize_function(fn):

@@ -176,3 +176,11 @@ class SafeModeScope:
 
     def __exit__(self, *exc):
         _SAFE_MODE.pop()
+
+
+def accepts_argument(fn, name: str) -> bool:
+    """Whether calling ``fn`` can take the keyword ``name`` (False when it has no signature)."""
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False

@@ -7,6 +7,7 @@ from openkeras.engine.keras_tensor import flatten, is_symbolic
 from openkeras.layers.core import input_rank_error
 from openkeras.layers.recurrent.cells import _CellBase
 from openkeras.layers.recurrent.fused import fused_kind, run_fused
+from openkeras.utils.generic_utils import accepts_argument
 
 
 def flat_state_sizes(state_size):
@@ -21,15 +22,6 @@ def prefix_weight_names(weights, prefix):
     for w in weights:
         if hasattr(w, "_keras_full_name"):
             w._keras_full_name = f"{prefix}/{w._keras_full_name}"
-
-
-def _takes(fn, name):
-    import inspect
-
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _bcast(step_mask, like):
@@ -194,7 +186,7 @@ class RNN(Layer):
             projected = cell.project_inputs(inputs, in_mask)
             return lambda t, st: cell.step(projected[:, t], st, rec_mask)
         kwargs = {}
-        if _takes(cell.call, "training"):
+        if accepts_argument(cell.call, "training"):
             kwargs["training"] = training
         if constants:
             kwargs["constants"] = constants
@@ -421,7 +413,7 @@ class StackedRNNCells(Layer):
         """(cell, number of states, whether its call takes `training`), worked out once."""
         plan = self.__dict__.get("_plan")
         if plan is None:
-            plan = [(cell, len(flat_state_sizes(cell.state_size)), _takes(cell.call, "training"))
+            plan = [(cell, len(flat_state_sizes(cell.state_size)), accepts_argument(cell.call, "training"))
                     for cell in self.cells]
             self.__dict__["_plan"] = plan
         return plan

@@ -6,28 +6,7 @@ from openkeras import config
 from openkeras.engine.base_layer import Transpose
 from openkeras.layers.recurrent.cells import LSTMCell
 from openkeras.layers.recurrent.layers import _CellRNN
-
-
-def _pair(value, name, owner):
-    value = (value, value) if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"{owner}: `{name}` must be an int or a tuple of 2 ints. "
-                         f"Received: {name}={value}")
-    return value
-
-
-def _output_length(length, kernel, padding, stride, dilation):
-    if length is None:
-        return None
-    if padding == "same":
-        return (length + stride - 1) // stride
-    return (length - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _same_padding(size, kernel, stride, dilation):
-    """TensorFlow's 'same' padding (before, after) for one spatial axis."""
-    total = max((-(-size // stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
+from openkeras.utils.conv_utils import conv_output_length, normalize_tuple, same_padding
 
 
 class ConvLSTM2DCell(LSTMCell):
@@ -61,9 +40,9 @@ class ConvLSTM2DCell(LSTMCell):
                          bias_constraint=bias_constraint, dropout=dropout,
                          recurrent_dropout=recurrent_dropout, **kwargs)
         self.filters = self.units
-        self.kernel_size = _pair(kernel_size, "kernel_size", owner)
-        self.strides = _pair(strides, "strides", owner)
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", owner)
+        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = normalize_tuple(strides, 2, "strides")
+        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"{owner}: `padding` must be 'valid' or 'same'. Received: "
@@ -90,13 +69,13 @@ class ConvLSTM2DCell(LSTMCell):
             self.bias = self.add_weight(
                 "bias", (width,), initializer=self._bias_init(), regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint)
-        (top, bottom), (left, right) = (_same_padding(1, k, 1, 1) for k in self.kernel_size)
+        (top, bottom), (left, right) = (same_padding(1, k, 1, 1) for k in self.kernel_size)
         self._recurrent_pad = (left, right, top, bottom)  # 'same', stride 1, as Keras
         self.built = True
 
     def output_spatial(self, rows, cols):
         """Spatial size of the outputs and states for inputs of ``rows`` x ``cols``."""
-        return tuple(_output_length(n, k, self.padding, s, d) for n, k, s, d in
+        return tuple(conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
                      zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate,
                          strict=True))
 
@@ -108,7 +87,7 @@ class ConvLSTM2DCell(LSTMCell):
         x = inputs.reshape((-1,) + tuple(inputs.shape[-3:]))
         if self.padding == "same":
             (top, bottom), (left, right) = (
-                _same_padding(n, k, s, d) for n, k, s, d in
+                same_padding(n, k, s, d) for n, k, s, d in
                 zip(x.shape[-2:], self.kernel_size, self.strides, self.dilation_rate, strict=True))
             x = F.pad(x, (left, right, top, bottom))
         out = F.conv2d(x, self.kernel, self.bias, self.strides, 0, self.dilation_rate)
