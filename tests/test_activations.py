@@ -18,38 +18,38 @@ def x():
     return torch.linspace(-6.0, 6.0, 49).reshape(7, 7)
 
 
-def close(a, b, atol=ATOL, rtol=RTOL):
+def assert_close(a, b, atol=ATOL, rtol=RTOL):
     torch.testing.assert_close(a, b, atol=atol, rtol=rtol)
 
 
 def test_simple_functions_match_torch_references(x):
-    close(activations.tanh(x), torch.tanh(x))
-    close(activations.sigmoid(x), 1.0 / (1.0 + torch.exp(-x)))
-    close(activations.elu(x), torch.where(x > 0, x, torch.exp(x) - 1))
-    close(activations.elu(x, alpha=0.5), torch.where(x > 0, x, 0.5 * (torch.exp(x) - 1)))
-    close(activations.softplus(x), torch.log(torch.exp(x) + 1))
-    close(activations.softsign(x), x / (torch.abs(x) + 1))
-    close(activations.exponential(x), torch.exp(x))
-    close(activations.swish(x), x * torch.sigmoid(x))
-    close(activations.mish(x), x * torch.tanh(torch.log1p(torch.exp(x))))
+    assert_close(activations.tanh(x), torch.tanh(x))
+    assert_close(activations.sigmoid(x), 1.0 / (1.0 + torch.exp(-x)))
+    assert_close(activations.elu(x), torch.where(x > 0, x, torch.exp(x) - 1))
+    assert_close(activations.elu(x, alpha=0.5), torch.where(x > 0, x, 0.5 * (torch.exp(x) - 1)))
+    assert_close(activations.softplus(x), torch.log(torch.exp(x) + 1))
+    assert_close(activations.softsign(x), x / (torch.abs(x) + 1))
+    assert_close(activations.exponential(x), torch.exp(x))
+    assert_close(activations.swish(x), x * torch.sigmoid(x))
+    assert_close(activations.mish(x), x * torch.tanh(torch.log1p(torch.exp(x))))
     assert activations.linear(x) is x
 
 
 def test_selu_constants(x):
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
     expected = scale * torch.where(x > 0, x, alpha * (torch.exp(x) - 1))
-    close(activations.selu(x), expected)
+    assert_close(activations.selu(x), expected)
 
 
 def test_gelu_exact_and_approximate(x):
     exact = 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
-    close(activations.gelu(x), exact)
+    assert_close(activations.gelu(x), exact)
     approx = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
-    close(activations.gelu(x, approximate=True), approx)
+    assert_close(activations.gelu(x, approximate=True), approx)
     # keras docstring golden values
     pts = torch.tensor([-3.0, -1.0, 0.0, 1.0, 3.0])
     golden = torch.tensor([-0.00404951, -0.15865529, 0.0, 0.8413447, 2.9959507])
-    close(activations.gelu(pts), golden, atol=1e-6, rtol=1e-5)
+    assert_close(activations.gelu(pts), golden, atol=1e-6, rtol=1e-5)
 
 
 def test_hard_sigmoid_is_tf_keras2_definition():
@@ -59,14 +59,14 @@ def test_hard_sigmoid_is_tf_keras2_definition():
 
 
 def test_relu_defaults_is_plain_relu(x):
-    close(activations.relu(x), F.relu(x))
+    assert_close(activations.relu(x), F.relu(x))
 
 
 def test_relu_variants_keras_golden():
     foo = torch.tensor([-10.0, -5.0, 0.0, 5.0, 10.0])
-    close(activations.relu(foo, alpha=0.5), torch.tensor([-5.0, -2.5, 0.0, 5.0, 10.0]))
-    close(activations.relu(foo, max_value=5), torch.tensor([0.0, 0.0, 0.0, 5.0, 5.0]))
-    close(activations.relu(foo, threshold=5), torch.tensor([0.0, 0.0, 0.0, 0.0, 10.0]))
+    assert_close(activations.relu(foo, alpha=0.5), torch.tensor([-5.0, -2.5, 0.0, 5.0, 10.0]))
+    assert_close(activations.relu(foo, max_value=5), torch.tensor([0.0, 0.0, 0.0, 5.0, 5.0]))
+    assert_close(activations.relu(foo, threshold=5), torch.tensor([0.0, 0.0, 0.0, 0.0, 10.0]))
 
 
 def test_relu_combined_arguments_match_numpy_formula():
@@ -84,11 +84,11 @@ def test_relu_combined_arguments_match_numpy_formula():
 
 def test_softmax_axis_and_tuple_axis():
     t = torch.randn(2, 3, 4, generator=torch.Generator().manual_seed(0))
-    close(activations.softmax(t), F.softmax(t, dim=-1))
-    close(activations.softmax(t, axis=1), F.softmax(t, dim=1))
+    assert_close(activations.softmax(t), F.softmax(t, dim=-1))
+    assert_close(activations.softmax(t, axis=1), F.softmax(t, dim=1))
     out = activations.softmax(t, axis=(1, 2))
     flat = F.softmax(t.reshape(2, 12), dim=-1).reshape(2, 3, 4)
-    close(out, flat)
+    assert_close(out, flat)
 
 
 def test_softmax_rejects_1d():

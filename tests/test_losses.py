@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numeric_utils import assert_close  # noqa: E402
 
 from openkeras import config, losses
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = np.load(FIXTURES / "losses_metrics.npz")
 INDEX = json.loads((FIXTURES / "losses_metrics.json").read_text())["index"]
-RTOL, ATOL = 1e-5, 1e-6
 FUNCTION_KEYS = sorted(k for k, v in INDEX.items() if k.startswith("loss__") and "fn" in v)
 CLASS_KEYS = sorted(k for k, v in INDEX.items() if k.startswith("loss__") and "config" in v)
 
@@ -21,15 +21,11 @@ def t(name):
     return torch.from_numpy(GOLDEN[name])
 
 
-def close(actual, expected, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=atol)
-
-
 @pytest.mark.parametrize("key", FUNCTION_KEYS)
 def test_loss_functions_match_keras_golden(key):
     entry = INDEX[key]
     fn = losses.get(key[len("loss__"):])
-    close(fn(t(entry["y_true"]), t(entry["y_pred"])), GOLDEN[key])
+    assert_close(fn(t(entry["y_true"]), t(entry["y_pred"])), GOLDEN[key])
 
 
 @pytest.mark.parametrize("key", CLASS_KEYS)
@@ -39,11 +35,11 @@ def test_loss_classes_match_keras_golden_for_every_reduction(key):
     y_true, y_pred = t(entry["y_true"]), t(entry["y_pred"])
     loss = losses.deserialize({"class_name": entry["class_name"], "config": cfg})
     assert loss.get_config() == cfg
-    close(loss(y_true, y_pred), GOLDEN[key + "__mean"])
-    close(loss(y_true, y_pred, sample_weight=t("sample_weight")), GOLDEN[key + "__weighted"])
+    assert_close(loss(y_true, y_pred), GOLDEN[key + "__mean"])
+    assert_close(loss(y_true, y_pred, sample_weight=t("sample_weight")), GOLDEN[key + "__weighted"])
     for reduction in ("none", "sum"):
         other = type(loss).from_config({**cfg, "reduction": reduction})
-        close(other(y_true, y_pred), GOLDEN[f"{key}__{reduction}"])
+        assert_close(other(y_true, y_pred), GOLDEN[f"{key}__{reduction}"])
 
 
 def test_aliases_name_the_same_functions():
@@ -60,28 +56,28 @@ def test_regression_losses_against_numpy():
     rng = np.random.default_rng(0)
     a, b = rng.uniform(0.1, 2, (5, 4)), rng.uniform(0.1, 2, (5, 4))
     ta, tb = torch.tensor(a), torch.tensor(b)
-    close(losses.mse(ta, tb), ((b - a) ** 2).mean(-1))
-    close(losses.mae(ta, tb), np.abs(b - a).mean(-1))
-    close(losses.mape(ta, tb), 100 * np.abs((a - b) / a).mean(-1))
-    close(losses.msle(ta, tb), ((np.log1p(b) - np.log1p(a)) ** 2).mean(-1))
-    close(losses.log_cosh(ta, tb), np.log(np.cosh(b - a)).mean(-1))
-    close(losses.poisson(ta, tb), (b - a * np.log(b + 1e-7)).mean(-1))
+    assert_close(losses.mse(ta, tb), ((b - a) ** 2).mean(-1))
+    assert_close(losses.mae(ta, tb), np.abs(b - a).mean(-1))
+    assert_close(losses.mape(ta, tb), 100 * np.abs((a - b) / a).mean(-1))
+    assert_close(losses.msle(ta, tb), ((np.log1p(b) - np.log1p(a)) ** 2).mean(-1))
+    assert_close(losses.log_cosh(ta, tb), np.log(np.cosh(b - a)).mean(-1))
+    assert_close(losses.poisson(ta, tb), (b - a * np.log(b + 1e-7)).mean(-1))
     err = b - a
     huber = np.where(np.abs(err) <= 0.3, 0.5 * err**2, 0.3 * np.abs(err) - 0.045).mean(-1)
-    close(losses.huber(ta, tb, delta=0.3), huber)
+    assert_close(losses.huber(ta, tb, delta=0.3), huber)
     cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
-    close(losses.cosine_similarity(ta, tb), -cos)
+    assert_close(losses.cosine_similarity(ta, tb), -cos)
 
 
 def test_hinge_converts_zero_one_labels_but_not_signed_labels():
     y_pred = torch.tensor([[0.3, -0.8, 1.5]])
     zero_one = torch.tensor([[1.0, 0.0, 1.0]])
     signed = torch.tensor([[1.0, -1.0, 1.0]])
-    close(losses.hinge(zero_one, y_pred), losses.hinge(signed, y_pred))
-    close(losses.hinge(signed, y_pred), np.mean([0.7, 0.2, 0.0]))
-    close(losses.squared_hinge(signed, y_pred), np.mean([0.49, 0.04, 0.0]))
+    assert_close(losses.hinge(zero_one, y_pred), losses.hinge(signed, y_pred))
+    assert_close(losses.hinge(signed, y_pred), np.mean([0.7, 0.2, 0.0]))
+    assert_close(losses.squared_hinge(signed, y_pred), np.mean([0.49, 0.04, 0.0]))
     # Labels outside {0, 1} are used as they are.
-    close(losses.hinge(torch.tensor([[2.0, 0.0, 0.0]]), y_pred), np.mean([0.4, 1.0, 1.0]))
+    assert_close(losses.hinge(torch.tensor([[2.0, 0.0, 0.0]]), y_pred), np.mean([0.4, 1.0, 1.0]))
 
 
 def test_crossentropies_against_torch_references():
@@ -91,19 +87,19 @@ def test_crossentropies_against_torch_references():
     onehot = F.one_hot(labels, 5).float()
     probs = torch.softmax(logits, -1)
     ref = F.cross_entropy(logits, labels, reduction="none")
-    close(losses.categorical_crossentropy(onehot, logits, from_logits=True), ref)
-    close(losses.categorical_crossentropy(onehot, probs), ref, rtol=1e-4)
-    close(losses.sparse_categorical_crossentropy(labels, logits, from_logits=True), ref)
-    close(losses.sparse_categorical_crossentropy(labels[:, None], probs), ref, rtol=1e-4)
+    assert_close(losses.categorical_crossentropy(onehot, logits, from_logits=True), ref)
+    assert_close(losses.categorical_crossentropy(onehot, probs), ref, rtol=1e-4)
+    assert_close(losses.sparse_categorical_crossentropy(labels, logits, from_logits=True), ref)
+    assert_close(losses.sparse_categorical_crossentropy(labels[:, None], probs), ref, rtol=1e-4)
     # categorical_crossentropy renormalises y_pred by its sum
-    close(losses.categorical_crossentropy(onehot, probs * 3.0), ref, rtol=1e-4)
+    assert_close(losses.categorical_crossentropy(onehot, probs * 3.0), ref, rtol=1e-4)
     smoothed = onehot * 0.8 + 0.2 / 5
-    close(losses.categorical_crossentropy(onehot, logits, from_logits=True, label_smoothing=0.2),
+    assert_close(losses.categorical_crossentropy(onehot, logits, from_logits=True, label_smoothing=0.2),
           -(smoothed * torch.log_softmax(logits, -1)).sum(-1))
     targets = torch.randint(0, 2, (6, 5)).float()
     bce_ref = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(-1)
-    close(losses.binary_crossentropy(targets, logits, from_logits=True), bce_ref)
-    close(losses.binary_crossentropy(targets, torch.sigmoid(logits)), bce_ref, rtol=1e-4)
+    assert_close(losses.binary_crossentropy(targets, logits, from_logits=True), bce_ref)
+    assert_close(losses.binary_crossentropy(targets, torch.sigmoid(logits)), bce_ref, rtol=1e-4)
 
 
 def test_channels_first_axis_for_categorical_losses():
@@ -112,24 +108,24 @@ def test_channels_first_axis_for_categorical_losses():
     labels = torch.randint(0, 4, (2, 3, 3))
     ref = F.cross_entropy(logits, labels, reduction="none")
     onehot = F.one_hot(labels, 4).permute(0, 3, 1, 2).float()
-    close(losses.categorical_crossentropy(onehot, logits, from_logits=True, axis=1), ref)
-    close(losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=1), ref)
+    assert_close(losses.categorical_crossentropy(onehot, logits, from_logits=True, axis=1), ref)
+    assert_close(losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=1), ref)
 
 
 def test_probability_losses_clip_with_config_epsilon():
     y_true = torch.tensor([[0.0, 1.0]])
     y_pred = torch.tensor([[1.0, 0.0]])
     eps = config.epsilon()
-    close(losses.categorical_crossentropy(y_true, y_pred), -math.log(eps), rtol=1e-4)
-    close(losses.sparse_categorical_crossentropy(torch.tensor([1]), y_pred),
+    assert_close(losses.categorical_crossentropy(y_true, y_pred), -math.log(eps), rtol=1e-4)
+    assert_close(losses.sparse_categorical_crossentropy(torch.tensor([1]), y_pred),
           -math.log(eps / (1 - eps + eps)), rtol=1e-4)
     e, one = np.float32(eps), np.float32(1.0)
     # Keras's formula: clip to [eps, 1 - eps], then log(p + eps) and log(1 - p + eps).
     expected = (-np.log(one - (one - e) + e) - np.log(e + e)) / 2
-    close(losses.binary_crossentropy(y_true, y_pred), expected, rtol=1e-5)
+    assert_close(losses.binary_crossentropy(y_true, y_pred), expected, rtol=1e-5)
     config.set_epsilon(1e-3)
     try:
-        close(losses.categorical_crossentropy(y_true, y_pred), -math.log(1e-3), rtol=1e-4)
+        assert_close(losses.categorical_crossentropy(y_true, y_pred), -math.log(1e-3), rtol=1e-4)
     finally:
         config.set_epsilon(eps)
 
@@ -138,8 +134,8 @@ def test_sparse_labels_of_shape_n_and_n_1_agree_in_class_form():
     probs = torch.softmax(torch.randn(5, 3), -1)
     labels = torch.tensor([0, 2, 1, 1, 0])
     loss = losses.SparseCategoricalCrossentropy()
-    close(loss(labels, probs), loss(labels[:, None], probs))
-    close(loss(labels.float()[:, None], probs), loss(labels, probs))
+    assert_close(loss(labels, probs), loss(labels[:, None], probs))
+    assert_close(loss(labels.float()[:, None], probs), loss(labels, probs))
 
 
 def test_sparse_ignore_class_averages_over_valid_entries_only():
@@ -151,7 +147,7 @@ def test_sparse_ignore_class_averages_over_valid_entries_only():
     valid = labels != -1
     ref = F.cross_entropy(logits[valid], labels[valid])
     loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
-    close(loss(labels, logits), ref)
+    assert_close(loss(labels, logits), ref)
 
 
 def test_sample_weight_rank_matching_and_sum_over_batch_size():
@@ -160,23 +156,23 @@ def test_sample_weight_rank_matching_and_sum_over_batch_size():
     per_sample = (y_pred**2).mean(-1)
     expected = (per_sample * weights).sum() / 4
     loss = losses.MeanSquaredError()
-    close(loss(y_true, y_pred, sample_weight=weights), expected)
-    close(loss(y_true, y_pred, sample_weight=weights[:, None]), expected)
-    close(loss(y_true, y_pred, sample_weight=2.0), 2 * per_sample.mean())
-    close(losses.MeanSquaredError(reduction="sum")(y_true, y_pred), per_sample.sum())
+    assert_close(loss(y_true, y_pred, sample_weight=weights), expected)
+    assert_close(loss(y_true, y_pred, sample_weight=weights[:, None]), expected)
+    assert_close(loss(y_true, y_pred, sample_weight=2.0), 2 * per_sample.mean())
+    assert_close(losses.MeanSquaredError(reduction="sum")(y_true, y_pred), per_sample.sum())
     assert losses.MeanSquaredError(reduction="none")(y_true, y_pred).shape == (4,)
 
 
 def test_loss_wrapper_squeezes_trailing_unit_dimension():
     y_true = torch.tensor([1.0, 2.0, 3.0])
     y_pred = torch.tensor([[1.5], [2.0], [2.0]])
-    close(losses.MeanSquaredError()(y_true, y_pred), (0.25 + 0.0 + 1.0) / 3)
+    assert_close(losses.MeanSquaredError()(y_true, y_pred), (0.25 + 0.0 + 1.0) / 3)
 
 
 def test_loss_classes_accept_numpy_inputs():
     value = losses.MeanAbsoluteError()(np.ones((2, 2)), np.zeros((2, 2), np.float32))
     assert torch.is_tensor(value)
-    close(value, 1.0)
+    assert_close(value, 1.0)
 
 
 def test_invalid_reduction_names_the_value():

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from numeric_utils import assert_close  # noqa: E402
 
 from openkeras import optimizers
 from openkeras.optimizers import schedules
@@ -13,13 +14,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "optimizers"
 CASES = ["sgd", "sgd_momentum", "sgd_nesterov_decay", "rmsprop", "rmsprop_centered_momentum",
          "adagrad", "adadelta", "adam", "adam_amsgrad", "adamax", "nadam", "sgd_clipnorm",
          "adam_clipvalue"]
-RTOL, ATOL = 1e-5, 1e-6
-
-
-def close(actual, expected, rtol=RTOL, atol=ATOL):
-    actual, expected = (x.detach().cpu().numpy() if torch.is_tensor(x) else x
-                        for x in (actual, expected))
-    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=atol)
 
 
 def _replay(data, optimizer):
@@ -46,18 +40,18 @@ def test_trajectory_matches_tf_keras_golden(case):
     config = json.loads(str(data["config"]))
     optimizer = optimizers.get({"class_name": config["name"], "config": config})
     (k1, b1), (kf, bf), loss_values = _replay(data, optimizer)
-    close(k1, data["kernel_step1"])
-    close(b1, data["bias_step1"])
-    close(kf, data["kernel_final"])
-    close(bf, data["bias_final"])
-    close(loss_values, data["losses"], rtol=1e-5, atol=1e-5)
+    assert_close(k1, data["kernel_step1"])
+    assert_close(b1, data["bias_step1"])
+    assert_close(kf, data["kernel_final"])
+    assert_close(bf, data["bias_final"])
+    assert_close(loss_values, data["losses"], rtol=1e-5, atol=1e-5)
     expected = [data[f"opt_weights_{i}"] for i in range(len(data["opt_weight_names"]))]
     weights = optimizer.get_weights()
     assert len(weights) == len(expected)
     assert weights[0].dtype == np.int64 and int(weights[0]) == 20
     for actual, wanted in zip(weights, expected, strict=True):
         assert actual.shape == wanted.shape
-        close(actual, wanted)
+        assert_close(actual, wanted)
     mine = optimizer.get_config()
     assert set(mine) == set(config)
     for key, value in config.items():
@@ -159,7 +153,7 @@ def test_update_rules_match_hand_written_formulas(name, hp, make):
     for g in grads:
         param.grad = torch.from_numpy(g)
         optimizer.step()
-    close(param, _reference(name, hp, grads, w0), rtol=1e-5, atol=1e-6)
+    assert_close(param, _reference(name, hp, grads, w0), rtol=1e-5, atol=1e-6)
 
 
 def test_adam_epsilon_is_added_before_bias_correction_unlike_torch():
@@ -175,7 +169,7 @@ def test_adam_epsilon_is_added_before_bias_correction_unlike_torch():
     # step 1: m = 0.1 g, v = 0.001 g^2, alpha = 0.1 * sqrt(0.001) / 0.1
     alpha = 0.1 * np.sqrt(0.001) / 0.1
     expected = 1 - alpha * 0.1 * g.numpy() / (np.sqrt(0.001) * np.abs(g.numpy()) + 0.01)
-    close(ours, expected)
+    assert_close(ours, expected)
     assert (ours - theirs).abs().max() > 1e-3
 
 
@@ -254,7 +248,7 @@ def test_hyperparameters_are_cpu_float32_tensors_shared_by_lr_and_learning_rate(
     opt.build([param])
     param.grad = torch.ones(2)
     opt.step()
-    close(param, [-0.125, -0.125])
+    assert_close(param, [-0.125, -0.125])
     opt.momentum = 0.3
     assert float(opt.momentum) == pytest.approx(0.3)
 
@@ -278,7 +272,7 @@ def test_iterations_is_an_int64_cpu_counter_that_can_be_set():
     opt.step()
     other.grad = torch.ones(3)
     fresh.step()
-    close(param, other)
+    assert_close(param, other)
     assert int(opt.iterations) == 11
 
 
@@ -289,7 +283,7 @@ def test_time_based_decay_and_schedules_as_learning_rate():
     for _ in range(3):
         param.grad = torch.ones(1)
         opt.step()
-    close(param, [-(1 + 1 / 1.5 + 1 / 2.0)])
+    assert_close(param, [-(1 + 1 / 1.5 + 1 / 2.0)])
     schedule = schedules.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5)
     param = torch.nn.Parameter(torch.zeros(1))
     opt = optimizers.SGD(learning_rate=schedule)
@@ -297,7 +291,7 @@ def test_time_based_decay_and_schedules_as_learning_rate():
     for _ in range(3):
         param.grad = torch.ones(1)
         opt.step()
-    close(param, [-(1 + 0.5 + 0.25)])
+    assert_close(param, [-(1 + 0.5 + 0.25)])
     config = opt.get_config()
     assert config["learning_rate"] == {"class_name": "ExponentialDecay",
                                        "config": schedule.get_config()}
@@ -345,16 +339,16 @@ def test_clipping_rules():
         return [-p.detach() for p in params]
 
     clipped = one_step(clipnorm=1.0)  # per tensor: norms 5 and 0.5
-    close(clipped[0], [0.6, 0.8])
-    close(clipped[1], [0.3, 0.4])
+    assert_close(clipped[0], [0.6, 0.8])
+    assert_close(clipped[1], [0.3, 0.4])
     clipped = one_step(clipvalue=0.35)
-    close(clipped[0], [0.35, 0.35])
-    close(clipped[1], [0.3, 0.35])
+    assert_close(clipped[0], [0.35, 0.35])
+    assert_close(clipped[1], [0.3, 0.35])
     global_norm = np.sqrt(25 + 0.25)
     clipped = one_step(global_clipnorm=1.0)
-    close(clipped[0], np.array([3.0, 4.0]) / global_norm)
-    close(clipped[1], np.array([0.3, 0.4]) / global_norm)
-    close(one_step(global_clipnorm=100.0)[0], [3.0, 4.0])
+    assert_close(clipped[0], np.array([3.0, 4.0]) / global_norm)
+    assert_close(clipped[1], np.array([0.3, 0.4]) / global_norm)
+    assert_close(one_step(global_clipnorm=100.0)[0], [3.0, 4.0])
     with pytest.raises(ValueError, match="Cannot accept both `clipnorm` and `global_clipnorm`"):
         optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
     with pytest.raises(ValueError, match="clipnorm=-1"):
@@ -369,7 +363,7 @@ def test_clipping_does_not_modify_param_grad():
     opt.build([param])
     param.grad = torch.tensor([3.0, 4.0])
     opt.step()
-    close(param.grad, [3.0, 4.0])
+    assert_close(param.grad, [3.0, 4.0])
 
 
 def test_params_without_grad_are_skipped_and_state_keeps_keras_order():
@@ -379,7 +373,7 @@ def test_params_without_grad_are_skipped_and_state_keeps_keras_order():
     opt.build([a, b, c])
     a.grad, c.grad = torch.ones(2, 2), torch.ones(1)
     opt.step()
-    close(b, np.ones(3))
+    assert_close(b, np.ones(3))
     assert float(opt.get_slot(b, "m").abs().sum()) == 0.0
     assert float(opt.get_slot(a, "m").abs().sum()) > 0.0
     shapes = [w.shape for w in opt.get_weights()]
@@ -396,10 +390,10 @@ def test_build_again_keeps_state_and_extends_to_new_params():
     opt.step()
     momentum = opt.get_slot(a, "momentum").clone()
     opt.build([a])
-    close(opt.get_slot(a, "momentum"), momentum)
+    assert_close(opt.get_slot(a, "momentum"), momentum)
     opt.build([a, b])
-    close(opt.get_slot(a, "momentum"), momentum)
-    close(opt.get_slot(b, "momentum"), np.zeros(3))
+    assert_close(opt.get_slot(a, "momentum"), momentum)
+    assert_close(opt.get_slot(b, "momentum"), np.zeros(3))
     assert len(opt.weights) == 3
 
 
@@ -417,7 +411,7 @@ def test_set_weights_before_build_is_deferred():
     assert target.get_weights() == [target.iterations.numpy()]  # nothing built yet
     target.build([torch.nn.Parameter(p.detach().clone()) for p in params])
     for mine, theirs in zip(target.get_weights(), saved, strict=True):
-        close(mine, theirs, rtol=0, atol=0)
+        assert_close(mine, theirs, rtol=0, atol=0)
     with pytest.raises(ValueError, match="with a weight list of length 2, but the optimizer "
                                          "was expecting 7 weights"):
         target.set_weights(saved[:2])
@@ -437,22 +431,22 @@ def test_nadam_momentum_cache_is_the_second_weight():
     opt.step()
     weights = opt.get_weights()
     assert len(weights) == 4 and weights[1].shape == ()
-    close(weights[1], 0.9 * (1 - 0.5 * 0.96**0.004))
+    assert_close(weights[1], 0.9 * (1 - 0.5 * 0.96**0.004))
 
 
 def test_zero_grad_and_apply_gradients():
     param = torch.nn.Parameter(torch.zeros(2))
     opt = optimizers.SGD(0.5)
     opt.apply_gradients([(torch.ones(2), param)])
-    close(param, [-0.5, -0.5])
+    assert_close(param, [-0.5, -0.5])
     param.grad = torch.ones(2)
     opt.zero_grad(set_to_none=False)
-    close(param.grad, [0.0, 0.0])
+    assert_close(param.grad, [0.0, 0.0])
     opt.zero_grad()
     assert param.grad is None
     other = torch.nn.Parameter(torch.zeros(1))
     opt.apply_gradients(zip([torch.ones(1)], [other], strict=True))
-    close(other, [-0.5])
+    assert_close(other, [-0.5])
     with pytest.raises(RuntimeError, match="must be built"):
         optimizers.Adam().step()
 

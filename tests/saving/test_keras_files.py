@@ -44,7 +44,7 @@ def _predict(model, xs):
     return [o.detach().cpu().numpy() for o in out]
 
 
-def _close(actual, expected):
+def _assert_close(actual, expected):
     """float32 agreement; some of these files produce outputs of 1e3 to 5e4, hence rtol."""
     np.testing.assert_allclose(actual, expected, atol=1e-5, rtol=1e-5)
 
@@ -73,7 +73,7 @@ def test_full_model_matches_tf_keras_reference(name):
     outs = _predict(model, xs)
     assert len(outs) == len(ys)
     for out, y in zip(outs, ys, strict=True):
-        _close(out, y)
+        _assert_close(out, y)
 
 
 def test_full_models_compile_from_their_training_config():
@@ -133,7 +133,7 @@ def test_keras1_lstm_matches_keras1_own_predictions(backend):
     with h5py.File(_path(f"dl4j__simple_lstm_{backend}_keras_1_inputs_and_outputs.h5"), "r") as f:
         x = np.asarray(f["inputs/lstm_input_1"], dtype=np.float32)
         y = np.asarray(f["predictions/dense_1"])
-    _close(_predict(model, [x])[0], y)
+    _assert_close(_predict(model, [x])[0], y)
 
 
 def test_keras1_lstm_stack_with_time_distributed_dense():
@@ -148,7 +148,7 @@ def test_keras1_lstm_stack_with_time_distributed_dense():
     z = h @ W + b
     expected = np.exp(z - z.max(-1, keepdims=True))
     expected /= expected.sum(-1, keepdims=True)
-    _close(_predict(model, [x])[0], expected)
+    _assert_close(_predict(model, [x])[0], expected)
 
 
 def test_keras1_bidirectional_lstm_theano():
@@ -158,7 +158,7 @@ def test_keras1_bidirectional_lstm_theano():
     x = _rng_input((2, 4, 10))
     expected = np.concatenate([_lstm_keras1(x, w[:12]), _lstm_keras1(x, w[12:], backwards=True)],
                               axis=-1)
-    _close(_predict(model, [x])[0], expected)
+    _assert_close(_predict(model, [x])[0], expected)
 
 
 def test_keras1_dense_batchnorm_running_std_conv():
@@ -170,7 +170,7 @@ def test_keras1_dense_batchnorm_running_std_conv():
     gamma, beta, mean, running_std = _stored(name, "batchnormalization_1")
     h = (h - mean) / np.sqrt(running_std + 1e-3) * gamma + beta  # running_std holds a variance
     K, bk = _stored(name, "convolution2d_1")
-    _close(_predict(model, [x])[0], _conv2d(h, K) + bk)
+    _assert_close(_predict(model, [x])[0], _conv2d(h, K) + bk)
 
 
 def test_keras1_theano_conv_without_backend_attribute_is_not_flipped():
@@ -178,7 +178,7 @@ def test_keras1_theano_conv_without_backend_attribute_is_not_flipped():
     model = saving.load_model(_path(name), compile=False)
     x = _rng_input((2, 5, 5, 5))
     K, b = _stored(name, "convolution2d_1")
-    _close(_predict(model, [x])[0], _conv2d(x, K) + b)
+    _assert_close(_predict(model, [x])[0], _conv2d(x, K) + b)
 
 
 def test_keras1_weight_names_in_tf_scopes():
@@ -186,7 +186,7 @@ def test_keras1_weight_names_in_tf_scopes():
     model = saving.load_model(_path(name))  # no training_config: loads uncompiled, warns
     x = _rng_input((2, 70))
     (W1, b1), (W2, b2) = _stored(name, "dense_1"), _stored(name, "dense_2")
-    _close(_predict(model, [x])[0], np.tanh(x @ W1 + b1) @ W2 + b2)
+    _assert_close(_predict(model, [x])[0], np.tanh(x @ W1 + b1) @ W2 + b2)
 
 
 def test_keras1_functional_convnet_without_bias():
@@ -201,7 +201,7 @@ def test_keras1_functional_convnet_without_bias():
         W, b = _stored(name, layer)
         h = np.maximum(h @ W + b, 0)
     W, b = _stored(name, "predictions")
-    _close(_predict(model, [x])[0], h @ W + b)
+    _assert_close(_predict(model, [x])[0], h @ W + b)
 
 
 def test_keras1_json_with_merge_and_weights_only_file():
@@ -215,7 +215,7 @@ def test_keras1_json_with_merge_and_weights_only_file():
     h1 = np.maximum(s @ d["dense_11"][0] + d["dense_11"][1], 0)
     h = h1 @ d["dense_13"][0] + d["dense_13"][1] + a @ d["dense_12"][0] + d["dense_12"][1]
     h = np.maximum(h @ d["dense_14"][0] + d["dense_14"][1], 0)
-    _close(_predict(model, [s, a])[0], h @ d["dense_15"][0] + d["dense_15"][1])
+    _assert_close(_predict(model, [s, a])[0], h @ d["dense_15"][0] + d["dense_15"][1])
 
 
 def test_keras2_json_and_weights_only_file_match_reference():
@@ -223,7 +223,7 @@ def test_keras2_json_and_weights_only_file_match_reference():
         model = openkeras.models.model_from_json(f.read())
     saving.load_weights(model, _path("carnd-dv__model.h5"))
     ref = np.load(_path("carnd-dv__model.ref.npz"))
-    _close(_predict(model, [ref["input_0"]])[0], ref["output_0"])
+    _assert_close(_predict(model, [ref["input_0"]])[0], ref["output_0"])
 
 
 def test_keras3_file_loads():
@@ -235,7 +235,7 @@ def test_keras3_file_loads():
         W, b = _stored(name, layer)
         h = h @ W + b
         h = np.maximum(h, 0) if act == "relu" else _sigmoid(h)
-    _close(_predict(model, [x])[0], h)
+    _assert_close(_predict(model, [x])[0], h)
 
 
 def test_marshalled_lambda_is_refused_unless_safe_mode_is_off():
