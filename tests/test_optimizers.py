@@ -61,16 +61,17 @@ def test_trajectory_matches_tf_keras_golden(case):
             assert mine[key] == value, key
 
 
-# -- hand-written float64 references of the tf.keras 2 update rules --------------------------
+# -- hand-written float64 references of the Keras 2.2.4 update rules (keras/optimizers.py) ----
+# (tf.keras 2 has the same rules; it changed defaults: Adagrad's accumulators start at 0.1.)
 
 def _reference(name, hp, grads, w0):
     w = w0.astype(np.float64)
     z = np.zeros_like(w)
-    s = {"m": z.copy(), "v": z.copy(), "vhat": z.copy(), "acc": z + (name == "adagrad") * 0.1,
+    s = {"m": z.copy(), "v": z.copy(), "vhat": z.copy(), "acc": z + hp.get("initial_accumulator_value", 0.0),
          "mg": z.copy(), "mom": z.copy(), "accu": z.copy(), "cache": 1.0}
     for i, g in enumerate(grads):
         t = i + 1
-        lr = hp["lr"] / (1 + hp.get("decay", 0.0) * i)
+        lr = hp["lr"] * (1.0 / (1 + hp.get("decay", 0.0) * i))
         if name == "sgd":
             s["mom"] = hp["momentum"] * s["mom"] - lr * g
             w = w + (hp["momentum"] * s["mom"] - lr * g if hp["nesterov"] else s["mom"])
@@ -128,6 +129,8 @@ REFERENCE_CASES = [
     ("rmsprop", dict(lr=0.01, rho=0.9, momentum=0.7, centered=False, eps=1e-3),
      lambda: optimizers.RMSprop(0.01, momentum=0.7, epsilon=1e-3)),
     ("adagrad", dict(lr=0.1, eps=1e-3), lambda: optimizers.Adagrad(0.1, epsilon=1e-3)),
+    ("adagrad", dict(lr=0.1, eps=1e-3, initial_accumulator_value=0.1),
+     lambda: optimizers.Adagrad(0.1, initial_accumulator_value=0.1, epsilon=1e-3)),
     ("adadelta", dict(lr=1.0, rho=0.9, eps=1e-3),
      lambda: optimizers.Adadelta(1.0, rho=0.9, epsilon=1e-3)),
     ("adam", dict(lr=0.01, beta_1=0.8, beta_2=0.99, eps=1e-3, amsgrad=False),
@@ -173,21 +176,23 @@ def test_adam_epsilon_is_added_before_bias_correction_unlike_torch():
     assert (ours - theirs).abs().max() > 1e-3
 
 
-def test_defaults_and_configs_match_tf_keras_legacy():
+def test_defaults_are_keras_2_and_configs_use_tf_keras_keys():
+    # Defaults of Keras 2.2.4's keras/optimizers.py (tf.keras 2 changed Adagrad, Adadelta,
+    # Adamax and Nadam); keys as tf.keras 2 writes them, so its loader reads our files.
     expected = {
         "sgd": {"name": "SGD", "learning_rate": 0.01, "decay": 0.0, "momentum": 0.0,
                 "nesterov": False},
         "rmsprop": {"name": "RMSprop", "learning_rate": 0.001, "decay": 0.0, "rho": 0.9,
                     "momentum": 0.0, "epsilon": 1e-07, "centered": False},
-        "adagrad": {"name": "Adagrad", "learning_rate": 0.001, "decay": 0.0,
-                    "initial_accumulator_value": 0.1, "epsilon": 1e-07},
-        "adadelta": {"name": "Adadelta", "learning_rate": 0.001, "decay": 0.0, "rho": 0.95,
+        "adagrad": {"name": "Adagrad", "learning_rate": 0.01, "decay": 0.0,
+                    "initial_accumulator_value": 0.0, "epsilon": 1e-07},
+        "adadelta": {"name": "Adadelta", "learning_rate": 1.0, "decay": 0.0, "rho": 0.95,
                      "epsilon": 1e-07},
         "adam": {"name": "Adam", "learning_rate": 0.001, "decay": 0.0, "beta_1": 0.9,
                  "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False},
-        "adamax": {"name": "Adamax", "learning_rate": 0.001, "decay": 0.0, "beta_1": 0.9,
+        "adamax": {"name": "Adamax", "learning_rate": 0.002, "decay": 0.0, "beta_1": 0.9,
                    "beta_2": 0.999, "epsilon": 1e-07},
-        "nadam": {"name": "Nadam", "learning_rate": 0.001, "decay": 0.004, "beta_1": 0.9,
+        "nadam": {"name": "Nadam", "learning_rate": 0.002, "decay": 0.004, "beta_1": 0.9,
                   "beta_2": 0.999, "epsilon": 1e-07},
     }
     for name, config in expected.items():

@@ -5,7 +5,7 @@ Run inside the separate TF virtualenv, never from the test suite::
     tools/.tfenv/bin/python tools/make_fixtures.py                 # every family
     tools/.tfenv/bin/python tools/make_fixtures.py configs optimizers
 
-Families: configs, optimizers, losses_metrics, layers, h5. Each lives in
+Families: configs, optimizers, losses_metrics, layers, h5, interop, local. Each lives in
 ``tools/fx_<family>.py`` and exposes ``make()``; output goes to ``tests/fixtures``.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FAMILIES = ("configs", "optimizers", "losses_metrics", "layers", "h5")
+FAMILIES = ("configs", "optimizers", "losses_metrics", "layers", "h5", "interop", "local")
 
 
 def main(argv: list) -> int:

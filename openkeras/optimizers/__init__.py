@@ -1,4 +1,4 @@
-"""Keras 2 optimizers (tf.keras 2 legacy semantics) on torch parameters."""
+"""Keras 2 optimizers (Keras 2.2.4 defaults and formulas, tf.keras 2 config keys) on torch."""
 
 from openkeras.optimizers import schedules
 from openkeras.optimizers.adadelta import Adadelta

@@ -1,4 +1,4 @@
-"""Adadelta, as tf.keras 2 legacy Adadelta."""
+"""Adadelta, as Keras 2.2.4 (learning rate 1.0; tf.keras 2 changed it to 0.001)."""
 
 import torch
 
@@ -15,17 +15,17 @@ class Adadelta(Optimizer):
     Args:
         learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
         rho: Decay rate of the running averages.
-        epsilon: Small constant for numerical stability.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         name: Name of the optimizer.
         **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=None, name="Adadelta", **kwargs):
         learning_rate = self._learning_rate_arg(learning_rate, kwargs)
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", learning_rate)
         self._set_hyper("rho", rho)
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
 
     def _create_slots(self, params):
         self.add_slot("accum_grad")

@@ -1,4 +1,4 @@
-"""Adagrad, as tf.keras 2 legacy Adagrad."""
+"""Adagrad, as Keras 2.2.4 (lr 0.01, accumulators start at 0; tf.keras: 0.001 and 0.1)."""
 
 import torch
 
@@ -12,13 +12,14 @@ class Adagrad(Optimizer):
 
     Args:
         learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
-        initial_accumulator_value: Starting value of the accumulators (>= 0).
-        epsilon: Small constant for numerical stability.
+        initial_accumulator_value: Starting value of the accumulators (>= 0); Keras 2 has
+            zeros, tf.keras 2 writes 0.1 in its configs.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         name: Name of the optimizer.
         **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+    def __init__(self, learning_rate=0.01, initial_accumulator_value=0.0, epsilon=None,
                  name="Adagrad", **kwargs):
         if initial_accumulator_value < 0.0:
             raise ValueError("initial_accumulator_value must be non-negative. Received: "
@@ -27,7 +28,7 @@ class Adagrad(Optimizer):
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", learning_rate)
         self._initial_accumulator_value = initial_accumulator_value
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
 
     def _create_slots(self, params):
         self.add_slot("accumulator", self._initial_accumulator_value)

@@ -1,4 +1,4 @@
-"""Adam and Adamax, as tf.keras 2 legacy Adam / Adamax."""
+"""Adam and Adamax, as Keras 2.2.4 (Adamax learning rate 0.002; tf.keras 2: 0.001)."""
 
 import numpy as np
 import torch
@@ -18,20 +18,20 @@ class Adam(Optimizer):
         learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
         beta_1: Decay rate of the first moment.
         beta_2: Decay rate of the second moment.
-        epsilon: Small constant for numerical stability.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         amsgrad: Use the AMSGrad variant.
         name: Name of the optimizer.
         **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None,
                  amsgrad=False, name="Adam", **kwargs):
         learning_rate = self._learning_rate_arg(learning_rate, kwargs)
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", learning_rate)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
         self.amsgrad = amsgrad
 
     def _create_slots(self, params):
@@ -79,19 +79,19 @@ class Adamax(Optimizer):
         learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
         beta_1: Decay rate of the first moment.
         beta_2: Decay rate of the infinity norm.
-        epsilon: Small constant for numerical stability.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         name: Name of the optimizer.
         **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
                  name="Adamax", **kwargs):
         learning_rate = self._learning_rate_arg(learning_rate, kwargs)
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", learning_rate)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
 
     def _create_slots(self, params):
         self.add_slot("m")

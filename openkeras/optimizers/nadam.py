@@ -1,5 +1,6 @@
-"""Nadam (Adam with Nesterov momentum), as tf.keras 2 legacy Nadam."""
+"""Nadam (Adam with Nesterov momentum), as Keras 2.2.4 (learning rate 0.002; tf.keras: 0.001)."""
 
+import numpy as np
 import torch
 
 from openkeras.optimizers.optimizer import Optimizer, f32
@@ -17,13 +18,13 @@ class Nadam(Optimizer):
         learning_rate: Learning rate (a float; schedules are refused as in tf.keras).
         beta_1: Decay rate of the first moment.
         beta_2: Decay rate of the second moment.
-        epsilon: Small constant for numerical stability.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         name: Name of the optimizer.
         schedule_decay: Keras 1/2.2 name of the momentum schedule decay (default 0.004).
         **kwargs: clipnorm, clipvalue, global_clipnorm, and ``decay`` (= schedule_decay).
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
                  name="Nadam", schedule_decay=None, **kwargs):
         learning_rate = self._learning_rate_arg(learning_rate, kwargs)
         if isinstance(learning_rate, LearningRateSchedule):
@@ -35,7 +36,7 @@ class Nadam(Optimizer):
         self._set_hyper("learning_rate", learning_rate)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
 
     def _create_slots(self, params):
         self.add_extra_weight("momentum_cache", 1.0)
@@ -59,6 +60,18 @@ class Nadam(Optimizer):
                 "grad_scale": float((one - m_t) / (one - m_schedule_new)),
                 "m_scale": float(m_t_1 / (one - m_schedule_next)),
                 "v_correction": float(one - beta_2 ** t), "epsilon": float(f32(self.epsilon))}
+
+    def momentum_cache_after(self, steps: int):
+        """The momentum cache (product of the mu's) after ``steps`` steps, in float32.
+
+        Files of Keras 2.2.4 and tf.keras >= 2.11 do not store it; it follows from the step.
+        """
+        one, half, base = f32(1.0), f32(0.5), f32(0.96)
+        beta_1, decay = self._get_hyper("beta_1"), self._get_hyper("decay")
+        cache = f32(1.0)
+        for t in range(1, steps + 1):
+            cache = cache * (beta_1 * (one - half * base ** (decay * f32(t))))
+        return np.float32(cache)
 
     def _update(self, params, grads, slots, c):
         m, v = slots["m"], slots["v"]

@@ -1,4 +1,7 @@
-"""Optimizer base class with tf.keras 2 legacy (OptimizerV2) semantics on torch parameters.
+"""Optimizer base class with Keras 2 semantics (defaults, formulas) on torch parameters.
+
+Defaults and update rules are standalone Keras 2.2.4 / 2.3.1's; config keys, slot names and the
+weight order are tf.keras 2's legacy (OptimizerV2) ones, so files interchange with tf.keras.
 
 Updates use in-place ``torch._foreach_*`` ops on parameters grouped by (device, dtype).
 Hyperparameters are 0-d float32 CPU tensors (``K.set_value(opt.lr, x)`` fills them) read as
@@ -11,6 +14,7 @@ import warnings
 import numpy as np
 import torch
 
+from openkeras import config as _config
 from openkeras.optimizers.schedules import LearningRateSchedule
 from openkeras.optimizers.schedules import deserialize as deserialize_schedule
 from openkeras.optimizers.schedules import serialize as serialize_schedule
@@ -110,11 +114,11 @@ class Optimizer:
             super().__setattr__(name, value)
 
     def _decayed_lr(self, step: int):
-        """lr (or schedule(step)) / (1 + decay * step), in float32."""
+        """lr (or schedule(step)) * (1 / (1 + decay * step)) in float32, as Keras 2.2.4."""
         lr = self._get_hyper("learning_rate", step)
         decay = self._get_hyper("decay", step)
         if decay > 0:
-            lr = lr / (f32(1.0) + decay * f32(step))
+            lr = lr * (f32(1.0) / (f32(1.0) + decay * f32(step)))
         return lr
 
     @property
@@ -335,6 +339,11 @@ class Optimizer:
         """The learning rate from ``learning_rate`` or the Keras 2.0 ``lr`` keyword."""
         legacy_kwarg(kwargs, "lr", "learning_rate", type(self).__name__)
         return kwargs.pop("learning_rate", learning_rate)
+
+    @staticmethod
+    def _epsilon_arg(epsilon):
+        """``epsilon``, or ``K.epsilon()`` (read now, as Keras 2) when it is None."""
+        return _config.epsilon() if epsilon is None else epsilon
 
     def get_config(self) -> dict:
         config = {"name": self._name}

@@ -1,4 +1,4 @@
-"""RMSprop, as tf.keras 2 legacy RMSprop (plain, momentum and centered variants)."""
+"""RMSprop as Keras 2.2.4, with the momentum and centered variants of tf.keras 2."""
 
 import torch
 
@@ -17,13 +17,13 @@ class RMSprop(Optimizer):
         learning_rate: Learning rate (float or LearningRateSchedule); ``lr`` is accepted.
         rho: Discount factor of the running averages.
         momentum: Momentum; a "momentum" slot exists only when it is > 0.
-        epsilon: Small constant for numerical stability.
+        epsilon: Small constant for numerical stability; None means ``K.epsilon()``.
         centered: Normalize by the estimated variance of the gradient.
         name: Name of the optimizer.
         **kwargs: clipnorm, clipvalue, global_clipnorm, decay.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=None, centered=False,
                  name="RMSprop", **kwargs):
         learning_rate = self._learning_rate_arg(learning_rate, kwargs)
         super().__init__(name, **kwargs)
@@ -31,7 +31,7 @@ class RMSprop(Optimizer):
         self._set_hyper("rho", rho)
         self._set_hyper("momentum", momentum)
         self._momentum = callable(momentum) or momentum > 0
-        self.epsilon = 1e-7 if epsilon is None else epsilon
+        self.epsilon = self._epsilon_arg(epsilon)
         self.centered = centered
 
     def _create_slots(self, params):

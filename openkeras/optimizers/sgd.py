@@ -1,4 +1,4 @@
-"""Stochastic gradient descent with optional (Nesterov) momentum, as tf.keras 2 legacy SGD."""
+"""Stochastic gradient descent with optional (Nesterov) momentum, as Keras 2.2.4."""
 
 import torch
 

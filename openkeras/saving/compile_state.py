@@ -11,6 +11,7 @@ dict with ``metrics`` and ``weighted_metrics``).
 import inspect
 import warnings
 
+from openkeras.saving.optimizer_state import convert_optimizer_weights
 from openkeras.utils.generic_utils import get_registered_name
 
 # Keys of newer optimizer configs (TF 2.11+, Keras 3) that have no effect on a legacy optimizer.
@@ -147,8 +148,12 @@ def _deserialize_loss(loss):
     return loss
 
 
-def compile_from_config(model, config, optimizer_values=None, custom_objects=None):
+def compile_from_config(model, config, optimizer_values=None, custom_objects=None,
+                        optimizer_names=None):
     """Compile ``model`` from a stored training_config and restore the optimizer state.
+
+    The state may come from any Keras version: ``optimizer_names`` (the stored weight names)
+    tell tf.keras >= 2.11's and Keras 3's layouts apart (see ``optimizer_state``).
 
     An optimizer state that does not fit gives Keras's "freshly initialized optimizer"
     warning. A training configuration that cannot be rebuilt (say, a custom loss or metric
@@ -180,7 +185,8 @@ def compile_from_config(model, config, optimizer_values=None, custom_objects=Non
         try:
             if getattr(model.optimizer, "build", None) is not None:
                 model.optimizer.build(list(model.trainable_weights))
-            model.optimizer.set_weights(optimizer_values)
+            model.optimizer.set_weights(convert_optimizer_weights(
+                model.optimizer, optimizer_names, optimizer_values))
         except ValueError as e:
             warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
                           f"starting with a freshly initialized optimizer. ({e})", stacklevel=3)

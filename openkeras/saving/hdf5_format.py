@@ -274,12 +274,13 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
         warnings.warn("No training configuration found in the save file, so the model was "
                       "*not* compiled. Compile it manually.", stacklevel=3)
         return model
-    values = None
+    values = names = None
     if "optimizer_weights" in f:
         group = f["optimizer_weights"]
-        values = [np.asarray(group[n]) for n in load_attributes(group, "weight_names")]
+        names = load_attributes(group, "weight_names")
+        values = [np.asarray(group[n]) for n in names]
     compile_state.compile_from_config(model, json.loads(_decode(training)), values,
-                                      custom_objects=custom_objects)
+                                      custom_objects=custom_objects, optimizer_names=names)
     return model
 
 
