@@ -51,6 +51,7 @@ from openkeras.layers.core import (
     SpatialDropout3D,
 )
 from openkeras.layers.embeddings import Embedding
+from openkeras.layers.local import LocallyConnected1D, LocallyConnected2D
 from openkeras.layers.merge import (
     Add,
     Average,

@@ -1,0 +1,262 @@
+"""Locally-connected layers: convolutions whose weights are not shared across positions.
+
+Three ``implementation`` modes as in tf.keras 2 (Keras 2.2.4 has mode 1 only); each keeps the
+kernel in its own Keras layout, so files interchange:
+
+1. kernel ``(output positions, kernel positions * channels_in, filters)``: every output
+   position multiplies its input patch (``valid`` padding only);
+2. kernel ``(*input_spatial, channels_in, *output_spatial, filters)`` (channels_first:
+   ``(channels_in, *input_spatial, filters, *output_spatial)``), masked to the receptive
+   fields and applied as one dense matmul;
+3. kernel ``(connections,)``: the non-zero entries of that matmul's matrix, in the order
+   of their (output index, input index).
+
+The bias is ``(*output_spatial, filters)``; with ``channels_first`` it is added reshaped (not
+transposed) to ``(filters, *output_spatial)``, as Keras's ``bias_add`` does.
+"""
+
+import numpy as np
+import torch
+
+from openkeras import activations, config, constraints, initializers, regularizers
+from openkeras.engine.base_layer import Layer
+from openkeras.engine.input_spec import InputSpec
+from openkeras.layers.convolutional.conv import spatial_dims, take_keras1_conv_args
+from openkeras.layers.core import input_rank_error
+from openkeras.utils import conv_utils
+
+
+def _connections(input_spatial, kernel_size, strides, padding):
+    """Boolean (*input_spatial, *output_spatial): input position feeds output position."""
+    output_spatial = tuple(conv_utils.conv_output_length(n, k, padding, s)
+                           for n, k, s in zip(input_spatial, kernel_size, strides, strict=True))
+    mask = np.ones((), bool)
+    for d, (n, k, s) in enumerate(zip(input_spatial, kernel_size, strides, strict=True)):
+        # Keras's conv_connected_inputs: a window of k around o * s (shifted by k // 2 when
+        # 'valid'), clipped to the input.
+        left = k // 2
+        centers = np.arange(output_spatial[d]) * s + (left if padding == "valid" else 0)
+        positions = np.arange(n)[:, None]
+        axis = (positions >= centers - left) & (positions < centers - left + k)
+        shape = [1] * (2 * len(input_spatial))
+        shape[d], shape[len(input_spatial) + d] = n, output_spatial[d]
+        mask = mask & axis.reshape(shape)
+    return mask, output_spatial
+
+
+class LocallyConnected(Layer):
+    """Base of LocallyConnected1D and LocallyConnected2D.
+
+    Args:
+        rank: number of spatial dimensions (1 or 2).
+        filters: number of output channels.
+        kernel_size: int or tuple of ``rank`` ints.
+        strides: int or tuple of ``rank`` ints.
+        padding: 'valid', or 'same' with implementation 2 or 3.
+        data_format: 'channels_last' (batch, *spatial, channels) or 'channels_first'.
+        activation: activation function or name (None: linear).
+        use_bias: whether to add a bias.
+        implementation: 1, 2 or 3 (see the module docstring).
+    """
+
+    def __init__(self, rank, filters=None, kernel_size=None, strides=1, padding="valid",
+                 data_format=None, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, implementation=1, **kwargs):
+        owner = type(self).__name__
+        old = take_keras1_conv_args(kwargs, owner, rank)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        filters = old.get("filters", filters)
+        if isinstance(filters, np.integer):
+            filters = int(filters)
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters` of {owner} {self.name!r}. "
+                             f"Expected a strictly positive integer. Received: filters={filters!r}")
+        kernel_size = old.get("kernel_size", kernel_size)
+        if kernel_size is None:
+            raise ValueError(f"{owner} {self.name!r}: the argument `kernel_size` is required. "
+                             "Received: kernel_size=None")
+        if implementation not in (1, 2, 3):
+            raise ValueError(f"{owner} {self.name!r}: unrecognized implementation mode. "
+                             f"Expected 1, 2 or 3. Received: implementation={implementation!r}")
+        self.rank = rank
+        self.filters = filters
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(old.get("strides", strides), rank, "strides")
+        self.padding = conv_utils.normalize_padding(old.get("padding", padding))
+        if self.padding != "valid" and implementation == 1:
+            raise ValueError(f"Invalid border mode for {owner} (only \"valid\" is supported if "
+                             f"implementation is 1). Received: padding={padding!r}")
+        self.data_format = config.normalize_data_format(old.get("data_format", data_format))
+        self.activation = activations.get(activation)
+        self.use_bias = bool(old.get("use_bias", use_bias))
+        self.kernel_initializer = initializers.get(old.get("kernel_initializer",
+                                                           kernel_initializer))
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(old.get("kernel_regularizer",
+                                                           kernel_regularizer))
+        self.bias_regularizer = regularizers.get(old.get("bias_regularizer", bias_regularizer))
+        self.kernel_constraint = constraints.get(old.get("kernel_constraint", kernel_constraint))
+        self.bias_constraint = constraints.get(old.get("bias_constraint", bias_constraint))
+        self.implementation = int(implementation)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _channel_axis(self):
+        return 1 if self.data_format == "channels_first" else -1
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise input_rank_error(self, f"ndim={self.rank + 2}", input_shape)
+        channels = input_shape[self._channel_axis()]
+        spatial = spatial_dims(input_shape, self.data_format)
+        if channels is None or any(n is None for n in spatial):
+            raise ValueError(f"{type(self).__name__} {self.name!r} needs fully-defined spatial "
+                             f"and channel dimensions. Received input shape {tuple(input_shape)}")
+        mask, out = _connections(spatial, self.kernel_size, self.strides, self.padding)
+        if any(n <= 0 for n in out):
+            raise ValueError(f"One of the dimensions in the output of {self.name!r} is <= 0 "
+                             f"due to downsampling. Received input shape {tuple(input_shape)} "
+                             f"which would produce output shape {out}.")
+        self._spatial_in, self._spatial_out, self._channels = tuple(spatial), out, channels
+        cf = self.data_format == "channels_first"
+        n_in, n_out = int(np.prod(spatial)) * channels, int(np.prod(out)) * self.filters
+        if self.implementation == 1:
+            shape = (int(np.prod(out)), int(np.prod(self.kernel_size)) * channels, self.filters)
+        elif self.implementation == 2:
+            shape = ((channels, *spatial, self.filters, *out) if cf
+                     else (*spatial, channels, *out, self.filters))
+        else:
+            # (out index, in index) of each connection, as sorted indices of the full matrix.
+            full = self._full_mask(mask, channels)
+            self.register_buffer("_flat_index", torch.from_numpy(np.flatnonzero(full)),
+                                 persistent=False)
+            self._matrix_shape = (n_out, n_in)
+            shape = (len(self._flat_index),)
+        self.kernel = self.add_weight("kernel", shape, initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.implementation == 2:
+            r = self.rank
+            mask = np.expand_dims(np.expand_dims(mask, 0), r + 1) if cf else \
+                np.expand_dims(np.expand_dims(mask, r), -1)
+            self.register_buffer("_mask", torch.as_tensor(mask, dtype=self.kernel.dtype),
+                                 persistent=False)
+            self._matrix_shape = (n_in, n_out)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (*out, self.filters),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def _full_mask(self, mask, channels):
+        """Boolean (*out_full, *in_full) of the dense matrix's connections (mode 3)."""
+        r = self.rank
+        # mask is (*in_spatial, *out_spatial): move outputs first, then add channel axes.
+        mask = np.transpose(mask, tuple(range(r, 2 * r)) + tuple(range(r)))
+        if self.data_format == "channels_first":
+            full = np.expand_dims(np.expand_dims(mask, 0), r + 1)  # (1, *out, 1, *in)
+            return np.broadcast_to(full, (self.filters, *self._spatial_out, channels,
+                                          *self._spatial_in))
+        full = np.expand_dims(np.expand_dims(mask, r), -1)  # (*out, 1, *in, 1)
+        return np.broadcast_to(full, (*self._spatial_out, self.filters, *self._spatial_in,
+                                      channels))
+
+    def _patches(self, inputs):
+        """(batch, output positions, kernel positions * channels) in Keras's feature order."""
+        x = inputs
+        first = 2 if self.data_format == "channels_first" else 1
+        for d, (k, s) in enumerate(zip(self.kernel_size, self.strides, strict=True)):
+            x = x.unfold(first + d, k, s)
+        # x: (N, C, *out, *k) channels_first, (N, *out, C, *k) channels_last
+        r = self.rank
+        if self.data_format == "channels_first":
+            order = (0, *range(2, 2 + r), 1, *range(2 + r, 2 + 2 * r))  # (N, *out, C, *k)
+        else:
+            order = (0, *range(1, 1 + r), *range(2 + r, 2 + 2 * r), 1 + r)  # (N, *out, *k, C)
+        x = x.permute(order)
+        return x.reshape(x.shape[0], int(np.prod(self._spatial_out)), -1)
+
+    def call(self, inputs):
+        batch = inputs.shape[0]
+        cf = self.data_format == "channels_first"
+        if self.implementation == 1:
+            out = torch.einsum("blf,lfo->blo", self._patches(inputs), self.kernel)
+            out = out.reshape(batch, *self._spatial_out, self.filters)
+            if cf:
+                out = out.permute(0, self.rank + 1, *range(1, self.rank + 1))
+        else:
+            flat = inputs.reshape(batch, -1)
+            if self.implementation == 2:
+                out = flat @ (self.kernel * self._mask).reshape(self._matrix_shape)
+            else:
+                matrix = self.kernel.new_zeros(self._matrix_shape[0] * self._matrix_shape[1])
+                matrix = matrix.index_put((self._flat_index,), self.kernel)
+                out = flat @ matrix.reshape(self._matrix_shape).t()
+            shape = ((self.filters, *self._spatial_out) if cf
+                     else (*self._spatial_out, self.filters))
+            out = out.reshape(batch, *shape)
+        if self.bias is not None:
+            out = out + (self.bias.reshape(1, self.filters, *self._spatial_out) if cf
+                         else self.bias)
+        return self.activation(out)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise input_rank_error(self, f"ndim={self.rank + 2}", input_shape)
+        out = tuple(conv_utils.conv_output_length(n, k, self.padding, s) for n, k, s in zip(
+            spatial_dims(input_shape, self.data_format), self.kernel_size, self.strides,
+            strict=True))
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters, *out)
+        return (input_shape[0], *out, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "implementation": self.implementation,
+        }
+
+
+class LocallyConnected1D(LocallyConnected):
+    """Locally-connected layer for temporal data: a Conv1D with unshared weights.
+
+    Args: as ``LocallyConnected`` without ``rank``.
+    Shapes: (batch, steps, channels) -> (batch, new_steps, filters) (channels_last).
+    """
+
+    def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid",
+                 data_format=None, activation=None, use_bias=True, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, activation,
+                         use_bias, **kwargs)
+
+
+class LocallyConnected2D(LocallyConnected):
+    """Locally-connected layer for images: a Conv2D with unshared weights.
+
+    Args: as ``LocallyConnected`` without ``rank``.
+    Shapes: (batch, rows, cols, channels) -> (batch, new_rows, new_cols, filters)
+    (channels_last).
+    """
+
+    def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding="valid",
+                 data_format=None, activation=None, use_bias=True, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, activation,
+                         use_bias, **kwargs)

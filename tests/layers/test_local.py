@@ -1,0 +1,139 @@
+"""LocallyConnected1D / LocallyConnected2D against tf_keras 2.21 (tools/fx_local.py): all three
+implementation modes, both data formats, Keras weight layout, configs and .h5 files."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+from layer_test_utils import run_layer_test
+
+import openkeras as ok
+from openkeras import layers
+from openkeras.layers import local
+from openkeras.models import load_model
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
+CLASSES = {"LocallyConnected1D": layers.LocallyConnected1D,
+           "LocallyConnected2D": layers.LocallyConnected2D}
+with open(os.path.join(FIXTURES, "layers", "local.json")) as _f:
+    CASES = json.load(_f)
+
+
+def _strip_module(value):
+    """Drop the Keras >= 2.13 'module'/'registered_name' keys of nested configs."""
+    if isinstance(value, dict):
+        return {k: _strip_module(v) for k, v in value.items()
+                if k not in ("module", "registered_name")}
+    if isinstance(value, list):
+        return [_strip_module(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+def test_matches_tf_keras_golden(case):
+    data = np.load(os.path.join(FIXTURES, "layers", "local.npz"))
+    name = case["case"]
+    layer = CLASSES[case["class_name"]].from_config(case["config"])
+    x = data[f"{name}__x0"]
+    y = layer(ok.Input(batch_shape=(None,) + x.shape[1:]))
+    assert tuple(y.shape[1:]) == tuple(case["output_shape"][0][1:])
+    weights = [data[f"{name}__w{i}"] for i in range(case["n_weights"])]
+    assert [w.shape for w in layer.get_weights()] == [w.shape for w in weights]
+    layer.set_weights(weights)
+    assert [w.name for w in layer.weights] == case["weight_names"]
+    out = layer(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(out, data[f"{name}__y0"], rtol=1e-5, atol=1e-5)
+    assert json.loads(json.dumps(layer.get_config())) == _strip_module(case["config"])
+
+
+@pytest.mark.parametrize("cls,kwargs,shape,out_shape,kernel_shape", [
+    (layers.LocallyConnected1D, {"filters": 3, "kernel_size": 2}, (2, 5, 4), (None, 4, 3),
+     (4, 8, 3)),
+    (layers.LocallyConnected1D, {"filters": 3, "kernel_size": 2, "implementation": 2},
+     (2, 5, 4), (None, 4, 3), (5, 4, 4, 3)),
+    (layers.LocallyConnected2D, {"filters": 2, "kernel_size": 2, "implementation": 3,
+                                 "padding": "same", "strides": 2}, (2, 4, 5, 3),
+     (None, 2, 3, 2), None),
+    (layers.LocallyConnected2D, {"filters": 2, "kernel_size": (2, 3), "implementation": 2,
+                                 "data_format": "channels_first"}, (2, 3, 4, 5),
+     (None, 2, 3, 3), (3, 4, 5, 2, 3, 3)),
+])
+def test_layer_contract(cls, kwargs, shape, out_shape, kernel_shape):
+    run_layer_test(cls, kwargs, input_shape=shape, expected_output_shape=out_shape,
+                   expected_num_weights=2)
+    layer = cls(**kwargs)
+    layer(ok.Input(batch_shape=(None,) + shape[1:]))
+    if kernel_shape is not None:
+        assert layer.get_weights()[0].shape == kernel_shape
+
+
+def test_modes_compute_the_same_function():
+    # One set of unshared weights, written in each mode's layout, gives one output.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 6, 5, 2)).astype(np.float32)
+    m1 = layers.LocallyConnected2D(3, (3, 2), strides=(2, 1), implementation=1)
+    m2 = layers.LocallyConnected2D(3, (3, 2), strides=(2, 1), implementation=2)
+    m3 = layers.LocallyConnected2D(3, (3, 2), strides=(2, 1), implementation=3)
+    for layer in (m1, m2, m3):
+        layer(ok.Input((6, 5, 2)))
+    kernel1, bias = m1.get_weights()  # (out positions 2*4, 3*2*2 patch entries, 3 filters)
+    kernel2 = np.zeros(m2.get_weights()[0].shape, np.float32)  # (6, 5, 2, 2, 4, 3)
+    entries = []
+    for oi in range(2):
+        for oj in range(4):
+            for ki in range(3):
+                for kj in range(2):
+                    for c in range(2):
+                        row = kernel1[oi * 4 + oj, (ki * 2 + kj) * 2 + c]
+                        kernel2[oi * 2 + ki, oj + kj, c, oi, oj] = row
+                        for f in range(3):
+                            out_idx = (oi * 4 + oj) * 3 + f
+                            in_idx = ((oi * 2 + ki) * 5 + oj + kj) * 2 + c
+                            entries.append((out_idx, in_idx, row[f]))
+    kernel3 = np.array([v for _, _, v in sorted(entries)], np.float32)
+    m2.set_weights([kernel2, bias])
+    m3.set_weights([kernel3, bias])
+    expected = m1(torch.from_numpy(x)).detach().numpy()
+    for layer in (m2, m3):
+        np.testing.assert_allclose(layer(torch.from_numpy(x)).detach().numpy(), expected,
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_tf_keras_file_loads_and_predicts(tmp_path):
+    ref = np.load(os.path.join(FIXTURES, "h5", "locally_connected.npz"))
+    model = load_model(os.path.join(FIXTURES, "h5", "locally_connected.h5"))
+    kinds = [(type(lyr).__name__, getattr(lyr, "implementation", None)) for lyr in model.layers]
+    assert kinds[:2] == [("LocallyConnected2D", 1), ("LocallyConnected2D", 2)]
+    assert kinds[3] == ("LocallyConnected1D", 3)
+    np.testing.assert_allclose(model.predict(ref["x0"], verbose=0), ref["y0"], rtol=1e-5,
+                               atol=1e-6)
+    model.save(tmp_path / "again.h5")
+    again = load_model(tmp_path / "again.h5")
+    np.testing.assert_allclose(again.predict(ref["x0"], verbose=0), ref["y0"], rtol=1e-5,
+                               atol=1e-6)
+    model.fit(ref["x0"], np.eye(3, dtype="float32")[[0, 1, 2, 0]], verbose=0)  # it trains
+
+
+def test_import_paths_and_keras_1_arguments():
+    assert local.LocallyConnected1D is layers.LocallyConnected1D
+    with pytest.warns(DeprecationWarning):
+        layer = layers.LocallyConnected1D(nb_filter=3, filter_length=2, input_shape=(5, 2))
+    assert layer.filters == 3 and layer.kernel_size == (2,)
+    config = layers.LocallyConnected1D(3, 2).get_config()
+    config.pop("implementation")  # Keras 2.2.4 configs have no implementation: mode 1
+    assert layers.LocallyConnected1D.from_config(config).implementation == 1
+
+
+def test_bad_arguments_name_the_layer_and_value():
+    with pytest.raises(ValueError, match="only \"valid\" is supported if implementation is 1"):
+        layers.LocallyConnected2D(2, 3, padding="same")
+    with pytest.raises(ValueError, match="Received: implementation=4"):
+        layers.LocallyConnected1D(2, 3, implementation=4)
+    with pytest.raises(ValueError, match="Received: filters=0"):
+        layers.LocallyConnected1D(0, 3)
+    with pytest.raises(ValueError, match="needs fully-defined spatial"):
+        layers.LocallyConnected1D(2, 3)(ok.Input((None, 4)))
+    with pytest.raises(ValueError, match="output .* is <= 0"):
+        layers.LocallyConnected2D(2, 5)(ok.Input((3, 3, 1)))
