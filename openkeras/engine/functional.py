@@ -332,6 +332,8 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         inputs, outputs, name = functional_config.reconstruct_from_config(config, custom_objects)
         model = cls(inputs=inputs, outputs=outputs, name=name)
+        if config.get("trainable") is False:
+            model.trainable = False
         losses = _dangling_tensors(model)
         if losses:  # layers outside the outputs' graph came from add_loss: restore the losses
             model.add_loss(losses)

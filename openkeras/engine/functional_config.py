@@ -47,6 +47,7 @@ def get_network_config(model):
 
     return {
         "name": model.name,
+        "trainable": bool(model.trainable),  # tf.keras 2 writes it
         "layers": layer_configs,
         "input_layers": refs(model.inputs),
         "output_layers": refs(model.outputs),

@@ -63,6 +63,7 @@ class InputLayer(Layer):
             "sparse": self.sparse,
             "ragged": self.ragged,
             "name": self._name,
+            "optional": False,  # tf_keras >= 2.16 writes it (openkeras has no optional inputs)
         }
 
 

@@ -31,7 +31,10 @@ class Sequential(Functional):
         return list(self._seq)
 
     def add(self, layer):
-        """Append a layer (or a whole model) to the stack."""
+        """Append a layer (or a whole model, or an ``Input`` tensor first, as tf.keras)."""
+        history = getattr(layer, "_keras_history", None)
+        if history is not None and isinstance(history[0], InputLayer):
+            layer = history[0]  # Sequential([Input((3,)), ...]) as tf.keras 2 accepts
         if not isinstance(layer, Layer):
             raise TypeError(
                 "The added layer must be an instance of class Layer. "

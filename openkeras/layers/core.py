@@ -189,12 +189,6 @@ class SpatialDropout1D(Dropout):
             raise input_rank_error(self, "ndim=3", tuple(inputs.shape))
         return (inputs.shape[0], 1, inputs.shape[2])
 
-    def get_config(self):
-        conf = super().get_config()
-        conf.pop("noise_shape")
-        conf.pop("seed")
-        return conf
-
 
 class SpatialDropout2D(SpatialDropout1D):
     """Drops whole 2D feature maps. Shapes: (batch, rows, cols, channels) or channels_first."""

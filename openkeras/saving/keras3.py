@@ -21,7 +21,7 @@ from openkeras.utils.generic_utils import to_snake_case
 
 _WRAPPER_KEYS = ("module", "registered_name", "build_config", "compile_config",
                  "shared_object_id")
-_DROPPED_CONFIG_KEYS = ("optional", "quantization_config", "lora_rank", "lora_alpha")
+_DROPPED_CONFIG_KEYS = ("quantization_config", "lora_rank", "lora_alpha")
 # Keras 3 additions that Keras 2 does not know, dropped when they hold their default (None).
 _DROPPED_WHEN_NONE = ("input_axes", "output_axes")
 _RNN = ("SimpleRNN", "LSTM", "GRU")
@@ -58,6 +58,8 @@ def to_keras2_config(obj, from_keras3=False):
     if isinstance(conf, dict) and "class_name" in out:
         for key in _DROPPED_CONFIG_KEYS:
             conf.pop(key, None)
+        if conf.get("optional", False) is not False:  # InputLayer keeps tf_keras's optional=False
+            del conf["optional"]
         for key in _DROPPED_WHEN_NONE:
             if key in conf and conf[key] is None:
                 del conf[key]
