@@ -1,10 +1,12 @@
 """Family ``interop``: training continued from files of tf.keras >= 2.11 and Keras 3.
 
 Each case builds Dense + BatchNormalization + Dense with seeded weights, trains it 3 steps
-with a *non-legacy* optimizer (tf_keras 2.21's ``keras.optimizers.*``, or Keras 3's), saves
-it as ``.h5`` (tf.keras's ``Custom>Adam`` / Keras 3's optimizer weight names), then trains 3
-more steps and records every model weight (BatchNormalization's moving statistics included)
-after each one. The test loads the file in openkeras and must take the same 3 steps.
+with a *non-legacy* optimizer (tf_keras 2.21's ``keras.optimizers.*``, or Keras 3's; one
+legacy case for comparison), saves it as ``.h5`` (tf.keras's ``Custom>Adam`` / Keras 3's
+optimizer weight names), then trains 3 more steps and records every model weight
+(BatchNormalization's moving statistics included) after each one; for tf_keras, a copy loaded
+from the file takes the same 3 steps too. The test loads the file in openkeras and must take
+the same 3 steps.
 """
 
 import numpy as np
@@ -36,6 +38,7 @@ def _keras3_model():
 def _tf_keras_cases():
     opt = keras.optimizers
     return {
+        "tfk_legacy_adam": opt.legacy.Adam(0.01),  # the format openkeras writes
         "tfk_adam": opt.Adam(0.01),
         "tfk_adam_amsgrad": opt.Adam(0.01, amsgrad=True),
         "tfk_sgd_nesterov": opt.SGD(0.05, momentum=0.9, nesterov=True),
@@ -54,7 +57,7 @@ def _keras3_cases():
             "k3_rmsprop_momentum": opt.RMSprop(0.01, momentum=0.5)}
 
 
-def _run(name, make_model, optimizer, seed, seed_weights):
+def _run(name, make_model, optimizer, seed, seed_weights, load=None):
     rng = reset(seed)
     model = make_model()
     seed_weights(model, rng)
@@ -70,6 +73,12 @@ def _run(name, make_model, optimizer, seed, seed_weights):
         arrays[f"loss_{i}"] = np.float32(model.train_on_batch(x[i], y[i]))
         for j, w in enumerate(model.get_weights()):
             arrays[f"step{i}_w{j}"] = w
+    if load is not None:  # the same 3 steps taken by a copy the reference loaded from the file
+        loaded = load(OUT / f"{name}.h5")
+        for i in range(3, BATCHES):
+            loaded.train_on_batch(x[i], y[i])
+            for j, w in enumerate(loaded.get_weights()):
+                arrays[f"loaded_step{i}_w{j}"] = w
     write_npz(OUT / f"{name}.npz", arrays)
 
 
@@ -87,7 +96,7 @@ def _seed_keras3(model, rng):
 def make() -> None:
     """Write ``tests/fixtures/interop/*.h5`` and ``.npz``."""
     for i, (name, optimizer) in enumerate(_tf_keras_cases().items()):
-        _run(name, _tf_keras_model, optimizer, 100 + i, seeded_weights)
+        _run(name, _tf_keras_model, optimizer, 100 + i, seeded_weights, keras.models.load_model)
     for i, (name, optimizer) in enumerate(_keras3_cases().items()):
         import keras as keras3
 
