@@ -145,3 +145,11 @@ def test_learning_rate_in_a_file_is_kept_as_stored(tmp_path, stored):
     loaded = load_model(path).optimizer
     # a tf.keras file's 0.001 stays 0.001; a config without one takes Keras 2's default
     assert K.get_value(loaded.lr) == pytest.approx(0.001 if stored else 1.0)
+
+
+def test_nadam_schedule_decay_spellings():
+    assert float(optimizers.Nadam().schedule_decay) == pytest.approx(0.004)
+    nadam = optimizers.Nadam(schedule_decay=0.01)
+    assert K.get_value(nadam.schedule_decay) == pytest.approx(0.01)
+    assert nadam.get_config()["decay"] == pytest.approx(0.01)
+    assert float(optimizers.Nadam(decay=0.02).schedule_decay) == pytest.approx(0.02)

@@ -61,6 +61,11 @@ class Nadam(Optimizer):
                 "m_scale": float(m_t_1 / (one - m_schedule_next)),
                 "v_correction": float(one - beta_2 ** t), "epsilon": float(f32(self.epsilon))}
 
+    @property
+    def schedule_decay(self):
+        """Keras 2's name of the momentum schedule decay (the ``decay`` hyperparameter)."""
+        return self._hyper["decay"]
+
     def momentum_cache_after(self, steps: int):
         """The momentum cache (product of the mu's) after ``steps`` steps, in float32.
 
