@@ -11,6 +11,7 @@ import torch
 
 from openkeras.engine.base_layer import collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
+from openkeras.metrics.names import Logs
 
 
 def _needs_loss_collection(model):
@@ -74,14 +75,15 @@ class StepRunner:
                 + [m.metric.result() for m in self.metrics])
 
     def logs(self):
-        """The running values as ``{name: float}``, read from the device in one transfer."""
+        """The running values as ``Logs`` ``{name: float}``, read from the device in one
+        transfer."""
         values = self.results()
         device = next((v.device for v in values if v.device.type != "cpu"), None)
         if device is not None:  # one synchronization instead of one per value
             values = torch.stack([v.to(device, torch.float32) for v in values]).tolist()
         else:
             values = [float(v) for v in values]
-        return dict(zip(self.metrics_names, values, strict=True))
+        return Logs(zip(self.metrics_names, values, strict=True))
 
     def reset_metrics(self):
         self.loss_tracker.reset_state()
@@ -170,9 +172,14 @@ class StepRunner:
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
         outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, True)
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        self.optimizer.step()
+        if total.requires_grad:
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            self.optimizer.step()
+        else:
+            # Nothing to train (no trainable weights, or none the loss depends on): Keras 2
+            # computes loss and metrics, updates nothing and still counts the step.
+            self.optimizer.iterations.add_(1)
         with torch.no_grad():
             for p, constraint, layout in self.constrained:
                 if layout is None:

@@ -12,6 +12,7 @@ from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner
 from openkeras.engine.training_data import ModelDataMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
+from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import legacy_kwarg
 
 
@@ -182,10 +183,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
     @property
     def metrics_names(self):
-        """['loss', per-output losses, metric names] as Keras 2 logs them."""
+        """['loss', per-output losses, metric names] as Keras 2 logs them.
+
+        Each metric is named as written in ``compile``; ``in`` and ``index`` also accept its
+        other Keras spellings ('acc' for 'accuracy', 'mae' for 'mean_absolute_error').
+        """
         if self._runner is not None:
-            return self._runner.metrics_names
-        return ["loss"] if self._compile_args is not None else []
+            return MetricNames(self._runner.metrics_names)
+        return MetricNames(["loss"] if self._compile_args is not None else [])
 
     @property
     def metrics(self):
@@ -266,13 +271,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 cb.validation_data = list(val.xs) + list(val.ys) + list(val.sws)
         self.stop_training = False
         names = runner.metrics_names
-        batch_hooks = cbs.has_batch_hooks("train")
         with runner.trainable_scope():
             cbs.on_train_begin()
             for epoch in range(initial_epoch, epochs):
                 runner.reset_metrics()
                 runner.accumulating = False
                 cbs.on_epoch_begin(epoch)
+                batch_hooks = cbs.has_batch_hooks("train")
                 step = 0
                 for xs, ys, sws in train.batches():
                     if batch_hooks:
@@ -391,8 +396,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                                 workers, max_queue_size)
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
                                   "predict")
-        hooks = cbs.has_batch_hooks("predict")
         cbs.on_predict_begin()
+        hooks = cbs.has_batch_hooks("predict")
         chunks = []
         with torch.no_grad():
             for step, (xs, _, _) in enumerate(adapter.batches()):
