@@ -9,6 +9,7 @@ import contextlib
 
 import torch
 
+from openkeras.backend.common import fixed_learning_phase
 from openkeras.engine.base_layer import collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
 from openkeras.metrics.names import Logs
@@ -25,6 +26,28 @@ def _needs_loss_collection(model):
         if not type(module).__module__.startswith(("openkeras.", "torch.")):
             return True
     return False
+
+
+@contextlib.contextmanager
+def keep_moving_statistics(model):
+    """Inside: evaluate/predict leave non-trainable variables as they were.
+
+    Only matters when ``K.set_learning_phase(1)`` makes evaluate/predict run layers in
+    training mode: Keras 2's test and predict functions run no updates, so BatchNormalization
+    normalizes with the batch statistics but its moving averages are put back afterwards.
+    (Stateful RNN states are buffers, not variables, and carry on as in Keras 2.)
+    """
+    if not fixed_learning_phase(False):
+        yield
+        return
+    saved = [(w, w.detach().clone()) for w in model.weights
+             if not getattr(w, "_keras_trainable", True)]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for w, value in saved:
+                w.copy_(value)
 
 
 class StepRunner:
@@ -171,7 +194,8 @@ class StepRunner:
 
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, True)
+        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws,
+                                                                fixed_learning_phase(True))
         if total.requires_grad:
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
@@ -190,6 +214,8 @@ class StepRunner:
 
     @torch.no_grad()
     def test_batch(self, xs, ys, sws):
-        """Loss and metrics of a batch in inference mode (training=False)."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, False)
+        """Loss and metrics of a batch in inference mode (training=False, unless the learning
+        phase is fixed to 1)."""
+        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws,
+                                                                fixed_learning_phase(False))
         self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
