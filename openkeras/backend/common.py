@@ -1,7 +1,8 @@
 """Backend state: the learning phase, clear_session, devices and tensor conversion.
 
 The learning phase is a global 0/1 read by ``K.function`` and by ``K.in_train_phase`` /
-``K.in_test_phase`` when they get ``training=None``. Until ``set_learning_phase`` (or
+``K.in_test_phase`` when they get ``training=None``; it reads 1 during the forward pass of a
+``fit`` training step, as Keras 2 feeds 1 there. Until ``set_learning_phase`` (or
 ``learning_phase_scope``) fixes it, ``fit`` runs layers in training mode and ``evaluate`` /
 ``predict`` in inference mode; once fixed, all of them use the fixed phase, as in Keras 2
 (``K.set_learning_phase(1)`` then ``predict`` keeps Dropout active).

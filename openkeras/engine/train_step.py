@@ -9,7 +9,7 @@ import contextlib
 
 import torch
 
-from openkeras.backend.common import fixed_learning_phase
+from openkeras.backend.common import _PHASE, fixed_learning_phase
 from openkeras.engine.base_layer import collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
 from openkeras.metrics.names import Logs
@@ -194,8 +194,14 @@ class StepRunner:
 
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws,
-                                                                fixed_learning_phase(True))
+        training = fixed_learning_phase(True)
+        # K.learning_phase() reads 1 during fit's forward pass (Keras 2 feeds 1 to it), so
+        # K.in_train_phase(...) in a Lambda picks its training branch.
+        previous, _PHASE[0] = _PHASE[0], int(training)
+        try:
+            outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, training)
+        finally:
+            _PHASE[0] = previous
         if total.requires_grad:
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()

@@ -77,3 +77,17 @@ def test_batch_normalization_in_phase_1_uses_batch_statistics_and_keeps_moving_o
     # fit (phase 1 as well) does update them
     model.fit(x, np.zeros_like(x), batch_size=32, epochs=1, verbose=0)
     assert not np.array_equal(model.get_weights()[2], moving[2])
+
+
+def test_in_train_phase_in_a_lambda_takes_its_training_branch_in_fit_only():
+    from openkeras.layers import Lambda
+
+    x = _x(16)
+    y = np.zeros((16, 4), "float32")
+    model = Sequential([Lambda(lambda t: K.in_train_phase(t * 0.0, t), input_shape=(4,))])
+    model.compile(optimizers.SGD(0.0), "mse")
+    # Keras 2 feeds learning phase 1 to the train function: the loss is that of zeros
+    assert model.fit(x, y, batch_size=16, verbose=0).history["loss"] == [0.0]
+    np.testing.assert_array_equal(model.predict(x), x)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(np.mean(x ** 2), rel=1e-6)
+    assert int(K.learning_phase()) == 0  # restored after fit
