@@ -1,13 +1,15 @@
 """Backend state: the learning phase, clear_session, devices and tensor conversion.
 
 The learning phase is a global 0/1 read by ``K.function`` and by ``K.in_train_phase`` /
-``K.in_test_phase`` when they get ``training=None``. ``fit``/``predict`` pass ``training``
-to layers explicitly and do not read it.
+``K.in_test_phase`` when they get ``training=None``; it reads 1 during the forward pass of a
+``fit`` training step, as Keras 2 feeds 1 there. Until ``set_learning_phase`` (or
+``learning_phase_scope``) fixes it, ``fit`` runs layers in training mode and ``evaluate`` /
+``predict`` in inference mode; once fixed, all of them use the fixed phase, as in Keras 2
+(``K.set_learning_phase(1)`` then ``predict`` keeps Dropout active).
 """
 
 import contextlib
 import gc
-import warnings
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ from openkeras.backend.naming import reset_uids
 from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
 
 _PHASE = [0]
+_FIXED = [False]  # True once set_learning_phase / inside learning_phase_scope
 
 
 class LearningPhase:
@@ -63,31 +66,41 @@ def _check_phase(value):
 
 
 def set_learning_phase(value) -> None:
-    """Set the global learning phase to 0 (test) or 1 (train).
+    """Fix the learning phase to 0 (test) or 1 (train), as Keras 2's ``K.set_learning_phase``.
+
+    From then on ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods run the
+    layers with ``training=bool(value)`` (``K.set_learning_phase(1)`` keeps Dropout active
+    in ``predict``; ``0`` turns it off in ``fit`` too), until ``K.clear_session()``. Keras 2
+    reads the phase when a layer is called on its input (graph construction); openkeras
+    reads it at each run.
 
     Args:
         value: 0 or 1.
     """
-    warnings.warn(
-        "`set_learning_phase` is deprecated (as in tf.keras 2): pass `training=True/False` to "
-        "the layer or model call instead. The phase is only read by K.function and "
-        "K.in_train_phase/in_test_phase.", DeprecationWarning, stacklevel=2)
     _PHASE[0] = _check_phase(value)
+    _FIXED[0] = True
+
+
+def fixed_learning_phase(default: bool) -> bool:
+    """The ``training`` flag for a run of the model: ``default`` (True for fit, False for
+    evaluate/predict) unless the phase has been fixed with ``set_learning_phase``."""
+    return bool(_PHASE[0]) if _FIXED[0] else default
 
 
 @contextlib.contextmanager
 def learning_phase_scope(value):
-    """Within the block the learning phase is ``value`` (0 or 1); restored afterwards.
+    """Within the block the learning phase is fixed to ``value`` (0 or 1); restored afterwards.
 
     Args:
         value: 0 or 1.
     """
-    previous = _PHASE[0]
+    previous = _PHASE[0], _FIXED[0]
     _PHASE[0] = _check_phase(value)
+    _FIXED[0] = True
     try:
         yield value
     finally:
-        _PHASE[0] = previous
+        _PHASE[0], _FIXED[0] = previous
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -102,6 +115,7 @@ def clear_session(free_memory: bool = True) -> None:
     reset_uids()
     reset_generators()
     _PHASE[0] = 0
+    _FIXED[0] = False
     if free_memory and torch.cuda.is_available() and torch.cuda.is_initialized():
         gc.collect()
         torch.cuda.empty_cache()

@@ -3,12 +3,15 @@
 Batch-level ``logs`` hold the running (epoch-to-date) averages of the loss and metrics. They
 are read lazily: values are computed (and the host synchronizes with the device) only when a
 key is read, so a fit whose callbacks ignore batch logs never waits for the device per step.
+Every ``logs`` mapping and ``History.history`` find a metric under any of its Keras spellings
+(``logs['acc']`` after ``metrics=['accuracy']``; see ``openkeras.metrics.names``).
 """
 
 import sys
 import time
 from collections.abc import Mapping
 
+from openkeras.metrics.names import Logs
 from openkeras.utils import progbar as progbar_module
 
 _MODES = ("train", "test", "predict")
@@ -24,6 +27,8 @@ class Callback:
     Every hook receives ``logs``, a dict of floats. Epoch logs hold ``loss`` and the metrics
     (``val_*`` too when validating); batch logs hold the running averages of the epoch so far.
     ``on_batch_begin`` / ``on_batch_end`` are the Keras 2.0 names of the training batch hooks.
+    A hook may also be assigned on an instance (``cb.on_epoch_end = f``, ``f(epoch, logs)``),
+    as Keras 2 code does.
     """
 
     def __init__(self):
@@ -87,8 +92,11 @@ class Callback:
 
 
 def _overrides(callback, *names):
-    """Whether ``callback`` overrides any of the hooks ``names`` of the base class."""
-    return any(getattr(type(callback), n) is not getattr(Callback, n) for n in names)
+    """Whether ``callback`` overrides any of the hooks ``names`` of the base class (in its
+    class, or as an attribute of the instance: ``cb.on_batch_end = f``)."""
+    own = getattr(callback, "__dict__", {})
+    return any(n in own or getattr(type(callback), n) is not getattr(Callback, n)
+               for n in names)
 
 
 _BATCH_HOOKS = {
@@ -120,6 +128,11 @@ class CallbackList:
             self.set_model(model)
         if params is not None:
             self.set_params(params)
+        self._index_batch_hooks()
+
+    def _index_batch_hooks(self):
+        # Which callbacks get batch hooks. Run again after every '*_begin' hook (epoch-level
+        # cost only), so that hooks assigned on instances until then are called too.
         self._batch_callbacks = {
             key: [cb for cb in self.callbacks if _overrides(cb, *names)]
             for key, names in _BATCH_HOOKS.items()
@@ -127,9 +140,7 @@ class CallbackList:
 
     def append(self, callback):
         self.callbacks.append(callback)
-        for key, names in _BATCH_HOOKS.items():
-            if _overrides(callback, *names):
-                self._batch_callbacks[key].append(callback)
+        self._index_batch_hooks()
 
     def set_params(self, params):
         self.params = params
@@ -180,24 +191,28 @@ class CallbackList:
 
     def on_epoch_begin(self, epoch, logs=None):
         self._call_all("on_epoch_begin", epoch, logs if logs is not None else {})
+        self._index_batch_hooks()
 
     def on_epoch_end(self, epoch, logs=None):
         self._call_all("on_epoch_end", epoch, logs if logs is not None else {})
 
     def on_train_begin(self, logs=None):
         self._call_all("on_train_begin", logs)
+        self._index_batch_hooks()
 
     def on_train_end(self, logs=None):
         self._call_all("on_train_end", logs)
 
     def on_test_begin(self, logs=None):
         self._call_all("on_test_begin", logs)
+        self._index_batch_hooks()
 
     def on_test_end(self, logs=None):
         self._call_all("on_test_end", logs)
 
     def on_predict_begin(self, logs=None):
         self._call_all("on_predict_begin", logs)
+        self._index_batch_hooks()
 
     def on_predict_end(self, logs=None):
         self._call_all("on_predict_end", logs)
@@ -221,7 +236,7 @@ class LazyLogs(Mapping):
 
     def _materialize(self):
         if self._values is None:
-            self._values = dict(zip(self._names, (_as_float(v) for v in self._compute()),
+            self._values = Logs(zip(self._names, (_as_float(v) for v in self._compute()),
                                     strict=True))
         return self._values
 
@@ -287,16 +302,18 @@ class History(Callback):
     """Records every epoch's logs: ``history.history['loss']`` is the list of epoch losses.
 
     ``fit`` adds one automatically and returns it (also stored as ``model.history``).
+    ``history.history`` is a dict keyed by the names the logs use; any Keras spelling of a
+    metric finds its series (``history.history['acc']`` after ``metrics=['accuracy']``).
     """
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = Logs()
         self.epoch = []
 
     def on_train_begin(self, logs=None):
         self.epoch = []
-        self.history = {}
+        self.history = Logs()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

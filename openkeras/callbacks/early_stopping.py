@@ -1,36 +1,45 @@
 """EarlyStopping: stop training when a monitored quantity has stopped improving."""
 
+import warnings
+
 import numpy as np
 
 from openkeras.callbacks.base import Callback
-from openkeras.callbacks.monitor import get_monitor_value, is_maximized, worst_value
+from openkeras.callbacks.monitor import (
+    is_maximized,
+    reset_monitor_warning,
+    resolve_monitor,
+    worst_value,
+)
 
 _MISSING = ("Early stopping conditioned on metric `%s` which is not available. "
             "Available metrics are: %s")
 
 
 class EarlyStopping(Callback):
-    """Stop training after ``patience`` epochs without improvement of ``monitor``.
+    """Stop training after ``patience`` epochs without improvement of ``monitor`` (Keras 2).
 
     At the end of each epoch the monitored value is compared with the best seen so far; an
     improvement is a change of more than ``min_delta`` in the right direction. After
     ``patience`` epochs in a row without one, ``model.stop_training`` is set.
 
     Args:
-        monitor: the log key to watch, e.g. 'val_loss' (default) or 'accuracy'. A key that is
-            not in the epoch's logs gives a warning listing the available keys, and the epoch is
-            not counted.
+        monitor: the log key to watch, e.g. 'val_loss' (default) or 'val_acc'; any Keras
+            spelling of a metric name works ('val_acc' finds 'val_accuracy' and the
+            reverse). A key that is not in the logs warns once, listing the available keys,
+            and such epochs are not counted.
         min_delta: smallest change that counts as an improvement (its absolute value is used).
-        patience: number of epochs without improvement after which training stops (an epoch
-            that improves on the best value never stops training, as in tf.keras 2).
+        patience: number of epochs without improvement after which training stops.
         verbose: 1 prints 'Epoch 00005: early stopping' at the end of training.
         mode: 'auto' (direction from the name: accuracies are maximized), 'min' or 'max'.
-        baseline: value the quantity must beat: the count of epochs without improvement is
-            reset only by an epoch that beats both the best value and the baseline.
-        restore_best_weights: at the end of training (stopped early or not, as the latest
-            tf.keras 2), set the weights back to those of the best epoch (copied with
-            ``model.get_weights()`` at each improvement).
-        start_from_epoch: number of initial epochs during which nothing is monitored.
+        baseline: value the quantity must reach (Keras 2): it is the starting best value, so
+            every epoch that does not beat it counts towards ``patience``.
+        restore_best_weights: when training is stopped, set the weights back to those of the
+            best epoch (copied with ``model.get_weights()`` at each improvement). As in Keras
+            2, nothing is restored when training runs all its epochs, and nothing when no
+            epoch beat ``baseline`` (a warning says so; Keras 2.2.4 / 2.3.1 fail there).
+        start_from_epoch: number of initial epochs during which nothing is monitored
+            (tf.keras 2.11+; 0, the default, is Keras 2's behaviour).
 
     Attributes:
         stopped_epoch: the (0-based) epoch at which training was stopped, 0 when it was not.
@@ -49,19 +58,17 @@ class EarlyStopping(Callback):
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
         self.maximize = is_maximized(monitor, mode, "EarlyStopping")
+        self.monitor_op = np.greater if self.maximize else np.less
         self.min_delta = abs(min_delta) if self.maximize else -abs(min_delta)
         self._reset()
 
     def _reset(self):
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = worst_value(self.maximize)
+        self.best = self.baseline if self.baseline is not None else worst_value(self.maximize)
         self.best_epoch = 0
         self.best_weights = None
-
-    def _is_improvement(self, value, reference):
-        op = np.greater if self.maximize else np.less
-        return bool(op(value - self.min_delta, reference))
+        reset_monitor_warning(self)
 
     def on_train_begin(self, logs=None):
         self._reset()
@@ -70,31 +77,35 @@ class EarlyStopping(Callback):
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
-            self.best_epoch = epoch
-        self.wait += 1
-        if self._is_improvement(current, self.best):
+        if self.monitor_op(current - self.min_delta, self.best):
             self.best = current
             self.best_epoch = epoch
+            self.wait = 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._is_improvement(current, self.baseline):
-                self.wait = 0
             return
-        if self.wait >= self.patience and epoch > 0:
+        self.wait += 1
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if self.restore_best_weights:
+                self._restore()
+
+    def _restore(self):
+        if self.best_weights is None:
+            warnings.warn(f"EarlyStopping: restore_best_weights=True, but no epoch improved on "
+                          f"the baseline ({self.baseline}) for `{self.monitor}`, so there are no "
+                          "best weights to restore; the last weights are kept.", RuntimeWarning,
+                          stacklevel=3)
+            return
+        if self.verbose > 0:
+            print("Restoring model weights from the end of the best epoch")
+        self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1:05d}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose > 0:
-                print("Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.")
-            self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs):
-        """The monitored value in ``logs`` (None, with a warning, when it is missing)."""
-        return get_monitor_value(logs, self.monitor, _MISSING)
+        """The monitored value in ``logs`` (None, with a warning once, when it is missing)."""
+        return resolve_monitor(self, logs, _MISSING)

@@ -11,7 +11,15 @@ import numpy as np
 import torch
 
 from openkeras.callbacks.base import Callback
-from openkeras.callbacks.monitor import get_monitor_value, is_maximized, worst_value
+from openkeras.callbacks.monitor import (
+    is_maximized,
+    reset_monitor_warning,
+    resolve_monitor,
+    worst_value,
+)
+
+_MISSING = ("Learning rate reduction is conditioned on metric `%s` which is not available. "
+            "Available metrics are: %s")
 
 
 def _short(value) -> float:
@@ -47,8 +55,9 @@ class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     Args:
-        monitor: the log key to watch (default 'val_loss'); when missing, a warning lists the
-            available keys.
+        monitor: the log key to watch (default 'val_loss'); any Keras spelling of a metric
+            name works ('val_acc' finds 'val_accuracy' and the reverse). When missing, a
+            warning (once per ``fit``) lists the available keys.
         factor: ``new_lr = lr * factor`` (must be < 1).
         patience: epochs without improvement before the rate is reduced.
         verbose: 1 prints 'Epoch 00007: ReduceLROnPlateau reducing learning rate to 0.0001.'.
@@ -86,6 +95,7 @@ class ReduceLROnPlateau(Callback):
         self.best = worst_value(self.maximize)
         self.cooldown_counter = 0
         self.wait = 0
+        reset_monitor_warning(self)
 
     def _improved(self, current):
         if self.maximize:
@@ -101,9 +111,7 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         logs["lr"] = get_lr(self.model, "ReduceLROnPlateau")
-        current = get_monitor_value(logs, self.monitor, "Learning rate reduction is conditioned "
-                                    "on metric `%s` which is not available. Available metrics "
-                                    "are: %s")
+        current = resolve_monitor(self, logs, _MISSING)
         if current is None:
             return
         if self.in_cooldown():

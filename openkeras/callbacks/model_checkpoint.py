@@ -7,7 +7,15 @@ import numpy as np
 
 from openkeras.callbacks.base import Callback
 from openkeras.callbacks.batch_hooks import enable_hooks
-from openkeras.callbacks.monitor import available, is_maximized, worst_value
+from openkeras.callbacks.monitor import (
+    is_maximized,
+    reset_monitor_warning,
+    resolve_monitor,
+    worst_value,
+)
+from openkeras.metrics.names import Logs
+
+_MISSING = "Can save best model only with %s available, skipping. Available metrics are: %s"
 
 
 class ModelCheckpoint(Callback):
@@ -15,16 +23,19 @@ class ModelCheckpoint(Callback):
 
     The file name is ``filepath`` formatted with ``epoch`` (1-based) and every log key, e.g.
     ``'weights.{epoch:02d}-{val_loss:.2f}.h5'`` gives ``weights.03-0.41.h5`` after the third
-    epoch. A key the logs do not hold raises a KeyError naming the key and the available keys.
+    epoch; any Keras spelling of a metric works (``{val_acc:.2f}`` after
+    ``metrics=['accuracy']``). A key the logs do not hold raises a KeyError naming the key and
+    the available keys.
     Files are written atomically; missing parent directories are created.
 
     Args:
         filepath: path template (str or PathLike).
-        monitor: log key used by ``save_best_only`` (default 'val_loss').
+        monitor: log key used by ``save_best_only`` (default 'val_loss'); any Keras spelling
+            of a metric name works ('val_acc' finds 'val_accuracy' and the reverse).
         verbose: 1 prints Keras 2's messages ('Epoch 00003: val_loss improved from 0.50000 to
             0.41000, saving model to ...').
         save_best_only: save only when ``monitor`` improves on the best value so far; when the
-            logs lack ``monitor`` nothing is saved and a warning says so.
+            logs lack ``monitor`` nothing is saved and a warning (once per ``fit``) says so.
         save_weights_only: save with ``model.save_weights`` (HDF5 weights file).
         mode: 'auto', 'min' or 'max': the direction of ``monitor`` ('auto': accuracies are
             maximized, the rest minimized).
@@ -72,6 +83,9 @@ class ModelCheckpoint(Callback):
         if save_freq != "epoch":
             enable_hooks(self, {"on_train_batch_end": ModelCheckpoint._save_on_batch})
 
+    def on_train_begin(self, logs=None):
+        reset_monitor_warning(self)
+
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 
@@ -88,19 +102,17 @@ class ModelCheckpoint(Callback):
             self._save_model(epoch, None, logs)
 
     def _save_model(self, epoch, batch, logs):
-        logs = dict(logs or {})
+        logs = Logs(logs or {})
         filepath = self._get_file_path(epoch, batch, logs)
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1:05d}: saving model to {filepath}")
             self._write(filepath)
             return
-        current = logs.get(self.monitor)
+        current = resolve_monitor(self, logs, _MISSING)
         if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available, skipping. "
-                          f"Available metrics are: {available(logs)}", RuntimeWarning,
-                          stacklevel=3)
-        elif self.monitor_op(current, self.best):
+            return
+        if self.monitor_op(current, self.best):
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
                       f"to {current:0.5f}, saving model to {filepath}")
@@ -111,11 +123,11 @@ class ModelCheckpoint(Callback):
                   f"{self.best:0.5f}")
 
     def _get_file_path(self, epoch, batch, logs):
-        keys = {"epoch": epoch + 1, **logs}
+        keys = Logs({"epoch": epoch + 1, **logs})
         if batch is not None and "batch" not in logs:
             keys["batch"] = batch + 1
         try:
-            return self.filepath.format(**keys)
+            return self.filepath.format_map(keys)
         except KeyError as e:
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
                            f'Reason: key "{e.args[0]}" is not in the logs. Available keys: '

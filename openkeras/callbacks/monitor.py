@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 
+from openkeras.metrics.names import resolve
+
 
 def is_maximized(monitor: str, mode: str, owner: str) -> bool:
     """Whether larger values of ``monitor`` are better, for mode 'auto', 'min' or 'max'.
@@ -35,9 +37,28 @@ def available(logs) -> str:
     return ",".join(list(logs or {}))
 
 
-def get_monitor_value(logs, monitor: str, message: str):
-    """``logs[monitor]``, or None after warning ``message`` (``%s`` = monitor, then the keys)."""
-    value = (logs or {}).get(monitor)
-    if value is None:
+def resolve_monitor(callback, logs, message: str):
+    """The value of ``callback.monitor`` in ``logs``, under any Keras spelling of its name.
+
+    'val_acc' finds 'val_accuracy' and the reverse (see ``openkeras.metrics.names``). When
+    no key matches, returns None and warns ``message`` (``%s`` = the monitor, then the
+    available keys), once per training run of ``callback`` (``reset_monitor_warning``).
+
+    Args:
+        callback: the callback, with a ``monitor`` attribute.
+        logs: the epoch's logs (any mapping).
+        message: the warning, e.g. 'Early stopping conditioned on metric `%s` ...: %s'.
+    """
+    logs = logs if logs is not None else {}
+    monitor = callback.monitor
+    key = monitor if monitor in logs.keys() else resolve(logs.keys(), monitor)
+    value = None if key is None else logs[key]
+    if value is None and not getattr(callback, "_monitor_warned", False):
+        callback._monitor_warned = True
         warnings.warn(message % (monitor, available(logs)), RuntimeWarning, stacklevel=3)
     return value
+
+
+def reset_monitor_warning(callback) -> None:
+    """Let ``resolve_monitor`` warn again (called when a new training run starts)."""
+    callback._monitor_warned = False

@@ -84,6 +84,7 @@ class Layer(torch.nn.Module, NodeAccessors):
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
         self.activity_regularizer = None
+        self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
             from openkeras import regularizers
 
@@ -250,11 +251,21 @@ class Layer(torch.nn.Module, NodeAccessors):
 
     @property
     def losses(self):
-        """Weight regularization losses (tensors), computed now."""
+        """Weight regularization losses (computed now), then activity regularization losses.
+
+        Keras 2 lists the activity loss of a layer as a symbolic tensor as soon as the layer
+        is called on an input; openkeras computes with real tensors, so it lists the value
+        ``activity_regularizer(output)`` of the most recent forward pass (``fit``, ``predict``,
+        ``model(x)``), one per output, with its autograd graph when it was computed with
+        gradients. Training adds the activity losses of each batch to the loss itself; this
+        list is for reading. A layer called several times in one pass lists its last call.
+        """
         out = []
         for p in self.weights:
             if getattr(p, "regularizer", None) is not None:
                 out.append(p.regularizer(weight_keras_view(p)))
+        for module in self.modules():
+            out.extend(getattr(module, "_activity_losses", ()))
         return out
 
     def _maybe_build(self, input_shape):
@@ -285,9 +296,17 @@ class Layer(torch.nn.Module, NodeAccessors):
         if not self._call_takes_mask:
             kwargs.pop("mask", None)
         outputs = self.call(inputs, *args, **kwargs)
-        if self.activity_regularizer is not None and _LOSS_COLLECTOR:
-            self.add_loss(sum(self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)))
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(outputs)
         return outputs
+
+    def _add_activity_losses(self, outputs):
+        # Keras 2.2.4 / 2.3.1 add regularizer(output) for each output, summed over the batch
+        # (tf.keras 2 divides it by the batch size).
+        values = [self.activity_regularizer(o) for o in flatten(outputs)]
+        self._activity_losses[:] = values
+        if _LOSS_COLLECTOR:
+            _LOSS_COLLECTOR[-1].extend(values)
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         if args:
@@ -366,6 +385,13 @@ class Layer(torch.nn.Module, NodeAccessors):
             object.__setattr__(self, "_name", value)
             return
         super().__setattr__(name, value)
+
+    def __getstate__(self):
+        # The last activity losses may hold an autograd graph, which cannot be copied.
+        state = dict(super().__getstate__())
+        if state.get("_activity_losses"):
+            state["_activity_losses"] = []
+        return state
 
     def __hash__(self):
         return id(self)

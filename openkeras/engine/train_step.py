@@ -9,8 +9,10 @@ import contextlib
 
 import torch
 
+from openkeras.backend.common import _PHASE, fixed_learning_phase
 from openkeras.engine.base_layer import collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
+from openkeras.metrics.names import Logs
 
 
 def _needs_loss_collection(model):
@@ -24,6 +26,28 @@ def _needs_loss_collection(model):
         if not type(module).__module__.startswith(("openkeras.", "torch.")):
             return True
     return False
+
+
+@contextlib.contextmanager
+def keep_moving_statistics(model):
+    """Inside: evaluate/predict leave non-trainable variables as they were.
+
+    Only matters when ``K.set_learning_phase(1)`` makes evaluate/predict run layers in
+    training mode: Keras 2's test and predict functions run no updates, so BatchNormalization
+    normalizes with the batch statistics but its moving averages are put back afterwards.
+    (Stateful RNN states are buffers, not variables, and carry on as in Keras 2.)
+    """
+    if not fixed_learning_phase(False):
+        yield
+        return
+    saved = [(w, w.detach().clone()) for w in model.weights
+             if not getattr(w, "_keras_trainable", True)]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for w, value in saved:
+                w.copy_(value)
 
 
 class StepRunner:
@@ -74,14 +98,15 @@ class StepRunner:
                 + [m.metric.result() for m in self.metrics])
 
     def logs(self):
-        """The running values as ``{name: float}``, read from the device in one transfer."""
+        """The running values as ``Logs`` ``{name: float}``, read from the device in one
+        transfer."""
         values = self.results()
         device = next((v.device for v in values if v.device.type != "cpu"), None)
         if device is not None:  # one synchronization instead of one per value
             values = torch.stack([v.to(device, torch.float32) for v in values]).tolist()
         else:
             values = [float(v) for v in values]
-        return dict(zip(self.metrics_names, values, strict=True))
+        return Logs(zip(self.metrics_names, values, strict=True))
 
     def reset_metrics(self):
         self.loss_tracker.reset_state()
@@ -169,10 +194,22 @@ class StepRunner:
 
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, True)
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        self.optimizer.step()
+        training = fixed_learning_phase(True)
+        # K.learning_phase() reads 1 during fit's forward pass (Keras 2 feeds 1 to it), so
+        # K.in_train_phase(...) in a Lambda picks its training branch.
+        previous, _PHASE[0] = _PHASE[0], int(training)
+        try:
+            outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, training)
+        finally:
+            _PHASE[0] = previous
+        if total.requires_grad:
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            self.optimizer.step()
+        else:
+            # Nothing to train (no trainable weights, or none the loss depends on): Keras 2
+            # computes loss and metrics, updates nothing and still counts the step.
+            self.optimizer.iterations.add_(1)
         with torch.no_grad():
             for p, constraint, layout in self.constrained:
                 if layout is None:
@@ -183,6 +220,8 @@ class StepRunner:
 
     @torch.no_grad()
     def test_batch(self, xs, ys, sws):
-        """Loss and metrics of a batch in inference mode (training=False)."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, False)
+        """Loss and metrics of a batch in inference mode (training=False, unless the learning
+        phase is fixed to 1)."""
+        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws,
+                                                                fixed_learning_phase(False))
         self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])

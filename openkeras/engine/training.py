@@ -5,13 +5,15 @@ import warnings
 import torch
 
 from openkeras import config
+from openkeras.backend.common import fixed_learning_phase
 from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
 from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
-from openkeras.engine.train_step import StepRunner
+from openkeras.engine.train_step import StepRunner, keep_moving_statistics
 from openkeras.engine.training_data import ModelDataMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
+from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import legacy_kwarg
 
 
@@ -182,10 +184,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
     @property
     def metrics_names(self):
-        """['loss', per-output losses, metric names] as Keras 2 logs them."""
+        """['loss', per-output losses, metric names] as Keras 2 logs them.
+
+        Each metric is named as written in ``compile``; ``in`` and ``index`` also accept its
+        other Keras spellings ('acc' for 'accuracy', 'mae' for 'mean_absolute_error').
+        """
         if self._runner is not None:
-            return self._runner.metrics_names
-        return ["loss"] if self._compile_args is not None else []
+            return MetricNames(self._runner.metrics_names)
+        return MetricNames(["loss"] if self._compile_args is not None else [])
 
     @property
     def metrics(self):
@@ -266,13 +272,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 cb.validation_data = list(val.xs) + list(val.ys) + list(val.sws)
         self.stop_training = False
         names = runner.metrics_names
-        batch_hooks = cbs.has_batch_hooks("train")
         with runner.trainable_scope():
             cbs.on_train_begin()
             for epoch in range(initial_epoch, epochs):
                 runner.reset_metrics()
                 runner.accumulating = False
                 cbs.on_epoch_begin(epoch)
+                batch_hooks = cbs.has_batch_hooks("train")
                 step = 0
                 for xs, ys, sws in train.batches():
                     if batch_hooks:
@@ -323,13 +329,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         names = runner.metrics_names
         hooks = cbs.has_batch_hooks("test")
         step = 0
-        for xs, ys, sws in adapter.batches():
-            if hooks:
-                cbs.on_test_batch_begin(step, {"batch": step, "size": len(xs[0])})
-            runner.test_batch(xs, ys, sws)
-            if hooks:
-                cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
-            step += 1
+        with keep_moving_statistics(self):
+            for xs, ys, sws in adapter.batches():
+                if hooks:
+                    cbs.on_test_batch_begin(step, {"batch": step, "size": len(xs[0])})
+                runner.test_batch(xs, ys, sws)
+                if hooks:
+                    cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
+                step += 1
         if step == 0:  # a one-shot generator already used up: report nothing rather than 0.0
             warnings.warn("The evaluation data produced no batches (a generator that is already "
                           "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
@@ -391,10 +398,10 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                                 workers, max_queue_size)
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
                                   "predict")
-        hooks = cbs.has_batch_hooks("predict")
         cbs.on_predict_begin()
+        hooks = cbs.has_batch_hooks("predict")
         chunks = []
-        with torch.no_grad():
+        with torch.no_grad(), keep_moving_statistics(self):
             for step, (xs, _, _) in enumerate(adapter.batches()):
                 if hooks:
                     cbs.on_predict_batch_begin(step, {"batch": step, "size": len(xs[0])})
@@ -410,7 +417,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
     def _predict_batch(self, xs):
         x = xs[0] if len(xs) == 1 else xs
-        outs = self(x, training=False)
+        outs = self(x, training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
     # ---------------------------------------------------------------- on_batch
@@ -440,7 +447,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
         self._start_batch_metrics(runner)
-        runner.test_batch(xs, ys, sws)
+        with keep_moving_statistics(self):
+            runner.test_batch(xs, ys, sws)
         return self._batch_results(runner, reset_metrics, return_dict)
 
     def predict_on_batch(self, x):
@@ -450,7 +458,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             self._build_from_data(x)
         self._note_data_structure(x)
         xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
-        with torch.no_grad():
+        with torch.no_grad(), keep_moving_statistics(self):
             outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
         return outs[0] if len(outs) == 1 else outs
 

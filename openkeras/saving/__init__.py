@@ -70,12 +70,33 @@ def _may_write(filepath, overwrite):
     return answer in ("y", "yes")
 
 
+def _group_name(group):
+    """How errors name an open HDF5 group: 'file.h5:/path'."""
+    return f"{group.file.filename}:{group.name}"
+
+
+def _make_room(group, names, overwrite):
+    """Delete the entries ``names`` of the user's open ``group`` that a save will rewrite.
+
+    With ``overwrite=False`` an entry that is already there is an error instead (Keras 2.2.4
+    fails on it too); other entries of the group are left alone.
+    """
+    existing = [n for n in names if n in group]
+    if existing and not overwrite:
+        raise FileExistsError(f"The HDF5 group {_group_name(group)} already holds {existing} "
+                              "and overwrite=False.")
+    for name in existing:
+        del group[name]
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None):
     """Save architecture, weights and (HDF5) training config and optimizer state, atomically.
 
     Args:
         model: a Functional or Sequential model.
-        filepath: destination (``.h5``/``.hdf5``: Keras 2 HDF5; ``.keras``: Keras 3 archive).
+        filepath: destination (``.h5``/``.hdf5``: Keras 2 HDF5; ``.keras``: Keras 3 archive),
+            or an open ``h5py.File`` / ``h5py.Group`` to write the model into (as Keras 2.2.4;
+            the file is left open, and the write is not atomic).
         overwrite: if False and the file exists, ask (interactive) or raise.
         include_optimizer: also store the training config and the optimizer state.
         save_format: ``'h5'`` or ``'keras'`` to override the extension.
@@ -87,6 +108,18 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
             f"Saving the model to HDF5 format requires the model to be a Functional model or a "
             f"Sequential model. {type(model).__name__!r} is a subclassed model, whose architecture "
             "is Python code: use `model.save_weights(path)` and rebuild the model in code.")
+    if isinstance(filepath, h5py.Group):
+        if save_format not in (None, "h5"):
+            raise ValueError("An open h5py File or Group holds the Keras 2 HDF5 format only. "
+                             f"Received: save_format={save_format!r}")
+        if not overwrite and "model_config" in filepath.attrs:
+            raise FileExistsError(f"The HDF5 group {_group_name(filepath)} already holds a "
+                                  "model and overwrite=False.")
+        _make_room(filepath, ["model_weights", "optimizer_weights"], True)
+        if "training_config" in filepath.attrs:  # of a model saved there before
+            del filepath.attrs["training_config"]
+        hdf5_format.save_model_to_hdf5(model, filepath, include_optimizer=include_optimizer)
+        return
     filepath = os.fspath(filepath)
     fmt = _format_for_writing(filepath, save_format)
     if not _may_write(filepath, overwrite):
@@ -98,11 +131,20 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None):
-    """Save the weights in Keras 2's HDF5 weights layout, atomically."""
-    filepath = os.fspath(filepath)
+    """Save the weights in Keras 2's HDF5 weights layout, atomically.
+
+    ``filepath`` may also be an open ``h5py.File`` / ``h5py.Group``: the weights are written
+    into it (the layer groups and ``layer_names`` at its top) and it is left open.
+    """
     if save_format not in (None, "h5"):
         raise ValueError(f"save_weights writes HDF5 only (save_format='h5'). Received: "
                          f"save_format={save_format!r}")
+    if isinstance(filepath, h5py.Group):
+        previous = hdf5_format.load_attributes(filepath, "layer_names") or []
+        _make_room(filepath, sorted({*previous, *(la.name for la in model.layers)}), overwrite)
+        hdf5_format.save_weights_to_hdf5(model, filepath)
+        return
+    filepath = os.fspath(filepath)
     if _may_write(filepath, overwrite):
         hdf5_format.save_weights_to_hdf5(model, filepath)
 
@@ -132,7 +174,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved by Keras 1, Keras 2, tf.keras, Keras 3 or openkeras.
 
     Args:
-        filepath: an ``.h5``/``.hdf5``/``.keras`` file, or an open ``h5py.File``.
+        filepath: an ``.h5``/``.hdf5``/``.keras`` file, or an open ``h5py.File`` /
+            ``h5py.Group`` holding a saved model (left open).
         custom_objects: dict mapping names to custom classes or functions.
         compile: compile the model with the stored training config (HDF5 only).
         safe_mode: refuse Lambda layers holding Python bytecode (set False only for files
@@ -140,7 +183,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
         if isinstance(filepath, h5py.Group):
-            return hdf5_format.load_model_from_hdf5(filepath, filepath.file.filename,
+            return hdf5_format.load_model_from_hdf5(filepath, _group_name(filepath),
                                                     custom_objects, compile)
         filepath = os.fspath(filepath)
         fmt = _sniff(filepath)
@@ -179,25 +222,33 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 
     Args:
         model: the model to fill.
-        filepath: an HDF5 weights or model file, or a ``.keras`` archive.
+        filepath: an HDF5 weights or model file, a ``.keras`` archive, or an open
+            ``h5py.File`` / ``h5py.Group`` holding saved weights or a saved model (left open).
         by_name: load only the layers whose names match the file's (for fine-tuning).
         skip_mismatch: warn and skip layers whose weights do not fit instead of raising.
     """
+    if isinstance(filepath, h5py.Group):
+        _load_h5_weights(model, filepath, _group_name(filepath), by_name, skip_mismatch)
+        return
     filepath = os.fspath(filepath)
     if _sniff(filepath) == "keras":
         _, _, weights = keras3.read_keras_archive(filepath)
         keras3.load_weights_from_archive(model, weights, filepath)
         return
     with hdf5_format.open_h5(filepath) as f:
-        group = f
-        if "layer_names" not in f.attrs and "model_weights" in f:
-            group = f["model_weights"]
-        if "layer_names" not in group.attrs and not any(k.startswith("layer_names") for k in
-                                                         group.attrs):
-            raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
-                                  "attribute).")
-        try:
-            hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
-                                                skip_mismatch=skip_mismatch, filepath=filepath)
-        except (OSError, KeyError) as e:
-            raise FileFormatError(f"Cannot read the weights in {filepath!r}: {e}") from e
+        _load_h5_weights(model, f, filepath, by_name, skip_mismatch)
+
+
+def _load_h5_weights(model, f, filepath, by_name, skip_mismatch):
+    group = f
+    if "layer_names" not in f.attrs and "model_weights" in f:
+        group = f["model_weights"]
+    if "layer_names" not in group.attrs and not any(k.startswith("layer_names") for k in
+                                                     group.attrs):
+        raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
+                              "attribute).")
+    try:
+        hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
+                                            skip_mismatch=skip_mismatch, filepath=filepath)
+    except (OSError, KeyError) as e:
+        raise FileFormatError(f"Cannot read the weights in {filepath!r}: {e}") from e

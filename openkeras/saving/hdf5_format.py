@@ -194,7 +194,8 @@ def _prepare(layer, names, values, version, backend, k, where, skip_mismatch, st
 
 # ---------------------------------------------------------------------------- whole models
 def save_model_to_hdf5(model, filepath, include_optimizer=True):
-    """Write ``model`` (architecture, weights, training config, optimizer state) atomically."""
+    """Write ``model`` (architecture, weights, training config, optimizer state) atomically,
+    or into an open ``h5py.File`` / ``h5py.Group`` given as ``filepath`` (left open)."""
     from openkeras.engine.functional_config import class_name_of
 
     try:
@@ -210,20 +211,31 @@ def save_model_to_hdf5(model, filepath, include_optimizer=True):
     training_json = None
     if training_config is not None:
         training_json = json.dumps(training_config, default=get_json_type)
+    if isinstance(filepath, h5py.Group):  # the user's open file: written in place, left open
+        _write_model(filepath, model, model_json, training_json, include_optimizer)
+        return
     with atomic_path(filepath) as tmp:
         with h5py.File(tmp, "w") as f:
-            f.attrs["keras_version"] = KERAS_VERSION.encode("utf-8")
-            f.attrs["backend"] = BACKEND.encode("utf-8")
-            f.attrs["model_config"] = model_json.encode("utf-8")
-            if training_json is not None:
-                f.attrs["training_config"] = training_json.encode("utf-8")
-            save_weights_to_group(f.create_group("model_weights"), model.layers)
-            if include_optimizer:
-                _save_optimizer_weights(f, model)
+            _write_model(f, model, model_json, training_json, include_optimizer)
+
+
+def _write_model(f, model, model_json, training_json, include_optimizer):
+    f.attrs["keras_version"] = KERAS_VERSION.encode("utf-8")
+    f.attrs["backend"] = BACKEND.encode("utf-8")
+    f.attrs["model_config"] = model_json.encode("utf-8")
+    if training_json is not None:
+        f.attrs["training_config"] = training_json.encode("utf-8")
+    save_weights_to_group(f.create_group("model_weights"), model.layers)
+    if include_optimizer:
+        _save_optimizer_weights(f, model)
 
 
 def save_weights_to_hdf5(model, filepath):
-    """Write ``model``'s weights atomically in Keras 2's weights-file layout."""
+    """Write ``model``'s weights atomically in Keras 2's weights-file layout (or into an open
+    ``h5py.Group``, which is left open)."""
+    if isinstance(filepath, h5py.Group):
+        save_weights_to_group(filepath, model.layers)
+        return
     with atomic_path(filepath) as tmp:
         with h5py.File(tmp, "w") as f:
             save_weights_to_group(f, model.layers)

@@ -110,3 +110,40 @@ def test_lazy_logs_compute_only_when_read():
 def test_progbar_logger_count_mode_is_checked():
     with pytest.raises(ValueError, match="count_mode"):
         callbacks.ProgbarLogger(count_mode="epochs")
+
+
+def test_hooks_assigned_on_an_instance_are_called():
+    # Keras 2 code: cb = Callback(); cb.on_epoch_end = f (a plain function of (epoch, logs))
+    calls = []
+    cb = callbacks.Callback()
+    cb.on_epoch_end = lambda epoch, logs: calls.append(("epoch_end", epoch, sorted(logs)))
+    cb.on_batch_end = lambda batch, logs: calls.append(("batch_end", batch, logs["loss"] > 0))
+    cb.on_test_batch_end = lambda batch, logs: calls.append(("test_batch_end", batch))
+    cb.on_predict_batch_begin = lambda batch, logs: calls.append(("predict_batch_begin", batch))
+    model = _model()
+    x, y = _xy()
+    model.fit(x, y + 1.0, batch_size=10, epochs=2, verbose=0, validation_data=(x, y),
+              callbacks=[cb])
+    model.predict(x, batch_size=10, callbacks=[cb])
+    assert [c for c in calls if c[0] == "batch_end"] == [("batch_end", b, True)
+                                                          for b in (0, 1, 0, 1)]
+    assert [c[1] for c in calls if c[0] == "epoch_end"] == [0, 1]
+    assert calls[2] == ("test_batch_end", 0)  # validation of epoch 0, before its epoch end
+    assert calls[4] == ("epoch_end", 0, ["loss", "mae", "val_loss", "val_mae"])
+    assert [c for c in calls if c[0] == "predict_batch_begin"] == [
+        ("predict_batch_begin", 0), ("predict_batch_begin", 1)]
+    # an instance without assigned hooks still costs nothing per batch
+    assert not callbacks.CallbackList([callbacks.Callback()]).has_batch_hooks("train")
+
+
+def test_a_batch_hook_assigned_during_training_is_picked_up_at_the_next_epoch():
+    seen = []
+
+    class Late(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.on_train_batch_end = lambda batch, logs: seen.append((epoch, batch))
+
+    model = _model()
+    x, y = _xy()
+    model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[Late()])
+    assert seen == [(0, 0), (0, 1)]

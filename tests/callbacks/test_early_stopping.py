@@ -80,23 +80,58 @@ def test_without_restore_the_last_weights_are_kept():
         np.testing.assert_array_equal(got, want)
 
 
-def test_restore_best_weights_also_when_training_runs_to_the_end():
+def test_restore_best_weights_only_when_training_is_stopped():
+    # Keras 2.2.4 / 2.3.1 restore inside on_epoch_end of the stopping epoch; a run that
+    # reaches its last epoch keeps the last weights (tf.keras 2.11+ would restore here).
     model, history, script, stopper = _run([3.0, 1.0, 2.0], patience=5,
                                            restore_best_weights=True)
     assert len(history.history["loss"]) == 3 and stopper.stopped_epoch == 0
-    for got, want in zip(model.get_weights(), script.weights[1], strict=True):
+    assert stopper.best_epoch == 1 and stopper.best_weights is not None
+    for got, want in zip(model.get_weights(), script.weights[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(script.weights[-1][0], script.weights[1][0])
+
+
+def test_restore_happens_at_the_stopping_epoch_before_later_callbacks():
+    # Keras 2 restores in on_epoch_end, so a callback after EarlyStopping in the list
+    # already sees the best weights at the stopping epoch.
+    model = _model()
+    x, y = _xy()
+    script = Scripted([3.0, 1.0, 2.0, 2.5])
+    seen = []
+    after = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(model.get_weights()))
+    stopper = callbacks.EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
+    model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[script, stopper, after])
+    assert stopper.stopped_epoch == 3 and len(seen) == 4
+    for got, want in zip(seen[-1], script.weights[1], strict=True):
         np.testing.assert_array_equal(got, want)
 
 
 def test_baseline():
-    # epochs that improve never stop training, even without beating the baseline (tf_keras 2)
-    _, history, _, _ = _run([3.0, 2.0, 1.0, 0.9, 0.8], patience=3, baseline=0.5)
-    assert len(history.history["loss"]) == 5
-    # an improvement that misses the baseline does not reset the count
+    # Keras 2: the baseline is the starting best value, so epochs that do not beat it count
+    # towards patience even while they improve (rule of keras 2.3.1's callbacks.py).
+    _, history, _, stopper = _run([3.0, 2.0, 1.0, 0.9, 0.8], patience=3, baseline=0.5)
+    assert len(history.history["loss"]) == 3 and stopper.stopped_epoch == 2
+    assert stopper.best == 0.5
     _, history, _, _ = _run([3.0, 3.5, 3.6, 2.0], patience=2, baseline=0.5)
     assert len(history.history["loss"]) == 2
     _, history, _, _ = _run([3.0, 3.5, 3.6, 2.0], patience=2)
     assert len(history.history["loss"]) == 3
+    # once beaten, the baseline no longer matters: best and wait follow the values
+    _, history, _, stopper = _run([0.6, 0.4, 0.45, 0.3, 0.35, 0.36], patience=2, baseline=0.5)
+    assert len(history.history["loss"]) == 6 and stopper.best == 0.3 and stopper.best_epoch == 3
+    # patience 0 with a baseline that epoch 0 misses stops at once (stopped_epoch 0)
+    _, history, _, stopper = _run([0.9, 0.1], patience=0, baseline=0.5)
+    assert len(history.history["loss"]) == 1
+
+
+def test_restore_with_a_baseline_never_beaten_keeps_the_weights_and_warns():
+    with pytest.warns(RuntimeWarning, match="no epoch improved on the baseline"):
+        model, history, script, _ = _run([0.9, 0.8, 0.7], patience=1, baseline=0.5,
+                                         restore_best_weights=True)
+    assert len(history.history["loss"]) == 1
+    for got, want in zip(model.get_weights(), script.weights[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_start_from_epoch_skips_the_first_epochs():
@@ -108,7 +143,9 @@ def test_verbose_message(capsys):
     _run([2, 3, 4, 5], patience=1, verbose=1, restore_best_weights=True)
     out = capsys.readouterr().out
     assert "Epoch 00002: early stopping" in out
-    assert "Restoring model weights from the end of the best epoch: 1." in out
+    # Keras 2's message, printed at the stopping epoch (before the end-of-training line)
+    assert out.index("Restoring model weights from the end of the best epoch\n") < out.index(
+        "Epoch 00002: early stopping")
 
 
 def test_unknown_monitor_warns_with_the_available_keys_and_does_not_stop():

@@ -164,7 +164,9 @@ def test_activity_regularization_adds_loss():
     with collect_losses() as losses:
         out = layer(x)
     torch.testing.assert_close(out, x)
-    assert float(losses[0]) == pytest.approx(0.1 * 12 / 2)
+    # Keras 2: l1 * sum|x| over the whole batch (tf.keras 2 would divide by the batch size)
+    assert float(losses[0]) == pytest.approx(0.1 * 12)
+    assert layer.losses == losses
 
 
 def test_dropout_keras1_p_argument():
