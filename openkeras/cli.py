@@ -1,4 +1,4 @@
-"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run`` and ``check``.
+"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run``, ``check``, ``alias``.
 
 Each subcommand is one entry of ``COMMANDS``: a help line, a function adding its arguments to
 its parser, and a function running it that returns the exit status. Add a command by adding
@@ -105,6 +105,35 @@ def _run_check(args):
     return check.check_script(args.script)
 
 
+def _add_alias(parser):
+    parser.add_argument("action", choices=("install", "uninstall", "status"),
+                        help="install / remove the environment-wide `keras` alias, or show "
+                             "what `import keras` resolves to")
+    parser.add_argument("--force", action="store_true",
+                        help="install even though a real keras distribution is installed")
+    parser.add_argument("--site-dir", default=None,
+                        help="the site-packages folder to use (default: the active "
+                             "environment's)")
+
+
+def _run_alias(args):
+    """Install, remove or report the `.pth` file that aliases `keras` to openkeras."""
+    from openkeras.compat import site_alias
+
+    if args.action == "install":
+        try:
+            print(site_alias.install(args.site_dir, force=args.force))
+        except RuntimeError as e:
+            print(f"openkeras alias: refused: {e}", file=sys.stderr)
+            return 1
+    elif args.action == "uninstall":
+        print(site_alias.uninstall(args.site_dir))
+    else:
+        for line in site_alias.format_status(site_alias.status(args.site_dir)):
+            print(line)
+    return 0
+
+
 COMMANDS = {
     "summary": ("print the summary of a saved model", _add_summary, _run_summary),
     "convert": ("convert a model file between Keras 2 HDF5 and the .keras archive",
@@ -114,6 +143,8 @@ COMMANDS = {
             _add_run, _run_run),
     "check": ("list the Keras APIs a script uses and whether openkeras supports each one",
               _add_check, _run_check),
+    "alias": ("make `import keras` import openkeras in every Python process of this "
+              "environment (opt-in; `uninstall` undoes it)", _add_alias, _run_alias),
 }
 
 
