@@ -275,9 +275,12 @@ class TensorBoard(Callback):
                               "or validation_split as arrays); no gradient histograms are "
                               "written.", RuntimeWarning, stacklevel=3)
             return {}
-        n_inputs = len(self.model.inputs)
-        xs, rest = data[:n_inputs], data[n_inputs:]
-        ys, sws = rest[:len(rest) // 2], rest[len(rest) // 2:]
+        # fit lays the validation arrays out as inputs, targets, sample weights (one of each
+        # per fed output)
+        n_targets = len(runner.fed)
+        n_inputs = len(data) - 2 * n_targets
+        xs, ys = data[:n_inputs], data[n_inputs:n_inputs + n_targets]
+        sws = data[n_inputs + n_targets:]
         params = [p for p in runner.params if p.requires_grad]
         total = [torch.zeros_like(p) for p in params]
         n = int(xs[0].shape[0])
