@@ -257,6 +257,13 @@ def test_embeddings_of_embedding_layers_tf_keras(tmp_path):
     assert labels == [f"w{i}" for i in range(5)]
 
 
+def test_nothing_to_project_warns_once(tmp_path):
+    with pytest.warns(RuntimeWarning, match="nothing to project: the model has no Embedding") as w:
+        _fit(tmp_path, epochs=2, validation=False, embeddings_freq=1)
+    assert sum("nothing to project" in str(m.message) for m in w) == 1
+    assert not (tmp_path / "logs" / "train" / "projector_config.pbtxt").exists()
+
+
 def test_embedding_errors_name_the_problem(tmp_path):
     x, _ = _xy(4)
     with pytest.raises(ValueError, match="'dense' in embeddings_layer_names is a Dense, not an "

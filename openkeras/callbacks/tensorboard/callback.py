@@ -300,6 +300,11 @@ class TensorBoard(Callback):
             with_data = self.embeddings_data is not None
             names = projector.embedded_layer_names(self.model, self.embeddings_layer_names,
                                                    with_data)
+            if not names:
+                warnings.warn("TensorBoard: embeddings_freq is set but there is nothing to "
+                              "project: the model has no Embedding layer; pass "
+                              "embeddings_layer_names and embeddings_data to project layer "
+                              "outputs.", RuntimeWarning, stacklevel=3)
             outputs = projector.layer_outputs_model(self.model, names) if with_data else None
             files = projector.metadata_paths(self.embeddings_metadata, names)
             labels = {name: projector.read_metadata(path, self.log_dir)
