@@ -162,6 +162,20 @@ def test_gradient_histograms_are_the_validation_loss_gradient(tmp_path):
                                    [grad.min(), grad.max(), grad.sum(), grad.size], rtol=1e-4)
 
 
+def test_layer_output_histograms_with_validation_data_keras_224(tmp_path):
+    model, _, logs = _fit(tmp_path, epochs=1, histogram_freq=1, batch_size=5)
+    acc = _read(logs / "train")
+    first, second = model.layers
+    assert [t for t in acc.Tags()["histograms"] if t.endswith("_out")] == [
+        f"{first.name}_out", f"{second.name}_out"]
+    x, _ = _xy()
+    expected = model.predict(x[:5], verbose=0).astype(np.float64)  # validation_data is x[:8]
+    (event,) = acc.Histograms(f"{second.name}_out")
+    h = event.histogram_value
+    np.testing.assert_allclose([h.num, h.min, h.max, h.sum],
+                               [5, expected.min(), expected.max(), expected.sum()], rtol=1e-5)
+
+
 def test_write_grads_without_validation_data_warns(tmp_path):
     with pytest.warns(RuntimeWarning, match="write_grads needs validation data"):
         _, _, logs = _fit(tmp_path, epochs=1, validation=False, histogram_freq=1,
@@ -349,7 +363,9 @@ def test_seed_mnist_cnn_scalars_histograms_images(mnist_run):
     tags = acc.Tags()
     assert set(tags["scalars"]) == {"epoch_loss", "epoch_accuracy"}
     assert {"epoch_loss", "epoch_accuracy"} <= set(_read(log_dir / "validation").Tags()["scalars"])
-    assert tags["histograms"] == [w.name.replace(":", "_") + "/histogram" for w in model.weights]
+    weights = [w.name.replace(":", "_") + "/histogram" for w in model.weights]
+    outputs = [layer.name + "_out" for layer in model.layers]  # validation_split: Keras 2.2.4
+    assert sorted(tags["histograms"]) == sorted(weights + outputs)
     # Conv2D kernels (3, 3, 1, 32) squeeze to 3-D: one image per channel, at most 3.
     assert set(tags["images"]) == {"conv2d/kernel_0/image/0", "conv2d/kernel_0/image/1",
                                    "conv2d/kernel_0/image/2", "conv2d/bias_0/image",

@@ -56,6 +56,31 @@ def _check_freq(name, value):
                          f"Received: {name}={value!r}")
 
 
+def _layer_outputs_model(model):
+    """``(model, tags)``: a model from ``model``'s inputs to every layer's output, or None.
+
+    Layers used more than once (several outputs to choose from) and input layers are left out;
+    a layer with several outputs gives '<name>_out_<i>' tags, others '<name>_out'.
+    """
+    from openkeras.engine.training import Model
+
+    if not getattr(model, "inputs", None):
+        return None
+    tensors, tags = [], []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            output = layer.output
+        except (AttributeError, ValueError):
+            continue
+        outputs = output if isinstance(output, (list, tuple)) else [output]
+        for i, tensor in enumerate(outputs):
+            tensors.append(tensor)
+            tags.append(f"{layer.name}_out" if len(outputs) == 1 else f"{layer.name}_out_{i}")
+    return (Model(model.inputs, tensors), tags) if tensors else None
+
+
 class TensorBoard(Callback):
     """Write logs for the ``tensorboard`` program with ``torch.utils.tensorboard``.
 
@@ -69,7 +94,9 @@ class TensorBoard(Callback):
     - after each validation or ``evaluate``: 'evaluation_<key>_vs_iterations' at step
       ``optimizer.iterations`` in the validation run;
     - every ``histogram_freq`` epochs: a histogram of every weight, tagged by its name with ':'
-      replaced by '_' and '/histogram' ('dense/kernel_0/histogram'); with ``write_grads``,
+      replaced by '_' and '/histogram' ('dense/kernel_0/histogram'); with validation data, the
+      outputs of every layer for its first ``batch_size`` samples ('dense_out', Keras 2.2.4);
+      with ``write_grads``,
       the gradient of the loss on the validation data as '<weight>_grad' (Keras 2.2.4's tag),
       computed in batches of ``batch_size``; with ``write_images``, weights as grayscale
       images '<weight>/image' (biases as a column, 2-D kernels as one image, 3-D kernels one
@@ -146,6 +173,7 @@ class TensorBoard(Callback):
         self._profiler = None
         self._embedding_setup = None
         self._warned_no_grads = False
+        self._activations = None
         self._epoch_start = None
         self._epoch_seconds = 0.0
         self._epoch_start_iterations = 0
@@ -263,24 +291,33 @@ class TensorBoard(Callback):
                     for i, pixels in enumerate(pictures):
                         name = f"{tag}/image" if len(pictures) == 1 else f"{tag}/image/{i}"
                         writer.add_image(name, pixels, epoch, dataformats="HW")
+        self._write_activations(writer, epoch)
 
-    def _gradients(self):
-        """``{id(weight): gradient array}``: the loss's gradient on the validation data."""
+    def _validation_arrays(self):
+        """``(xs, ys, sws)``: fit's validation arrays (None without array validation data)."""
         data = getattr(self, "validation_data", None)
         runner = getattr(self.model, "_runner", None)
         if not data or runner is None:
+            return None
+        # fit lays them out as inputs, then targets and sample weights, one of each per fed
+        # output
+        n_targets = len(runner.fed)
+        n_inputs = len(data) - 2 * n_targets
+        return (data[:n_inputs], data[n_inputs:n_inputs + n_targets],
+                data[n_inputs + n_targets:])
+
+    def _gradients(self):
+        """``{id(weight): gradient array}``: the loss's gradient on the validation data."""
+        arrays = self._validation_arrays()
+        if arrays is None:
             if not self._warned_no_grads:
                 self._warned_no_grads = True
                 warnings.warn("TensorBoard: write_grads needs validation data (validation_data "
                               "or validation_split as arrays); no gradient histograms are "
                               "written.", RuntimeWarning, stacklevel=3)
             return {}
-        # fit lays the validation arrays out as inputs, targets, sample weights (one of each
-        # per fed output)
-        n_targets = len(runner.fed)
-        n_inputs = len(data) - 2 * n_targets
-        xs, ys = data[:n_inputs], data[n_inputs:n_inputs + n_targets]
-        sws = data[n_inputs + n_targets:]
+        runner = self.model._runner
+        xs, ys, sws = arrays
         params = [p for p in runner.params if p.requires_grad]
         total = [torch.zeros_like(p) for p in params]
         n = int(xs[0].shape[0])
@@ -294,6 +331,24 @@ class TensorBoard(Callback):
                 if g is not None:
                     acc.add_(g.detach(), alpha=size / n)
         return {id(p): g.cpu().numpy() for p, g in zip(params, total, strict=True)}
+
+    def _write_activations(self, writer, epoch):
+        """Keras 2.2.4's '<layer>_out' histograms: layer outputs for a validation batch."""
+        arrays = self._validation_arrays()
+        if arrays is None:
+            return
+        if self._activations is None:
+            self._activations = _layer_outputs_model(self.model) or False
+        if not self._activations:
+            return
+        model, tags = self._activations
+        xs = [t[:self.batch_size] for t in arrays[0]]
+        with torch.no_grad():
+            outputs = model(xs[0] if len(xs) == 1 else xs, training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        for tag, output in zip(tags, outputs, strict=True):
+            writer.add_histogram(tag, output.detach().float().cpu().numpy(), epoch,
+                                 bins="tensorflow")
 
     def _write_embeddings(self, epoch):
         if self._embedding_setup is None:
