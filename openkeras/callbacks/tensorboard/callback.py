@@ -96,9 +96,9 @@ class TensorBoard(Callback):
     - every ``histogram_freq`` epochs: a histogram of every weight, tagged by its name with ':'
       replaced by '_' and '/histogram' ('dense/kernel_0/histogram'); with validation data, the
       outputs of every layer for its first ``batch_size`` samples ('dense_out', Keras 2.2.4);
-      with ``write_grads``,
-      the gradient of the loss on the validation data as '<weight>_grad' (Keras 2.2.4's tag),
-      computed in batches of ``batch_size``; with ``write_images``, weights as grayscale
+      with ``write_grads``, the gradient of the loss on the validation data as '<weight>_grad'
+      (Keras 2.2.4's tag), computed in batches of ``batch_size``; with ``write_images``, weights
+      as grayscale
       images '<weight>/image' (biases as a column, 2-D kernels as one image, 3-D kernels one
       image per channel up to 3, each scaled from its min to its max; 4-D kernels have none);
     - with ``write_graph``: the op graph traced from the torch module with zero inputs of the
@@ -114,7 +114,7 @@ class TensorBoard(Callback):
     Args:
         log_dir: directory of the logs (str or PathLike).
         histogram_freq: epochs between histograms (and images); 0 writes none.
-        batch_size: batch size for the gradient and embedding computations.
+        batch_size: batch size for the gradient, layer-output and embedding computations.
         write_graph: write the model's graphs.
         write_grads: with histograms, also write gradient histograms (needs validation data).
         write_images: with histograms, also write weights as images.
