@@ -1,4 +1,4 @@
-"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run`` and ``check``.
+"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run``, ``check``, ``alias``.
 
 Each subcommand is one entry of ``COMMANDS``: a help line, a function adding its arguments to
 its parser, and a function running it that returns the exit status. Add a command by adding
@@ -6,49 +6,73 @@ an entry.
 """
 
 import argparse
+import json
 import sys
 
 
 def _add_summary(parser):
     parser.add_argument("file", help="a Keras .h5/.hdf5 model or weights file, or a .keras archive")
     parser.add_argument("--line-length", type=int, default=None, help="width of the table")
+    parser.add_argument("--json", action="store_true",
+                        help="print the summary as JSON (layers, shapes, parameter counts)")
     parser.add_argument("--no-safe-mode", action="store_true",
                         help="allow Lambda layers holding Python bytecode (trusted files only)")
 
 
 def _run_summary(args):
     from openkeras import saving
-    from openkeras.saving import hdf5_format
+    from openkeras.utils.layer_utils import summary_dict
 
     try:
         model = saving.load_model(args.file, compile=False, safe_mode=not args.no_safe_mode)
     except ValueError as e:
         if "No model found in config file" not in str(e):
             raise
-        _print_weights_file(args.file, hdf5_format)
+        info = _weights_file_info(args.file)
+        if args.json:
+            print(json.dumps(info, indent=2))
+        else:
+            _print_weights_table(info)
         return 0
-    model.summary(line_length=args.line_length)
+    if args.json:
+        print(json.dumps({"file": args.file, "kind": "model", **summary_dict(model)}, indent=2))
+    else:
+        model.summary(line_length=args.line_length)
     return 0
 
 
-def _print_weights_file(path, hdf5_format):
-    """A table of the layers and weight shapes of a weights-only file."""
+def _weights_file_info(path):
+    """The layers, weight names and shapes of a weights-only file, as plain data."""
+    from openkeras.saving import hdf5_format
+
     with hdf5_format.open_h5(path) as f:
         group = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
-        version = hdf5_format.attr_text(group.attrs, "keras_version") or "1 (no version stored)"
-        print(f'Weights file: "{path}" (keras_version {version})')
-        print(f"{'Layer':<32}{'Weight':<40}Shape")
-        print("=" * 90)
-        total = 0
+        version = hdf5_format.attr_text(group.attrs, "keras_version")
+        layers, total = [], 0
         for name in hdf5_format.load_attributes(group, "layer_names"):
             names, values = hdf5_format.read_layer_weights(group, name)
-            if not names:
-                print(f"{name:<32}{'(no weights)':<40}")
-            for i, (weight, value) in enumerate(zip(names, values, strict=True)):
-                print(f"{name if i == 0 else '':<32}{weight:<40}{tuple(value.shape)}")
-                total += int(value.size)
-        print("=" * 90)
-        print(f"Total params: {total:,}")
+            layers.append({"name": name, "weights": [
+                {"name": weight, "shape": list(value.shape)}
+                for weight, value in zip(names, values, strict=True)]})
+            total += sum(int(value.size) for value in values)
+    return {"file": path, "kind": "weights", "keras_version": version, "layers": layers,
+            "total_params": total}
+
+
+def _print_weights_table(info):
+    """A table of the layers and weight shapes of a weights-only file."""
+    version = info["keras_version"] or "1 (no version stored)"
+    print(f'Weights file: "{info["file"]}" (keras_version {version})')
+    print(f"{'Layer':<32}{'Weight':<40}Shape")
+    print("=" * 90)
+    for layer in info["layers"]:
+        if not layer["weights"]:
+            print(f"{layer['name']:<32}{'(no weights)':<40}")
+        for i, weight in enumerate(layer["weights"]):
+            print(f"{layer['name'] if i == 0 else '':<32}{weight['name']:<40}"
+                  f"{tuple(weight['shape'])}")
+    print("=" * 90)
+    print(f"Total params: {info['total_params']:,}")
 
 
 def _add_convert(parser):
@@ -96,13 +120,44 @@ def _run_run(args):
 
 def _add_check(parser):
     parser.add_argument("script", help="the Keras 2 script to examine (it is not run)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report as JSON (one entry per API used)")
 
 
 def _run_check(args):
     """Print the Keras APIs a script uses and whether openkeras supports each one."""
     from openkeras.compat import check
 
-    return check.check_script(args.script)
+    return check.check_script(args.script, as_json=args.json)
+
+
+def _add_alias(parser):
+    parser.add_argument("action", choices=("install", "uninstall", "status"),
+                        help="install / remove the environment-wide `keras` alias, or show "
+                             "what `import keras` resolves to")
+    parser.add_argument("--force", action="store_true",
+                        help="install even though a real keras distribution is installed")
+    parser.add_argument("--site-dir", default=None,
+                        help="the site-packages folder to use (default: the active "
+                             "environment's)")
+
+
+def _run_alias(args):
+    """Install, remove or report the `.pth` file that aliases `keras` to openkeras."""
+    from openkeras.compat import site_alias
+
+    if args.action == "install":
+        try:
+            print(site_alias.install(args.site_dir, force=args.force))
+        except RuntimeError as e:
+            print(f"openkeras alias: refused: {e}", file=sys.stderr)
+            return 1
+    elif args.action == "uninstall":
+        print(site_alias.uninstall(args.site_dir))
+    else:
+        for line in site_alias.format_status(site_alias.status(args.site_dir)):
+            print(line)
+    return 0
 
 
 COMMANDS = {
@@ -114,6 +169,8 @@ COMMANDS = {
             _add_run, _run_run),
     "check": ("list the Keras APIs a script uses and whether openkeras supports each one",
               _add_check, _run_check),
+    "alias": ("make `import keras` import openkeras in every Python process of this "
+              "environment (opt-in; `uninstall` undoes it)", _add_alias, _run_alias),
 }
 
 

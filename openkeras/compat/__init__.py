@@ -3,7 +3,9 @@
 ``install_keras_alias()`` makes ``import keras`` (and ``keras.layers.core``,
 ``keras.utils.np_utils``, ``keras.backend``, ...) import openkeras in the current process;
 ``openkeras.compat.runner`` runs a script with it (``openkeras run``);
-``openkeras.compat.check`` reports the Keras APIs a script uses (``openkeras check``).
+``openkeras.compat.check`` reports the Keras APIs a script uses (``openkeras check``);
+``openkeras.compat.site_alias`` installs the alias for a whole environment with a ``.pth``
+file (``openkeras alias install|uninstall|status``).
 """
 
 from openkeras.compat.alias import install_keras_alias, is_installed, uninstall_keras_alias

@@ -10,6 +10,7 @@ note: ``openkeras run`` does not alias tensorflow.
 import ast
 import dataclasses
 import importlib
+import json
 
 from openkeras.compat.alias import install_keras_alias, is_installed, uninstall_keras_alias
 
@@ -178,12 +179,24 @@ def format_report(uses, script):
     return lines
 
 
-def check_script(path, print_fn=print) -> int:
+def report_dict(uses, script):
+    """The report as plain data (``openkeras check --json``).
+
+    Returns ``{'script', 'uses': [{'api', 'lines', 'via_tf', 'supported', 'detail'}, ...],
+    'supported', 'unsupported'}`` (the last two are counts).
+    """
+    bad = sum(not u.supported for u in uses)
+    return {"script": script, "uses": [dataclasses.asdict(u) for u in uses],
+            "supported": len(uses) - bad, "unsupported": bad}
+
+
+def check_script(path, print_fn=print, as_json=False) -> int:
     """Print the migration report of a script; return 0 if openkeras supports every use, else 1.
 
     Args:
         path: the script to read (it is not run).
         print_fn: where report lines go.
+        as_json: print the report as one JSON document (``report_dict``) instead of a table.
     """
     with open(path, encoding="utf-8") as f:
         source = f.read()
@@ -192,6 +205,9 @@ def check_script(path, print_fn=print) -> int:
     except SyntaxError as e:
         raise ValueError(f"cannot parse {path}: {e}") from e
     resolve_uses(uses)
-    for line in format_report(uses, path):
-        print_fn(line)
+    if as_json:
+        print_fn(json.dumps(report_dict(uses, path), indent=2))
+    else:
+        for line in format_report(uses, path):
+            print_fn(line)
     return 0 if all(u.supported for u in uses) else 1

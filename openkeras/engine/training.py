@@ -15,6 +15,7 @@ from openkeras.engine.training_data import ModelDataMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.utils.progbar import resolve_verbose
 
 
 class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
@@ -220,7 +221,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             y: targets (array, list, dict by output name); not used with generators.
             batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs from ``initial_epoch``).
-            verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; 'auto' is 1 (tf.keras).
             callbacks: list of Callback.
             validation_split: fraction of the data, taken from the end before shuffling,
                 used for validation.
@@ -239,6 +240,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
+        verbose = resolve_verbose(verbose)
         del use_multiprocessing  # batches are fetched by threads (see `workers`)
         session = distributed.session(self)  # None in a single process
         if session is not None:
@@ -358,13 +360,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             x: inputs (arrays, list/dict, tensors, generator, Sequence, DataLoader/Dataset).
             y: targets.
             batch_size: samples per batch (default 32).
-            verbose: 0 silent, 1 progress bar, 2 one line.
+            verbose: 0 silent, 1 progress bar, 2 one line; 'auto' is 1 (tf.keras).
             sample_weight: per-sample weights.
             steps: number of batches (default: one pass).
             callbacks: list of Callback.
             return_dict: return ``{name: value}`` instead.
         """
         self._assert_compiled("testing")
+        verbose = resolve_verbose(verbose)
         del use_multiprocessing
         session = distributed.session(self)  # None in a single process
         if session is not None:
@@ -387,12 +390,12 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         Args:
             x: inputs (arrays, list/dict, tensors, generator, Sequence, DataLoader/Dataset).
             batch_size: samples per batch (default 32).
-            verbose: 0 silent, 1 progress bar.
+            verbose: 0 silent, 1 progress bar; 'auto' is 1 (tf.keras).
             steps: number of batches (default: one pass).
             callbacks: list of Callback.
         """
         del use_multiprocessing
-        verbose = distributed.quiet(verbose)  # rank 0 only prints when several processes run
+        verbose = distributed.quiet(resolve_verbose(verbose))  # rank 0 only prints when several processes run
         self._move_to_device()
         adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
                                 workers, max_queue_size)

@@ -16,7 +16,7 @@ from openkeras.utils.io_utils import HDF5Matrix  # noqa: F401
 from openkeras.utils.multi_gpu_utils import multi_gpu_model  # noqa: F401
 from openkeras.utils.np_utils import normalize, to_categorical  # noqa: F401
 from openkeras.utils.progbar import Progbar  # noqa: F401
-from openkeras.utils.vis_utils import model_to_dot, plot_model  # noqa: F401
+from openkeras.utils.vis_utils import model_to_dot, plot_history, plot_model  # noqa: F401
 
 
 def set_random_seed(seed: int) -> None:

@@ -23,7 +23,8 @@ def _is_sequential_like(model):
 
 
 def _fmt_shape(shape):
-    if isinstance(shape, list):
+    """'(None, 10)', or '[(None, 10), (None, 2)]' for several outputs (shapes as lists)."""
+    if shape and isinstance(shape[0], list):
         return str([tuple(s) for s in shape])
     return str(tuple(shape))
 
@@ -43,12 +44,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
         line_length = line_length or 65
         positions = positions or [0.45, 0.85, 1.0]
         headers = ["Layer (type)", "Output Shape", "Param #"]
-        relevant = None
     else:
         line_length = line_length or 98
         positions = positions or [0.33, 0.55, 0.67, 1.0]
         headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
-        relevant = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
 
@@ -66,30 +65,65 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     print_fn("_" * line_length)
     row(headers)
     print_fn("=" * line_length)
-    layers = model.layers
+    info = summary_dict(model)
+    layers = info["layers"]
     for i, layer in enumerate(layers):
-        try:
-            shape = _fmt_shape(layer.output_shape)
-        except AttributeError:
-            shape = "multiple"
-        params = layer.count_params() if layer.built else "0 (unused)"
-        name = f"{layer.name} ({type(layer).__name__})"
+        shape = "multiple" if layer["output_shape"] is None else _fmt_shape(layer["output_shape"])
+        params = "0 (unused)" if layer["params"] is None else layer["params"]
+        name = f"{layer['name']} ({layer['class_name']})"
         if sequential_like:
             row([name, shape, params])
         else:
-            connections = []
-            for node in layer._inbound_nodes:
-                if id(node) not in relevant:
-                    continue
-                for parent, node_index, tensor_index in node.history():
-                    connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
+            connections = layer["connected_to"]
             row([name, shape, params, connections[0] if connections else ""])
             for extra in connections[1:]:
                 row(["", "", "", extra])
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
+    print_fn(f"Total params: {info['total_params']:,}")
+    print_fn(f"Trainable params: {info['trainable_params']:,}")
+    print_fn(f"Non-trainable params: {info['non_trainable_params']:,}")
+    print_fn("_" * line_length)
+
+
+def _shape_list(shape):
+    if shape and isinstance(shape[0], (list, tuple)):  # several outputs
+        return [_shape_list(s) for s in shape]
+    return [None if d is None else int(d) for d in shape]
+
+
+def summary_dict(model) -> dict:
+    """The facts of ``model.summary()`` as plain data (for JSON).
+
+    Returns ``{'name', 'class_name', 'layers', 'total_params', 'trainable_params',
+    'non_trainable_params'}``; each layer is ``{'name', 'class_name', 'output_shape'`` (a list
+    with None for unknown sizes, a list of those for several outputs, None when the layer has
+    several different shapes), ``'params'`` (None when the layer is unused and unbuilt),
+    ``'connected_to'`` (``'layer[node][tensor]'`` strings)``}``.
+
+    Args:
+        model: a built model.
+    """
+    relevant = None
+    if hasattr(model, "_nodes_by_depth"):
+        relevant = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
+    layers = []
+    for layer in model.layers:
+        try:
+            shape = _shape_list(layer.output_shape)
+        except AttributeError:
+            shape = None
+        connections = []
+        for node in layer._inbound_nodes:
+            if relevant is None or id(node) not in relevant:
+                continue
+            for parent, node_index, tensor_index in node.history():
+                connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
+        layers.append({"name": layer.name, "class_name": type(layer).__name__,
+                       "output_shape": shape,
+                       "params": layer.count_params() if layer.built else None,
+                       "connected_to": connections})
     trainable = count_params(model.trainable_weights)
     non_trainable = count_params(model.non_trainable_weights)
-    print_fn(f"Total params: {trainable + non_trainable:,}")
-    print_fn(f"Trainable params: {trainable:,}")
-    print_fn(f"Non-trainable params: {non_trainable:,}")
-    print_fn("_" * line_length)
+    return {"name": model.name, "class_name": type(model).__name__, "layers": layers,
+            "total_params": trainable + non_trainable, "trainable_params": trainable,
+            "non_trainable_params": non_trainable}

@@ -1,4 +1,10 @@
-"""The Keras 2 progress bar, as printed by `fit(verbose=1)` and `fit(verbose=2)`."""
+"""The Keras 2 progress bar, as printed by `fit(verbose=1)` and `fit(verbose=2)`.
+
+Where it prints decides how it redraws: in a terminal one line is redrawn in place (backspaces
+and \\r, as Keras); in a Jupyter notebook with a bare \\r (one updating line); in a log file or
+CI log, where nothing can be redrawn, a whole line at most every ``LOG_INTERVAL`` seconds and
+at the end of each epoch.
+"""
 
 import math
 import os
@@ -10,11 +16,31 @@ import time
 LOG_INTERVAL = 60.0
 
 
+def _in_notebook() -> bool:
+    """Output goes to a Jupyter kernel (its stdout is not a terminal, but redraws with \\r)."""
+    stream = sys.stdout
+    return "ipykernel" in sys.modules and not (hasattr(stream, "isatty") and stream.isatty())
+
+
 def _interactive_stdout() -> bool:
     stream = sys.stdout
     if hasattr(stream, "isatty") and stream.isatty():
         return True
-    return "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ
+    return _in_notebook() or "PYCHARM_HOSTED" in os.environ
+
+
+def resolve_verbose(verbose):
+    """The verbosity ``fit`` / ``evaluate`` / ``predict`` use for their ``verbose`` argument.
+
+    ``'auto'`` is 1, as in tf.keras 2 (which uses 2 only with ParameterServerStrategy or absl
+    logging, neither of which exists in openkeras); the progress bar itself adapts to where
+    it prints (terminal, notebook, log file).
+    """
+    if verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or verbose in (0, 1, 2):
+        return int(verbose)
+    raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
 
 
 def _to_float(value) -> float:
@@ -56,6 +82,8 @@ class Progbar:
         self.unit_name = unit_name
         self.stateful_metrics = set(stateful_metrics) if stateful_metrics else set()
         self._dynamic_display = _interactive_stdout()
+        # Notebook front ends show backspaces as garbage; a bare \r redraws the line there.
+        self._backspace = not _in_notebook()
         self._total_width = 0
         self._seen_so_far = 0
         self._values = {}  # name -> [weighted sum (or last value), weight]
@@ -140,7 +168,9 @@ class Progbar:
 
     def _verbose_1_message(self, current, now, finalize):
         prev_total_width = self._total_width
-        message = ("\b" * prev_total_width + "\r") if self._dynamic_display else ""
+        message = ""
+        if self._dynamic_display:
+            message = ("\b" * prev_total_width if self._backspace else "") + "\r"
         bar = self._bar(current)
         self._total_width = len(bar)
         time_per_unit = self._estimate_step_duration(current, now)

@@ -1,4 +1,4 @@
-"""Drawing models as graphs: ``model_to_dot`` (a pydot graph) and ``plot_model`` (a file)."""
+"""Drawing models and training runs: ``model_to_dot``, ``plot_model`` and ``plot_history``."""
 
 import os
 import shutil
@@ -174,3 +174,53 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
             return None
         return display.Image(filename=to_file)
     return None
+
+
+_PLOT_INSTALL = ("plot_history needs matplotlib: pip install 'openkeras[plot]' "
+                 "(or: pip install matplotlib)")
+
+
+def plot_history(history, path: str = "history.png", *, metrics=None, dpi: int = 100):
+    """Draw the loss and metric curves of a training run into ``path``, side by side.
+
+    One panel per quantity ('loss' first, then the metrics in the order of the logs), each with
+    the training curve and, when there is one, the validation curve ('val_<name>'), against
+    the epoch (1-based, as the progress bar counts). The format follows the extension of
+    ``path`` ('.png', '.svg', '.pdf', ...); nothing needs a display.
+
+    Args:
+        history: the ``History`` that ``fit`` returns, or its ``history`` dict.
+        path: the file to write.
+        metrics: names to draw (default: every training key).
+        dpi: resolution of raster formats.
+
+    Returns:
+        The matplotlib ``Figure``.
+    """
+    try:
+        from matplotlib.figure import Figure  # no pyplot: no global state, no display
+    except ImportError as e:
+        raise ImportError(_PLOT_INSTALL) from e
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"plot_history: expected a History (or its `history` dict) with at "
+                         f"least one logged value. Received: {history!r}")
+    names = list(metrics) if metrics is not None else sorted(
+        (k for k in logs if not k.startswith("val_")), key=lambda k: (k != "loss", ))
+    unknown = [n for n in names if n not in logs]
+    if unknown or not names:
+        raise ValueError(f"plot_history: no logged values named {unknown or names}; the history "
+                         f"holds {sorted(logs)}.")
+    figure = Figure(figsize=(4.5 * len(names), 3.5), dpi=dpi)
+    for i, name in enumerate(names):
+        axes = figure.add_subplot(1, len(names), i + 1)
+        for key, label in ((name, "training"), ("val_" + name, "validation")):
+            if key in logs:
+                values = [float(v) for v in logs[key]]
+                axes.plot(range(1, len(values) + 1), values, marker="o", label=label)
+        axes.set_title(name)
+        axes.set_xlabel("epoch")
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(os.fspath(path))
+    return figure

@@ -1,3 +1,4 @@
+import json
 import sys
 import textwrap
 
@@ -83,6 +84,21 @@ def test_cli_check_prints_a_table_and_fails_on_unsupported(tmp_path, capsys):
     assert row.split()[0] == "6" and "NOT supported: openkeras does not implement" in row
     assert any(line.split()[1:] == ["keras.models.Sequential", "supported"] for line in out[2:])
     assert out[-1] == "10 Keras APIs used: 8 supported, 2 NOT supported."
+
+
+def test_cli_check_json_report(tmp_path, capsys):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    assert cli.main(["check", "--json", str(script)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["script"] == str(script)
+    assert (report["supported"], report["unsupported"]) == (8, 2)
+    uses = {u["api"]: u for u in report["uses"]}
+    assert len(uses) == 10 and uses["keras.layers.core.Dense"] == {
+        "api": "keras.layers.core.Dense", "lines": [4], "via_tf": False, "supported": True,
+        "detail": ""}
+    assert uses["keras.layers.CuDNNLSTM"]["supported"] is False
+    assert "openkeras does not implement" in uses["keras.layers.CuDNNLSTM"]["detail"]
 
 
 def test_cli_check_passes_a_supported_script(tmp_path, capsys):

@@ -1,5 +1,6 @@
 """The command line: summary, convert, demo, and clear errors."""
 
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,39 @@ def test_summary_of_a_weights_file(tmp_path, capsys):
     assert cli.main(["summary", str(tmp_path / "w.h5")]) == 0
     out = capsys.readouterr().out
     assert "h/kernel:0" in out and "(4, 5)" in out and "Total params: 37" in out
+
+
+def test_summary_json_of_a_model(tmp_path, capsys):
+    model = _saved(tmp_path)
+    assert cli.main(["summary", "--json", str(tmp_path / "m.h5")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["file"] == str(tmp_path / "m.h5") and info["kind"] == "model"
+    assert info["name"] == model.name and info["class_name"] == "Sequential"
+    assert [(la["name"], la["class_name"], la["output_shape"], la["params"])
+            for la in info["layers"]] == [("h", "Dense", [None, 5], 25),
+                                          ("out", "Dense", [None, 2], 12)]
+    assert (info["total_params"], info["trainable_params"], info["non_trainable_params"]) == (
+        37, 37, 0)
+
+
+def test_summary_json_of_a_functional_model_lists_connections(tmp_path, capsys):
+    a, b = layers.Input((3,), name="a"), layers.Input((2,), name="b")
+    out = layers.Dense(1, name="d")(layers.concatenate([a, b], name="cat"))
+    saving.save_model(openkeras.Model([a, b], out), tmp_path / "f.h5")
+    assert cli.main(["summary", "--json", str(tmp_path / "f.h5")]) == 0
+    rows = {la["name"]: la for la in json.loads(capsys.readouterr().out)["layers"]}
+    assert rows["cat"]["connected_to"] == ["a[0][0]", "b[0][0]"]
+    assert rows["cat"]["output_shape"] == [None, 5] and rows["a"]["connected_to"] == []
+
+
+def test_summary_json_of_a_weights_file(tmp_path, capsys):
+    saving.save_weights(_saved(tmp_path), tmp_path / "w.h5")
+    assert cli.main(["summary", str(tmp_path / "w.h5"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["kind"] == "weights" and info["total_params"] == 37
+    assert info["layers"][0] == {"name": "h", "weights": [
+        {"name": "h/kernel:0", "shape": [4, 5]}, {"name": "h/bias:0", "shape": [5]}]}
+    assert info["keras_version"]
 
 
 def test_convert_to_keras_archive_and_back(tmp_path, capsys):

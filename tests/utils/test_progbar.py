@@ -1,3 +1,6 @@
+import sys
+import types
+
 import pytest
 import torch
 
@@ -108,3 +111,49 @@ def test_verbose_0_is_silent(clock, capsys):
                                             (0.0291, " 29ms/step"), (5e-5, " 50us/step")])
 def test_format_time(seconds, text):
     assert _format_time(seconds, "step") == text
+
+
+def test_notebook_redraws_one_line_with_carriage_returns(clock, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    bar = Progbar(100)  # pytest's captured stdout is not a terminal, like a kernel's
+    assert bar._dynamic_display
+    for step in range(1, 101):
+        clock[0] = 100.0 + step * 0.1
+        bar.update(step, [("loss", 1.0)])
+    out = capsys.readouterr().out
+    assert "\b" not in out  # notebook front ends print backspaces as boxes
+    assert out.count("\n") == 1 and out.endswith(" - loss: 1.0000\n")
+    assert out.count("\r") == 100  # every 0.1 s update redraws the same line
+    assert out.rsplit("\r", 1)[1].startswith(f"100/100 [{'=' * 30}] - 10s 100ms/step")
+
+
+def test_log_file_epoch_of_many_steps_stays_short(clock, capsys):
+    bar = Progbar(10000)
+    for step in range(1, 10001):
+        clock[0] = 100.0 + step * 0.05  # 500 s for the epoch
+        bar.update(step, [("loss", 1.0)])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 9  # one line a minute (8) and the final one
+    assert all("\r" not in line and "\b" not in line for line in lines)
+
+
+@pytest.mark.parametrize("verbose, expected", [("auto", 1), (0, 0), (1, 1), (2, 2), (True, 1)])
+def test_resolve_verbose(verbose, expected):
+    assert progbar_module.resolve_verbose(verbose) == expected
+
+
+def test_verbose_auto_in_fit_evaluate_predict(capsys):
+    from openkeras.engine.sequential import Sequential
+    from openkeras.layers.core import Dense
+
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    x = torch.rand(4, 2).numpy()
+    model.fit(x, x[:, :1], epochs=1, verbose="auto")
+    model.evaluate(x, x[:, :1], verbose="auto")
+    model.predict(x, verbose="auto")
+    out = capsys.readouterr().out
+    assert out.count("1/1 [") == 3 and "Epoch 1/1" not in out
+    with pytest.raises(ValueError, match="verbose must be 0, 1, 2 or 'auto'. Received: "
+                                         "verbose='loud'"):
+        model.fit(x, x[:, :1], verbose="loud")

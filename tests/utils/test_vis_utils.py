@@ -119,6 +119,85 @@ def test_plot_model_writes_a_png(tmp_path):
         plot_model(_two_input_model(), to_file=str(tmp_path / "model.txt"))
 
 
+def _graphviz():
+    # `make` installs graphviz (as root); CI runs through it, so these tests run there.
+    assert shutil.which("dot"), "graphviz's `dot` is needed: apt-get install graphviz"
+
+
+def _png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_plot_model_png_dpi_scales_the_image(tmp_path):
+    _graphviz()
+    plot_model(_two_input_model(), to_file=tmp_path / "a.png", dpi=48)
+    plot_model(_two_input_model(), to_file=tmp_path / "b.png", dpi=96)
+    small, large = _png_size((tmp_path / "a.png").read_bytes()), _png_size(
+        (tmp_path / "b.png").read_bytes())
+    assert large[0] == pytest.approx(2 * small[0], rel=0.1)
+    assert large[1] == pytest.approx(2 * small[1], rel=0.1)
+
+
+def test_plot_model_svg_has_the_labels_and_options(tmp_path):
+    _graphviz()
+    model = _two_input_model()
+    plot_model(model, to_file=tmp_path / "m.svg", show_shapes=True, rankdir="LR")
+    svg = (tmp_path / "m.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for text in ("h: Dense", "cat: Concatenate", "(None, 11)", "input:", "output:"):
+        assert text in svg, text
+    plot_model(model, to_file=tmp_path / "plain.svg", show_layer_names=False)
+    plain = (tmp_path / "plain.svg").read_text()
+    assert ">Dense<" in plain and "h: Dense" not in plain and "(None, 11)" not in plain
+
+
+def test_plot_model_pdf(tmp_path):
+    _graphviz()
+    plot_model(_two_input_model(), to_file=str(tmp_path / "m.pdf"), expand_nested=True)
+    data = (tmp_path / "m.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+def test_plot_history_panels_side_by_side(tmp_path):
+    history = {"loss": [1.0, 0.5, 0.25], "accuracy": [0.5, 0.7, 0.9],
+               "val_loss": [1.1, 0.6, 0.4], "val_accuracy": [0.4, 0.6, 0.8]}
+    figure = vis_utils.plot_history(history, tmp_path / "h.png")
+    assert _png_size((tmp_path / "h.png").read_bytes())[0] > 0
+    loss_axes, acc_axes = figure.axes
+    assert loss_axes.get_title() == "loss" and acc_axes.get_title() == "accuracy"
+    assert loss_axes.get_position().x1 <= acc_axes.get_position().x0  # side by side
+    for axes, name in ((loss_axes, "loss"), (acc_axes, "accuracy")):
+        train, val = axes.get_lines()
+        assert (train.get_label(), val.get_label()) == ("training", "validation")
+        assert list(train.get_xdata()) == [1, 2, 3]
+        assert list(train.get_ydata()) == history[name]
+        assert list(val.get_ydata()) == history["val_" + name]
+
+
+def test_plot_history_of_a_fit_and_formats(tmp_path):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    x = torch.rand(8, 2).numpy()
+    history = model.fit(x, x[:, :1], epochs=2, verbose=0)
+    from openkeras.utils import plot_history
+
+    figure = plot_history(history, str(tmp_path / "h.svg"))
+    assert [a.get_title() for a in figure.axes] == ["loss", "mae"]
+    assert [len(a.get_lines()) for a in figure.axes] == [1, 1]  # no validation data
+    assert "<svg" in (tmp_path / "h.svg").read_text()
+    plot_history(history, tmp_path / "h.pdf", metrics=["mae"])
+    assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF-")
+    with pytest.raises(ValueError, match=r"no logged values named \['acc'\]"):
+        plot_history(history, tmp_path / "x.png", metrics=["acc"])
+
+
+def test_plot_history_without_matplotlib_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"pip install 'openkeras\[plot\]'"):
+        vis_utils.plot_history({"loss": [1.0]}, tmp_path / "h.png")
+
+
 def test_missing_pydot_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "pydot", None)
     with pytest.raises(ImportError, match=r"pip install pydot.*install graphviz"):

@@ -1,6 +1,5 @@
-"""The TensorBoard callback and the event-file writer it uses (no TensorFlow needed)."""
+"""The TensorBoard callback, written with ``torch.utils.tensorboard`` (the ``tensorboard`` extra)."""
 
 from openkeras.callbacks.tensorboard.callback import TensorBoard
-from openkeras.callbacks.tensorboard.event_file import EventFileWriter
 
-__all__ = ["TensorBoard", "EventFileWriter"]
+__all__ = ["TensorBoard"]

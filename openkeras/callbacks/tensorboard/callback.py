@@ -1,111 +1,201 @@
-"""TensorBoard: write scalars, weight histograms and the model graph as TensorBoard event files."""
+"""TensorBoard: scalars, histograms, images, graphs, embeddings and profiles, through
+``torch.utils.tensorboard``."""
 
 import os
 import time
 import warnings
 
+import numpy as np
+import torch
+
 from openkeras.callbacks.base import Callback
 from openkeras.callbacks.batch_hooks import enable_hooks
-from openkeras.callbacks.tensorboard import images, summary_proto
-from openkeras.callbacks.tensorboard.event_file import EventFileWriter
+from openkeras.callbacks.tensorboard import graph, images, projector
 from openkeras.optimizers.schedules import LearningRateSchedule
 
-_V1_KWARGS = {
-    "write_grads": "`write_grads` will be ignored in TensorFlow 2.0 for the `TensorBoard` "
-                   "Callback.",
-    "batch_size": "`batch_size` is no longer needed in the `TensorBoard` Callback and will be "
-                  "ignored in TensorFlow 2.0.",
-    "embeddings_layer_names": "`embeddings_layer_names` is not supported in TensorFlow 2.0. "
-                              "Instead, all `Embedding` layers will be visualized.",
-    "embeddings_data": "`embeddings_data` is not supported in TensorFlow 2.0. Instead, all "
-                       "`Embedding` variables will be visualized.",
-}
+INSTALL_MESSAGE = ("The TensorBoard callback writes its logs with torch.utils.tensorboard, which "
+                   "needs the `tensorboard` package. Install it with: "
+                   "pip install 'openkeras[tensorboard]'  (or: pip install tensorboard)")
+
+
+def summary_writer_class():
+    """``torch.utils.tensorboard.SummaryWriter``, or an ImportError saying what to install."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError as e:
+        raise ImportError(INSTALL_MESSAGE) from e
+    return SummaryWriter
+
+
+def _profile_range(profile_batch):
+    """``(start, stop)`` training batches (1-based) to profile; (0, 0) profiles nothing."""
+    message = ("TensorBoard: profile_batch must be a non-negative integer or a pair of positive "
+               f"integers (start, stop). Received: profile_batch={profile_batch!r}")
+    value = profile_batch
+    if isinstance(value, str):  # tf.keras's legacy "start,stop" spelling
+        try:
+            value = [int(v) for v in value.split(",")]
+        except ValueError:
+            raise ValueError(message) from None
+        value = value[0] if len(value) == 1 else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        start = stop = value
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, int) for v in value):
+        start, stop = value
+    else:
+        raise ValueError(message)
+    if start < 0 or stop < start or (start == 0 and stop != 0):
+        raise ValueError(message)
+    return start, stop
+
+
+def _check_freq(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"TensorBoard: {name} must be a non-negative integer. "
+                         f"Received: {name}={value!r}")
+
+
+def _layer_outputs_model(model):
+    """``(model, tags)``: a model from ``model``'s inputs to every layer's output, or None.
+
+    Layers used more than once (several outputs to choose from) and input layers are left out;
+    a layer with several outputs gives '<name>_out_<i>' tags, others '<name>_out'.
+    """
+    from openkeras.engine.training import Model
+
+    if not getattr(model, "inputs", None):
+        return None
+    tensors, tags = [], []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            output = layer.output
+        except (AttributeError, ValueError):
+            continue
+        outputs = output if isinstance(output, (list, tuple)) else [output]
+        for i, tensor in enumerate(outputs):
+            tensors.append(tensor)
+            tags.append(f"{layer.name}_out" if len(outputs) == 1 else f"{layer.name}_out_{i}")
+    return (Model(model.inputs, tensors), tags) if tensors else None
 
 
 class TensorBoard(Callback):
-    """Write logs that the ``tensorboard`` program shows, as tf.keras 2 does, without TensorFlow.
+    """Write logs for the ``tensorboard`` program with ``torch.utils.tensorboard``.
 
-    Files go to ``log_dir/train`` and ``log_dir/validation`` (one TensorBoard run each):
+    Needs the ``tensorboard`` package (``pip install 'openkeras[tensorboard]'``). Files go to
+    ``log_dir/train`` and ``log_dir/validation`` (one TensorBoard run each), as in tf.keras 2:
 
     - every epoch log key as a scalar 'epoch_<key>' at step ``epoch`` (``val_*`` keys go to the
-      validation run without their prefix, so 'epoch_loss' of both runs share one chart), plus
-      'epoch_learning_rate' when the learning rate is a schedule;
-    - with ``update_freq`` 'batch' or n: the running epoch averages as 'batch_<key>' every n
-      training batches, at step = number of batches trained in this ``fit`` (n, 2n, ...);
+      validation run without their prefix), plus 'epoch_learning_rate' for a schedule;
+    - with ``update_freq`` 'batch' or n: 'batch_<key>' (running epoch averages) every n
+      training batches, at step = training batches so far in this ``fit``;
     - after each validation or ``evaluate``: 'evaluation_<key>_vs_iterations' at step
       ``optimizer.iterations`` in the validation run;
-    - with ``histogram_freq`` n > 0: a histogram of every layer weight every n epochs, tagged
-      by the weight name with ':' replaced by '_' and '/histogram' ('dense/kernel_0/histogram');
-    - with ``write_graph``: the model's Keras config (the 'keras' tag of the
-      'graph_keras_model' plugin) that TensorBoard's graph dashboard draws as the conceptual
-      graph; models without a config (subclassed) write nothing, with a warning.
+    - every ``histogram_freq`` epochs: a histogram of every weight, tagged by its name with ':'
+      replaced by '_' and '/histogram' ('dense/kernel_0/histogram'); with validation data, the
+      outputs of every layer for its first ``batch_size`` samples ('dense_out', Keras 2.2.4);
+      with ``write_grads``, the gradient of the loss on the validation data as '<weight>_grad'
+      (Keras 2.2.4's tag), computed in batches of ``batch_size``; with ``write_images``, weights
+      as grayscale
+      images '<weight>/image' (biases as a column, 2-D kernels as one image, 3-D kernels one
+      image per channel up to 3, each scaled from its min to its max; 4-D kernels have none);
+    - with ``write_graph``: the op graph traced from the torch module with zero inputs of the
+      model's input shapes (a model torch cannot trace warns and keeps training) and the
+      Keras config that TensorBoard's graph dashboard shows as the conceptual graph;
+    - every ``embeddings_freq`` epochs: the projector's points under ``log_dir/train``
+      (``projector_config.pbtxt`` and ``<epoch>/<layer>/tensors.tsv``): the outputs of the
+      ``embeddings_layer_names`` layers for ``embeddings_data`` (Keras 2.2.4), or without
+      ``embeddings_data`` the weights of those (default: all) Embedding layers (tf.keras 2);
+    - with ``profile_batch``: a ``torch.profiler`` trace of those training batches, written by
+      its TensorBoard trace handler to ``log_dir/train/plugins/profile``.
 
     Args:
         log_dir: directory of the logs (str or PathLike).
-        histogram_freq: epochs between weight histograms; 0 writes none.
-        write_graph: write the model's conceptual graph.
-        write_images: also write weights as grayscale images with the histograms (biases as a
-            column, 2-D kernels as one image, 3-D kernels one image per channel up to 3, each
-            scaled from its min to its max); weights of 4 or more dimensions are skipped.
-        write_steps_per_second: also write 'epoch_steps_per_second' (training batches per
-            second of the epoch, validation excluded).
-        update_freq: 'epoch', 'batch', or a number of batches between batch-level scalars.
-        profile_batch: accepted for compatibility; openkeras does not profile (use
-            ``torch.profiler``).
-        embeddings_freq: accepted; the embedding projector is not written (a value > 0 warns).
-        embeddings_metadata: accepted with ``embeddings_freq``.
-        **kwargs: Keras 2.0-2.3 arguments (``write_grads``, ``batch_size``,
-            ``embeddings_layer_names``, ``embeddings_data``), ignored with a warning.
+        histogram_freq: epochs between histograms (and images); 0 writes none.
+        batch_size: batch size for the gradient, layer-output and embedding computations.
+        write_graph: write the model's graphs.
+        write_grads: with histograms, also write gradient histograms (needs validation data).
+        write_images: with histograms, also write weights as images.
+        embeddings_freq: epochs between projector snapshots; 0 writes none.
+        embeddings_layer_names: layer name (or list) to project; default every Embedding layer.
+        embeddings_metadata: a metadata file (tsv) for every projected layer, or a dict
+            ``{layer name: file}``; relative paths are also looked up in ``log_dir``.
+        embeddings_data: model inputs (array, list or dict) whose layer outputs are projected.
+        update_freq: 'epoch', 'batch', or a number of batches between batch-level scalars
+            (as tf.keras; Keras 2.2.4 counted samples).
+        write_steps_per_second: also write 'epoch_steps_per_second'.
+        profile_batch: training batch (1-based) or ``(start, stop)`` range to profile; 0: none.
     """
 
-    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
-                 write_steps_per_second=False, update_freq="epoch", profile_batch=2,
-                 embeddings_freq=0, embeddings_metadata=None, **kwargs):
+    def __init__(self, log_dir="logs", histogram_freq=0, batch_size=32, write_graph=True,
+                 write_grads=False, write_images=False, embeddings_freq=0,
+                 embeddings_layer_names=None, embeddings_metadata=None, embeddings_data=None,
+                 update_freq="epoch", write_steps_per_second=False, profile_batch=0, **kwargs):
         super().__init__()
-        unknown = set(kwargs) - set(_V1_KWARGS)
-        if unknown:
-            raise ValueError(f"Unrecognized arguments in `TensorBoard` Callback: {unknown}")
-        for key, value in kwargs.items():
-            if value:
-                warnings.warn(_V1_KWARGS[key], RuntimeWarning, stacklevel=2)
+        if kwargs:
+            raise ValueError(f"Unrecognized arguments in `TensorBoard` Callback: {set(kwargs)}")
+        self._summary_writer = summary_writer_class()
         if update_freq == "batch":
             update_freq = 1
-        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+        if update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(
+                update_freq, int) or update_freq <= 0):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive "
                              f"integer. Received: update_freq={update_freq!r}")
-        if not isinstance(histogram_freq, int) or histogram_freq < 0:
-            raise ValueError(f"TensorBoard: histogram_freq must be a non-negative integer. "
-                             f"Received: histogram_freq={histogram_freq!r}")
-        if embeddings_freq:
-            warnings.warn("TensorBoard: openkeras does not write the embedding projector; "
-                          "`embeddings_freq` is ignored.", RuntimeWarning, stacklevel=2)
+        _check_freq("histogram_freq", histogram_freq)
+        _check_freq("embeddings_freq", embeddings_freq)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"TensorBoard: batch_size must be a positive integer. "
+                             f"Received: batch_size={batch_size!r}")
+        if (write_grads or write_images) and not histogram_freq:
+            warnings.warn("TensorBoard: write_grads and write_images are written with the "
+                          "histograms; with histogram_freq=0 there are none.", RuntimeWarning,
+                          stacklevel=2)
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
+        self.batch_size = batch_size
         self.write_graph = write_graph
+        self.write_grads = write_grads
         self.write_images = write_images
-        self.write_steps_per_second = write_steps_per_second
-        self.update_freq = update_freq
-        self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
+        self.embeddings_layer_names = embeddings_layer_names
         self.embeddings_metadata = embeddings_metadata
+        self.embeddings_data = embeddings_data
+        self.update_freq = update_freq
+        self.write_steps_per_second = write_steps_per_second
+        self.profile_batch = profile_batch
+        self._start_batch, self._stop_batch = _profile_range(profile_batch)
         self._writers = {}
         self._graph_written = False
         self._in_fit = False
         self._global_train_batch = 0
+        self._profiler = None
+        self._embedding_setup = None
+        self._warned_no_grads = False
+        self._activations = None
         self._epoch_start = None
         self._epoch_seconds = 0.0
         self._epoch_start_iterations = 0
-        if update_freq != "epoch":
-            enable_hooks(self, {"on_train_batch_end": TensorBoard._write_batch})
+        hooks = {}
+        if update_freq != "epoch" or self._start_batch:
+            hooks = {"on_train_batch_begin": TensorBoard._batch_begin,
+                     "on_train_batch_end": TensorBoard._batch_end}
+        enable_hooks(self, hooks)
 
     def _writer(self, run):
         if run not in self._writers:
-            self._writers[run] = EventFileWriter(os.path.join(self.log_dir, run))
+            self._writers[run] = self._summary_writer(os.path.join(self.log_dir, run))
         return self._writers[run]
 
     def _iterations(self):
         iterations = getattr(getattr(self.model, "optimizer", None), "iterations", None)
         return None if iterations is None else int(iterations)
+
+    def _scalars(self, run, prefix, values, step):
+        writer = self._writer(run)
+        for key, value in values.items():
+            writer.add_scalar(prefix + key, float(value), step)
 
     # -- fit ---------------------------------------------------------------------------------
 
@@ -114,10 +204,14 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
         if self.write_graph and not self._graph_written:
             self._graph_written = True
-            self._write_graph()
+            writer = self._writer("train")
+            graph.write_keras_config(writer, self.model)
+            graph.write_torch_graph(writer, self.model)
 
     def on_train_end(self, logs=None):
         self._in_fit = False
+        if self._profiler is not None:
+            self._stop_trace()
         for writer in self._writers.values():
             writer.close()
 
@@ -131,12 +225,17 @@ class TensorBoard(Callback):
             self._epoch_seconds = time.perf_counter() - self._epoch_start
             self._epoch_start = None
 
-    def _write_batch(self, batch, logs=None):
+    def _batch_begin(self, batch, logs=None):
         self._global_train_batch += 1
+        if self._start_batch and self._global_train_batch == self._start_batch:
+            self._start_trace()
+
+    def _batch_end(self, batch, logs=None):
         step = self._global_train_batch
-        if step % self.update_freq == 0 and logs:
-            self._writer("train").write(step, [summary_proto.scalar_value("batch_" + k, logs[k])
-                                               for k in logs])
+        if self.update_freq != "epoch" and step % self.update_freq == 0 and logs:
+            self._scalars("train", "batch_", {k: logs[k] for k in logs}, step)
+        if self._profiler is not None and step >= self._stop_batch:
+            self._stop_trace()
 
     def on_epoch_end(self, epoch, logs=None):
         self._stop_epoch_clock()
@@ -149,12 +248,13 @@ class TensorBoard(Callback):
         if self.write_steps_per_second and self._epoch_seconds > 0:
             steps = (self._iterations() or 0) - self._epoch_start_iterations
             train["steps_per_second"] = steps / self._epoch_seconds
-        for run, values in (("train", train), ("validation", val)):
-            if values:
-                self._writer(run).write(epoch, [summary_proto.scalar_value("epoch_" + k, v)
-                                                for k, v in values.items()])
+        self._scalars("train", "epoch_", train, epoch)
+        if val:
+            self._scalars("validation", "epoch_", val, epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._write_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            self._write_embeddings(epoch)
         for writer in self._writers.values():
             writer.flush()
 
@@ -166,36 +266,129 @@ class TensorBoard(Callback):
     def on_test_end(self, logs=None):
         step = self._iterations()
         if logs and step is not None:
+            values = {f"evaluation_{k}_vs_iterations": v for k, v in logs.items()}
+            self._scalars("validation", "", values, step)
             writer = self._writer("validation")
-            writer.write(step, [summary_proto.scalar_value(f"evaluation_{k}_vs_iterations", v)
-                                for k, v in logs.items()])
             if self._in_fit:
                 writer.flush()
             else:
                 writer.close()
 
-    # -- weights and graph -------------------------------------------------------------------
+    # -- histograms, images, embeddings ------------------------------------------------------
 
     def _write_weights(self, epoch):
-        values = []
+        writer = self._writer("train")
+        grads = self._gradients() if self.write_grads else {}
         for layer in self.model.layers:
             for weight, array in zip(layer.weights, layer.get_weights(), strict=True):
                 tag = weight.name.replace(":", "_")
-                values.append(summary_proto.histogram_value(tag + "/histogram", array))
+                writer.add_histogram(tag + "/histogram", array, epoch, bins="tensorflow")
+                if id(weight) in grads:
+                    writer.add_histogram(tag + "_grad", grads[id(weight)], epoch,
+                                         bins="tensorflow")
                 if self.write_images:
                     pictures = images.weight_images(array)
                     for i, pixels in enumerate(pictures):
                         name = f"{tag}/image" if len(pictures) == 1 else f"{tag}/image/{i}"
-                        values.append(summary_proto.image_value(
-                            name, images.png_gray(pixels), *pixels.shape))
-        self._writer("train").write(epoch, values)
+                        writer.add_image(name, pixels, epoch, dataformats="HW")
+        self._write_activations(writer, epoch)
 
-    def _write_graph(self):
-        try:
-            config = self.model.to_json()
-        except Exception as e:  # a model without a config only loses its graph
-            warnings.warn(f"TensorBoard: the model's graph is not written: it failed to "
-                          f"serialize as JSON ({e}).", RuntimeWarning, stacklevel=3)
+    def _validation_arrays(self):
+        """``(xs, ys, sws)``: fit's validation arrays (None without array validation data)."""
+        data = getattr(self, "validation_data", None)
+        runner = getattr(self.model, "_runner", None)
+        if not data or runner is None:
+            return None
+        # fit lays them out as inputs, then targets and sample weights, one of each per fed
+        # output
+        n_targets = len(runner.fed)
+        n_inputs = len(data) - 2 * n_targets
+        return (data[:n_inputs], data[n_inputs:n_inputs + n_targets],
+                data[n_inputs + n_targets:])
+
+    def _gradients(self):
+        """``{id(weight): gradient array}``: the loss's gradient on the validation data."""
+        arrays = self._validation_arrays()
+        if arrays is None:
+            if not self._warned_no_grads:
+                self._warned_no_grads = True
+                warnings.warn("TensorBoard: write_grads needs validation data (validation_data "
+                              "or validation_split as arrays); no gradient histograms are "
+                              "written.", RuntimeWarning, stacklevel=3)
+            return {}
+        runner = self.model._runner
+        xs, ys, sws = arrays
+        params = [p for p in runner.params if p.requires_grad]
+        total = [torch.zeros_like(p) for p in params]
+        n = int(xs[0].shape[0])
+        for start in range(0, n, self.batch_size):
+            part = slice(start, start + self.batch_size)
+            batch = [[None if t is None else t[part] for t in group] for group in (xs, ys, sws)]
+            loss = runner._forward_and_loss(*batch, False)[2]
+            found = torch.autograd.grad(loss, params, allow_unused=True)
+            size = int(batch[0][0].shape[0])
+            for acc, g in zip(total, found, strict=True):
+                if g is not None:
+                    acc.add_(g.detach(), alpha=size / n)
+        return {id(p): g.cpu().numpy() for p, g in zip(params, total, strict=True)}
+
+    def _write_activations(self, writer, epoch):
+        """Keras 2.2.4's '<layer>_out' histograms: layer outputs for a validation batch."""
+        arrays = self._validation_arrays()
+        if arrays is None:
             return
-        self._writer("train").write(0, [summary_proto.string_tensor_value(
-            "keras", config, "graph_keras_model", b"1")])
+        if self._activations is None:
+            self._activations = _layer_outputs_model(self.model) or False
+        if not self._activations:
+            return
+        model, tags = self._activations
+        xs = [t[:self.batch_size] for t in arrays[0]]
+        with torch.no_grad():
+            outputs = model(xs[0] if len(xs) == 1 else xs, training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        for tag, output in zip(tags, outputs, strict=True):
+            writer.add_histogram(tag, output.detach().float().cpu().numpy(), epoch,
+                                 bins="tensorflow")
+
+    def _write_embeddings(self, epoch):
+        if self._embedding_setup is None:
+            with_data = self.embeddings_data is not None
+            names = projector.embedded_layer_names(self.model, self.embeddings_layer_names,
+                                                   with_data)
+            if not names:
+                warnings.warn("TensorBoard: embeddings_freq is set but there is nothing to "
+                              "project: the model has no Embedding layer; pass "
+                              "embeddings_layer_names and embeddings_data to project layer "
+                              "outputs.", RuntimeWarning, stacklevel=3)
+            outputs = projector.layer_outputs_model(self.model, names) if with_data else None
+            files = projector.metadata_paths(self.embeddings_metadata, names)
+            labels = {name: projector.read_metadata(path, self.log_dir)
+                      for name, path in files.items()}
+            self._embedding_setup = names, outputs, labels
+        names, outputs, labels = self._embedding_setup
+        matrices = projector.embedding_matrices(self.model, names, self.embeddings_data, outputs,
+                                                self.batch_size)
+        writer = self._writer("train")
+        for name, matrix in matrices.items():
+            metadata, header = labels.get(name, (None, None))
+            if metadata is not None and len(metadata) != matrix.shape[0]:
+                raise ValueError(f"TensorBoard: the embeddings_metadata of layer {name!r} has "
+                                 f"{len(metadata)} rows but the layer has {matrix.shape[0]} "
+                                 "points to label.")
+            writer.add_embedding(np.asarray(matrix, np.float32), metadata=metadata,
+                                 metadata_header=header, global_step=epoch, tag=name)
+
+    # -- profiling ---------------------------------------------------------------------------
+
+    def _start_trace(self):
+        activities = [torch.profiler.ProfilerActivity.CPU]
+        if torch.cuda.is_available():
+            activities.append(torch.profiler.ProfilerActivity.CUDA)
+        folder = os.path.join(self.log_dir, "train", "plugins", "profile")
+        self._profiler = torch.profiler.profile(
+            activities=activities, on_trace_ready=torch.profiler.tensorboard_trace_handler(folder))
+        self._profiler.start()
+
+    def _stop_trace(self):
+        profiler, self._profiler = self._profiler, None
+        profiler.stop()
