@@ -269,12 +269,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         batch_hooks = cbs.has_batch_hooks("train")
         with runner.trainable_scope():
             cbs.on_train_begin()
+            initial_epoch = _resume(self, initial_epoch)
             for epoch in range(initial_epoch, epochs):
                 runner.reset_metrics()
                 runner.accumulating = False
                 cbs.on_epoch_begin(epoch)
-                step = 0
-                for xs, ys, sws in train.batches():
+                batches = train.batches()
+                step = _skip_done_batches(self, batches)
+                for xs, ys, sws in batches:
                     if batch_hooks:
                         cbs.on_train_batch_begin(step, {"batch": step, "size": len(xs[0])})
                     runner.train_batch(xs, ys, sws)
@@ -291,6 +293,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if session is not None:
                     session.end_epoch(runner)
                 logs = runner.logs()
+                self.__dict__["_epochs_done"] = epoch + 1  # saved with the model, for resuming
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._test_loop(val, cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -472,6 +475,24 @@ def _format_results(logs, return_dict):
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _resume(model, initial_epoch):
+    """The epoch fit starts from, after restoring a loaded or backed-up training state."""
+    if "_saved_training_state" not in model.__dict__ and "_resume_epoch" not in model.__dict__:
+        return initial_epoch
+    from openkeras.saving import training_state
+
+    return training_state.resume(model, initial_epoch)
+
+
+def _skip_done_batches(model, batches):
+    """0, or the batches a mid-epoch backup already trained (skipped here)."""
+    if "_resume_step" not in model.__dict__:
+        return 0
+    from openkeras.saving import training_state
+
+    return training_state.skip_done_batches(model, batches)
 
 
 def _should_validate(epoch, freq):

@@ -14,7 +14,7 @@ import warnings
 import h5py
 import numpy as np
 
-from openkeras.saving import compile_state, legacy
+from openkeras.saving import compile_state, legacy, training_state
 from openkeras.saving.atomic import atomic_path
 from openkeras.saving.json_utils import get_json_type
 from openkeras.saving.weight_matching import order_by_name
@@ -220,6 +220,8 @@ def save_model_to_hdf5(model, filepath, include_optimizer=True):
             save_weights_to_group(f.create_group("model_weights"), model.layers)
             if include_optimizer:
                 _save_optimizer_weights(f, model)
+                if training_json is not None:  # epoch and random state, to resume exactly
+                    training_state.write(f, model)
 
 
 def save_weights_to_hdf5(model, filepath):
@@ -267,6 +269,7 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     model = deserialize(config, custom_objects=custom_objects)
     if "model_weights" in f:
         load_weights_from_group(f["model_weights"], model.layers, filepath=filepath)
+    training_state.attach(model, training_state.read(f, filepath))
     if not compile:
         return model
     training = f.attrs.get("training_config")
