@@ -5,6 +5,7 @@ import os
 
 import h5py
 import numpy as np
+import torch
 
 from openkeras.callbacks.base import Callback
 from openkeras.callbacks.batch_hooks import enable_hooks
@@ -25,6 +26,11 @@ class BackupAndRestore(Callback):
     and generators are restored and training continues at the saved epoch and batch: on CPU
     the final weights are bitwise those of a run that was never interrupted. The backup is
     deleted when training ends normally (``delete_checkpoint=True``).
+
+    The optimizer's hyperparameters (a learning rate lowered during training) are backed up
+    too. Put this callback last in the list, so its backup sees what the callbacks before it
+    changed at the end of the epoch. State kept inside other callbacks (ReduceLROnPlateau's or
+    EarlyStopping's counters and best values) is not backed up, as in tf.keras.
 
     Args:
         backup_dir: the directory for the backup (created if missing); one per training run.
@@ -85,6 +91,8 @@ class BackupAndRestore(Callback):
             self._backup(epoch + 1, 0)
 
     def on_train_end(self, logs=None):
+        for key in ("_resume_step", "_resume_rng"):  # unused when no epoch was left to run
+            self.model.__dict__.pop(key, None)
         if self.delete_checkpoint and os.path.exists(self._path):
             os.remove(self._path)
             with contextlib.suppress(OSError):  # other files the user keeps there stay
@@ -104,6 +112,8 @@ class BackupAndRestore(Callback):
             group.attrs["count"] = len(values)
             for i, value in enumerate(values):
                 group.create_dataset(str(i), data=np.asarray(value))
+            for name, value in _numeric_hyperparameters(model.optimizer).items():
+                group.attrs["hyper/" + name] = value  # as changed by ReduceLROnPlateau & co
             training_state.write(f, model, state)
             f[training_state.GROUP].attrs["step"] = step
             if step:
@@ -113,15 +123,21 @@ class BackupAndRestore(Callback):
         model = self.model
         path = self._path
         with hdf5_format.open_h5(path) as f:
-            if "model_weights" not in f or training_state.GROUP not in f:
+            missing = [g for g in ("model_weights", "optimizer_weights", training_state.GROUP)
+                       if g not in f]
+            if missing:
                 raise hdf5_format.FileFormatError(
-                    f"{path!r} is not a BackupAndRestore backup (it lacks model_weights or "
-                    f"{training_state.GROUP}). Remove it or choose another backup_dir.")
+                    f"{path!r} is not a BackupAndRestore backup (it lacks {missing}). Remove it "
+                    "or choose another backup_dir.")
             hdf5_format.load_weights_from_group(f["model_weights"], model.layers, filepath=path)
             group = f["optimizer_weights"]
             values = [np.asarray(group[str(i)]) for i in range(int(group.attrs["count"]))]
             if values and model.optimizer is not None:
                 model.optimizer.set_weights(values)
+            for key, value in group.attrs.items():
+                if key.startswith("hyper/") and key[6:] in _numeric_hyperparameters(
+                        model.optimizer):
+                    model.optimizer._set_hyper(key[6:], float(value))
             state = training_state.read(f, path)
             step = int(f[training_state.GROUP].attrs.get("step", 0))
             epoch_start = training_state.read(f, path, "epoch_start") if step else None
@@ -133,3 +149,9 @@ class BackupAndRestore(Callback):
             model.__dict__["_resume_rng"] = state
         else:
             training_state.restore(state)
+
+
+def _numeric_hyperparameters(optimizer):
+    """{name: float32} of the optimizer's number-valued hyperparameters (not schedules)."""
+    hyper = getattr(optimizer, "_hyper", None) or {}
+    return {k: np.float32(v.item()) for k, v in hyper.items() if torch.is_tensor(v)}

@@ -10,7 +10,7 @@ from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner
-from openkeras.engine.training_data import ModelDataMixin
+from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.utils.generic_utils import legacy_kwarg
 
@@ -233,6 +233,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
+        check_fit_arguments(batch_size, epochs, initial_epoch, steps_per_epoch, shuffle,
+                            class_weight)
         del use_multiprocessing  # batches are fetched by threads (see `workers`)
         session = distributed.session(self)  # None in a single process
         if session is not None:
@@ -240,7 +242,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         self._move_to_device()
         val = None
         if validation_data is not None:
-            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+            val = self._validation_adapter(validation_data, batch_size if validation_batch_size
+                                           is None else validation_batch_size,
                                            validation_steps, workers, max_queue_size)
         if validation_split and val is None:
             if da.is_iterator_source(x):
@@ -308,6 +311,9 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     def _callback_list(self, callbacks, history, verbose, epochs, steps, mode, **extra):
         # As tf.keras: the progress bar first, the user's callbacks, History last (so it sees
         # the 'lr' that learning-rate callbacks add to the logs).
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError("`callbacks` must be a list of Callback instances. Received: a "
+                            f"{type(callbacks).__name__}")
         cbs = list(callbacks or [])
         if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs):
             cbs.insert(0, ProgbarLogger())

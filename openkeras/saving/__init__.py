@@ -9,6 +9,7 @@ stored in a file is refused unless ``safe_mode=False``.
 import json
 import os
 import sys
+import warnings
 
 import h5py
 
@@ -50,6 +51,22 @@ def model_from_config(config, custom_objects=None, keras_version=None):
                               custom_objects=custom_objects)
 
 
+def _fspath(filepath, what):
+    """``filepath`` as a str, or a clear TypeError naming ``what`` was called with it."""
+    if not isinstance(filepath, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what}: `filepath` must be a path (str or os.PathLike). Received: "
+                        f"{filepath!r} of type {type(filepath).__name__}")
+    filepath = os.fspath(filepath)
+    return filepath.decode() if isinstance(filepath, bytes) else filepath
+
+
+def _writable(filepath, what):
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"{what}: {filepath!r} is a directory; pass a file name such as "
+                                f"{os.path.join(filepath, 'model.h5')!r}.")
+    return filepath
+
+
 def _format_for_writing(filepath, save_format):
     if save_format in ("tf", "tensorflow"):
         raise ValueError("The TensorFlow SavedModel format ('tf') is not available in openkeras. "
@@ -87,7 +104,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
             f"Saving the model to HDF5 format requires the model to be a Functional model or a "
             f"Sequential model. {type(model).__name__!r} is a subclassed model, whose architecture "
             "is Python code: use `model.save_weights(path)` and rebuild the model in code.")
-    filepath = os.fspath(filepath)
+    filepath = _writable(_fspath(filepath, "save_model"), "save_model")
     fmt = _format_for_writing(filepath, save_format)
     if not _may_write(filepath, overwrite):
         return
@@ -99,7 +116,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
 
 def save_weights(model, filepath, overwrite=True, save_format=None):
     """Save the weights in Keras 2's HDF5 weights layout, atomically."""
-    filepath = os.fspath(filepath)
+    filepath = _writable(_fspath(filepath, "save_weights"), "save_weights")
     if save_format not in (None, "h5"):
         raise ValueError(f"save_weights writes HDF5 only (save_format='h5'). Received: "
                          f"save_format={save_format!r}")
@@ -142,7 +159,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if isinstance(filepath, h5py.Group):
             return hdf5_format.load_model_from_hdf5(filepath, filepath.file.filename,
                                                     custom_objects, compile)
-        filepath = os.fspath(filepath)
+        filepath = _fspath(filepath, "load_model")
         fmt = _sniff(filepath)
         try:
             if fmt == "keras":
@@ -157,6 +174,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             if filepath in str(e):
                 raise
             raise _wrap(e, filepath) from e
+
+
+def _warn_if_no_name_matches(group, model, filepath):
+    """Keras 2 loads nothing, silently, when no layer name matches: say so."""
+    stored = hdf5_format.load_attributes(group, "layer_names")
+    names = [layer.name for layer in model.layers if layer.weights]
+    if stored and names and not set(stored) & set(names):
+        warnings.warn(f"load_weights(by_name=True): no layer of model {model.name!r} matches a "
+                      f"layer in {filepath!r}, so no weights were loaded. Layers in the file: "
+                      f"{stored[:10]}; layers with weights in the model: {names[:10]}.",
+                      stacklevel=4)
 
 
 def _wrap(error, filepath):
@@ -183,7 +211,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
         by_name: load only the layers whose names match the file's (for fine-tuning).
         skip_mismatch: warn and skip layers whose weights do not fit instead of raising.
     """
-    filepath = os.fspath(filepath)
+    filepath = _fspath(filepath, "load_weights")
     if _sniff(filepath) == "keras":
         _, _, weights = keras3.read_keras_archive(filepath)
         keras3.load_weights_from_archive(model, weights, filepath)
@@ -196,6 +224,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
                                                          group.attrs):
             raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
                                   "attribute).")
+        if by_name:
+            _warn_if_no_name_matches(group, model, filepath)
         try:
             hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
                                                 skip_mismatch=skip_mismatch, filepath=filepath)

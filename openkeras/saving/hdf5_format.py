@@ -220,8 +220,7 @@ def save_model_to_hdf5(model, filepath, include_optimizer=True):
             save_weights_to_group(f.create_group("model_weights"), model.layers)
             if include_optimizer:
                 _save_optimizer_weights(f, model)
-                if training_json is not None:  # epoch and random state, to resume exactly
-                    training_state.write(f, model)
+                training_state.write_if_trained(f, model)  # to resume exactly
 
 
 def save_weights_to_hdf5(model, filepath):

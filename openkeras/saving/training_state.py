@@ -82,6 +82,17 @@ def write(f, model, state=None, name=GROUP):
     dset.attrs["gauss_next"] = np.nan if gauss_next is None else gauss_next
 
 
+def write_if_trained(f, model):
+    """``write`` for ``model.save``: only for a compiled model that has trained an epoch.
+
+    A model loaded with a training state that ``fit`` has not used yet saves that state again
+    (not the generators' current state), so re-saving a loaded model keeps it resumable.
+    """
+    if getattr(model, "optimizer", None) is None or not getattr(model, "_epochs_done", 0):
+        return
+    write(f, model, model.__dict__.get("_saved_training_state"))
+
+
 def read(f, filepath, name=GROUP):
     """The training state stored in group ``name`` of ``f``, or None when the file has none.
 
@@ -143,15 +154,16 @@ def resume(model, initial_epoch):
 
     A callback (``BackupAndRestore``) may have asked for an epoch (``model._resume_epoch``).
     Otherwise, when the model was loaded from a file with a training state and ``fit`` continues
-    at the stored epoch (``initial_epoch=N``), the random generators are set to their saved
-    state, so the run continues exactly as the one that was saved would have.
+    at the stored epoch (``initial_epoch=N``, N > 0), the random generators are set to their
+    saved state, so the run continues exactly as the one that was saved would have. A new run
+    (another ``initial_epoch``) keeps the generators as they are.
     """
     epoch = model.__dict__.pop("_resume_epoch", None)
     if epoch is not None:
         model.__dict__.pop("_saved_training_state", None)
         return epoch
     state = model.__dict__.pop("_saved_training_state", None)
-    if state is not None and state["epoch"] == initial_epoch:
+    if state is not None and state["epoch"] and state["epoch"] == initial_epoch:
         restore(state)
     return initial_epoch
 

@@ -127,6 +127,29 @@ def test_backup_every_batch_resumes_mid_epoch_bitwise(tmp_path, reference, epoch
     assert_bitwise(model, reference)
 
 
+def test_backup_restores_a_learning_rate_changed_during_training(tmp_path):
+    def halve(epoch, logs):
+        ok.backend.set_value(model.optimizer.lr, ok.backend.get_value(model.optimizer.lr) / 2)
+
+    def train(callbacks, seed=1):
+        nonlocal model
+        model = run.make_model(seed)
+        model.compile(optimizer=ok.optimizers.SGD(0.1, momentum=0.5), loss="mse")
+        # BackupAndRestore comes last, so its backup holds what the callbacks before it changed
+        return run.fit(model, [ok.callbacks.LambdaCallback(on_epoch_end=halve)] + callbacks)
+
+    model = None
+    reference = train([])
+    expected = (reference.get_weights(), reference.optimizer.get_weights())
+    backup = tmp_path / "backup"
+    with pytest.raises(Interrupt):
+        train([ok.callbacks.BackupAndRestore(backup), InterruptAt(epoch=1)])
+    assert ok.backend.get_value(model.optimizer.lr) == np.float32(0.1) / 4
+    resumed = train([ok.callbacks.BackupAndRestore(backup)], seed=3)
+    assert ok.backend.get_value(resumed.optimizer.lr) == np.float32(0.1) / 2 ** run.EPOCHS
+    assert_bitwise(resumed, expected)
+
+
 def test_backup_kept_when_delete_checkpoint_false(tmp_path):
     backup = tmp_path / "backup"
     run.fit(run.make_model(), [ok.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
@@ -157,6 +180,25 @@ def test_sigkill_during_a_backup_write_resumes_from_the_previous_backup(tmp_path
     model = run.make_model(seed=5)
     run.fit(model, [ok.callbacks.BackupAndRestore(backup)])
     assert_bitwise(model, reference)
+
+
+def test_resaving_a_loaded_model_keeps_its_training_state(tmp_path, reference):
+    run.fit(run.make_model(), epochs=2).save(tmp_path / "a.h5")
+    load_model(tmp_path / "a.h5").save(tmp_path / "b.h5")  # a copy made later
+    resumed = load_model(tmp_path / "b.h5")
+    run.fit(resumed, initial_epoch=2)
+    assert_bitwise(resumed, reference)
+
+
+def test_untrained_model_file_has_no_training_state(tmp_path):
+    run.make_model().save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        assert "training_state" not in f
+    model = load_model(tmp_path / "m.h5")
+    ok.utils.set_random_seed(3)
+    expected = torch.get_rng_state()
+    model.fit(*run.data(), epochs=0, verbose=0)  # nothing restored: the user's seed stands
+    assert torch.equal(expected, torch.get_rng_state())
 
 
 def test_resume_state_is_used_only_for_the_matching_initial_epoch(tmp_path):
