@@ -53,6 +53,10 @@ def model_from_config(config, custom_objects=None):
 
 def model_from_json(json_string, custom_objects=None):
     """A model from the JSON written by ``model.to_json()`` (here or by Keras 2)."""
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError("model_from_json: `json_string` must be the JSON text of a model "
+                        f"(str). Received: a {type(json_string).__name__}; for a config dict, "
+                        "use `model_from_config`.")
     config = json.loads(json_string)
     if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
         config = json.loads(config)

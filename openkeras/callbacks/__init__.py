@@ -1,5 +1,6 @@
 """Callbacks: objects called by ``fit`` / ``evaluate`` / ``predict`` at set points of the loop."""
 
+from openkeras.callbacks.backup_and_restore import BackupAndRestore
 from openkeras.callbacks.base import (
     BaseLogger,
     Callback,
@@ -16,4 +17,5 @@ from openkeras.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger",
            "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
-           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard"]
+           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard",
+           "BackupAndRestore"]

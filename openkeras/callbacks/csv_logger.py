@@ -39,6 +39,10 @@ class CSVLogger(Callback):
         if self.append and os.path.exists(self.filename):
             with open(self.filename, encoding="utf-8") as f:
                 self.append_header = not f.readline()
+        directory = os.path.dirname(os.path.abspath(self.filename))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"CSVLogger: cannot write filename={self.filename!r}: the "
+                                    f"directory {directory!r} does not exist.")
         self.csv_file = open(self.filename, "a" if self.append else "w", newline="",
                              encoding="utf-8")
         self.keys = None

@@ -286,16 +286,23 @@ class Layer(torch.nn.Module, NodeAccessors):
 
     def _eager_call(self, inputs, *args, **kwargs):
         inputs = _to_torch(inputs)
-        if not self.built:
-            self._maybe_build(_shape_structure(inputs))
-            device = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
-            if device is not None and device.type != "meta":
-                self.to(device)
         if not self._call_takes_training:
             kwargs.pop("training", None)
         if not self._call_takes_mask:
             kwargs.pop("mask", None)
-        outputs = self.call(inputs, *args, **kwargs)
+        try:  # costs nothing unless something fails: then the error names the layer
+            if not self.built:
+                self._maybe_build(_shape_structure(inputs))
+                device = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)),
+                              None)
+                if device is not None and device.type != "meta":
+                    self.to(device)
+            outputs = self.call(inputs, *args, **kwargs)
+        except (RuntimeError, AttributeError, TypeError) as e:
+            named = _eager_call_error(self, inputs, e)
+            if named is e:
+                raise
+            raise named from e
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         return outputs
@@ -427,6 +434,21 @@ def _batch_input_shape_from_kwargs(kwargs, owner):
             shape = (shape,)
         return (kwargs.get("batch_size"),) + tuple(shape)
     return None
+
+
+def _eager_call_error(layer, inputs, error):
+    """``error`` raised inside ``layer`` on real inputs, with the layer and the inputs named."""
+    if str(error).startswith("Layer ") or type(error) not in (RuntimeError, AttributeError,
+                                                               TypeError):
+        return error  # already named by an inner layer, or a subclass (e.g. out of memory)
+    flat = flatten(inputs)
+    received = [tuple(t.shape) if isinstance(t, torch.Tensor) else repr(t)[:40] for t in flat]
+    if not all(isinstance(t, torch.Tensor) for t in flat):
+        return TypeError(f'Layer "{layer.name}" ({type(layer).__name__}) expects tensors or '
+                         f"arrays as inputs. Received: {received}")
+    kind = AttributeError if type(error) is AttributeError else type(error)
+    return kind(f'Layer "{layer.name}" ({type(layer).__name__}) failed on inputs of shape '
+                f"{received[0] if len(received) == 1 else received}: {error}")
 
 
 def _to_torch(x):

@@ -50,6 +50,9 @@ def to_tensor(value, dtype=None, device=None):
         t = value
     else:
         arr = np.asarray(value)
+        if arr.dtype.kind in "USV":
+            raise TypeError(f"Expected numbers (int, float or bool); received an array of dtype "
+                            f"{arr.dtype}: {arr.ravel()[:3].tolist()}")
         if arr.dtype == object:
             raise ValueError(f"Cannot convert data of dtype object to a tensor: {arr!r:.200}")
         if not arr.flags.writeable or not arr.flags.c_contiguous:
@@ -62,6 +65,19 @@ def to_tensor(value, dtype=None, device=None):
     if device is not None and t.device != device:
         t = t.to(device)
     return t
+
+
+def check_count(name, value, minimum=1, owner="fit"):
+    """``value`` if it is None or an integer >= ``minimum``; else a clear error naming it."""
+    if value is None:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"`{owner}`: `{name}` must be an integer. Received: {name}={value!r} "
+                        f"of type {type(value).__name__}")
+    if value < minimum:
+        bound = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(f"`{owner}`: `{name}` must be {bound}. Received: {name}={value}")
+    return int(value)
 
 
 def _is_data(x):
@@ -128,7 +144,10 @@ def standardize_inputs(spec, x, device=None):
         if value is None:
             raise ValueError(f'No data provided for input "{name}".')
         dtype = spec.input_dtypes[i] if spec.input_dtypes else None
-        t = to_tensor(value, dtype, device)
+        try:
+            t = to_tensor(value, dtype, device)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f'Error when checking input "{name}": {e}') from e
         out.append(_check_shape(name, spec.input_shapes[i] if spec.input_shapes else None, t))
     return out
 
@@ -198,6 +217,11 @@ def class_weights_to_sample_weights(spec, class_weight, ys, sws):
             continue
         if y.dim() > 2:
             raise ValueError("`class_weight` not supported for 3+ dimensional targets.")
+        bad = [k for k in cw if not _is_class_index(k) or (y.shape[1] > 1 and k >= y.shape[1])]
+        if bad:
+            expected = f"0 to {y.shape[1] - 1}" if y.shape[1] > 1 else "integers >= 0"
+            raise ValueError(f"`class_weight` keys must be class indices ({expected} for output "
+                             f'"{name}"). Received unknown classes {bad} in class_weight={cw}')
         classes = y.argmax(dim=1) if y.shape[1] > 1 else y[:, 0].round().long()
         table_size = max(int(classes.max()) + 1, max(int(k) for k in cw) + 1)
         table = torch.full((table_size,), float("nan"), device=y.device)
@@ -211,6 +235,12 @@ def class_weights_to_sample_weights(spec, class_weight, ys, sws):
         weights = weights.to(config.torch_dtype())
         out.append(weights if sw is None else sw * weights.reshape((-1,) + (1,) * (sw.dim() - 1)))
     return out
+
+
+def _is_class_index(key):
+    """An integer >= 0 (1.0 counts: Keras looked classes up by value, and 1.0 == 1)."""
+    return isinstance(key, (int, float, np.integer, np.floating)) and not isinstance(key, bool) \
+        and float(key).is_integer() and key >= 0
 
 
 def check_lengths(xs, ys, sws):

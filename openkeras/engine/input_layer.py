@@ -42,12 +42,21 @@ class InputLayer(Layer):
         elif input_shape is not None:
             if isinstance(input_shape, int):
                 input_shape = (input_shape,)
+            if not isinstance(input_shape, (tuple, list)):
+                raise ValueError(f"Input {name!r}: `shape` must be a tuple of integers, without "
+                                 f"the batch dimension. Received: shape={input_shape!r}")
             shape = (batch_size,) + tuple(input_shape)
         else:
             raise ValueError(
                 f"InputLayer {name!r}: an Input needs `shape` (or `batch_shape`). "
                 "Received: shape=None, batch_shape=None"
             )
+        if not all(d is None or (isinstance(d, int) or hasattr(d, "__index__")) and d >= 0
+                   for d in shape):
+            raise ValueError(f"Input {name!r}: `shape` must be a tuple of non-negative integers "
+                             "(None for unknown sizes), without the batch dimension. Received: "
+                             f"shape={input_shape if batch_input_shape is None else None}, "
+                             f"batch_shape={batch_input_shape}")
         self._batch_input_shape = tuple(None if d is None else int(d) for d in shape)
         self.sparse = False
         self.ragged = bool(ragged)

@@ -11,7 +11,7 @@ from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
-from openkeras.engine.training_data import ModelDataMixin
+from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import legacy_kwarg
@@ -241,6 +241,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("training")
         verbose = resolve_verbose(verbose)
+        check_fit_arguments(batch_size, epochs, initial_epoch, steps_per_epoch, shuffle,
+                            class_weight)
         del use_multiprocessing  # batches are fetched by threads (see `workers`)
         session = distributed.session(self)  # None in a single process
         if session is not None:
@@ -248,7 +250,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         self._move_to_device()
         val = None
         if validation_data is not None:
-            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+            val = self._validation_adapter(validation_data, batch_size if validation_batch_size
+                                           is None else validation_batch_size,
                                            validation_steps, workers, max_queue_size)
         if validation_split and val is None:
             if da.is_iterator_source(x):
@@ -276,13 +279,15 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         names = runner.metrics_names
         with runner.trainable_scope():
             cbs.on_train_begin()
+            initial_epoch = _resume(self, initial_epoch)
             for epoch in range(initial_epoch, epochs):
                 runner.reset_metrics()
                 runner.accumulating = False
                 cbs.on_epoch_begin(epoch)
                 batch_hooks = cbs.has_batch_hooks("train")
-                step = 0
-                for xs, ys, sws in train.batches():
+                batches = train.batches()
+                step = _skip_done_batches(self, batches)
+                for xs, ys, sws in batches:
                     if batch_hooks:
                         cbs.on_train_batch_begin(step, {"batch": step, "size": len(xs[0])})
                     runner.train_batch(xs, ys, sws)
@@ -299,6 +304,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if session is not None:
                     session.end_epoch(runner)
                 logs = runner.logs()
+                self.__dict__["_epochs_done"] = epoch + 1  # saved with the model, for resuming
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._test_loop(val, cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -313,6 +319,9 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
     def _callback_list(self, callbacks, history, verbose, epochs, steps, mode, **extra):
         # As tf.keras: the progress bar first, the user's callbacks, History last (so it sees
         # the 'lr' that learning-rate callbacks add to the logs).
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError("`callbacks` must be a list of Callback instances. Received: a "
+                            f"{type(callbacks).__name__}")
         cbs = list(callbacks or [])
         if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs):
             cbs.insert(0, ProgbarLogger())
@@ -483,6 +492,24 @@ def _format_results(logs, return_dict):
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _resume(model, initial_epoch):
+    """The epoch fit starts from, after restoring a loaded or backed-up training state."""
+    if "_saved_training_state" not in model.__dict__ and "_resume_epoch" not in model.__dict__:
+        return initial_epoch
+    from openkeras.saving import training_state
+
+    return training_state.resume(model, initial_epoch)
+
+
+def _skip_done_batches(model, batches):
+    """0, or the batches a mid-epoch backup already trained (skipped here)."""
+    if "_resume_step" not in model.__dict__:
+        return 0
+    from openkeras.saving import training_state
+
+    return training_state.skip_done_batches(model, batches)
 
 
 def _should_validate(epoch, freq):

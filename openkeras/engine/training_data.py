@@ -74,6 +74,22 @@ class ModelDataMixin:
         sws = da.class_weights_to_sample_weights(spec, class_weight, ys, sws)
         return xs, ys, sws
 
+    def _check_label_range(self, runner, ys):
+        """Sparse integer labels must index the output's classes (once per fit, not per batch)."""
+        outputs = getattr(self, "outputs", None)
+        for k, i in enumerate(runner.fed):
+            if not runner.output_losses[i].sparse or not outputs or ys[k] is None:
+                continue
+            classes = outputs[i].shape[-1]
+            if classes and ys[k].numel():
+                low, high = (int(v) for v in torch.stack([ys[k].min(), ys[k].max()]).tolist())
+                if low < 0 or high >= classes:
+                    raise ValueError(
+                        f"Received a label value of {low if low < 0 else high} which is outside "
+                        f"the valid range of [0, {classes}) for output "
+                        f'"{self._output_names()[i]}" (loss sparse_categorical_crossentropy: '
+                        "integer class indices of the output's classes).")
+
     def _iterator_adapter(self, source, mode, batch_size, shuffle, steps, workers,
                           max_queue_size, class_weight=None):
         source = da.as_iterable(source, batch_size, shuffle)
@@ -106,6 +122,10 @@ class ModelDataMixin:
 
     def _adapter(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps, mode,
                  workers=1, max_queue_size=10):
+        owner = {"train": "fit", "test": "evaluate", "predict": "predict"}[mode]
+        batch_size = da.check_count("batch_size", batch_size, owner=owner)
+        steps = da.check_count("steps_per_epoch" if mode == "train" else "steps", steps,
+                               owner=owner)
         if hdf5_adapter.contains_hdf5(x, y, sample_weight):  # read HDF5 data batch by batch
             x = hdf5_adapter.HDF5Batches(x, y, sample_weight, batch_size, shuffle, mode)
         if da.is_iterator_source(x):
@@ -123,19 +143,23 @@ class ModelDataMixin:
             return da.ArrayAdapter((xs, [], []), batch_size or 32, False, steps)
         runner = self._ensure_runner(x)
         tensors = self._arrays(x, y, sample_weight, class_weight, device, runner)
+        self._check_label_range(runner, tensors[1])
         return da.ArrayAdapter(tensors, batch_size or 32, shuffle if mode == "train" else False,
                                steps, repeat=mode == "train")
 
     # ---------------------------------------------------------------------- fit
     def _validation_adapter(self, data, batch_size, steps, workers, max_queue_size):
+        batch_size = da.check_count("validation_batch_size", batch_size)
+        steps = da.check_count("validation_steps", steps)
         if da.is_iterator_source(data):
             return self._iterator_adapter(data, "test", batch_size, False, steps, workers,
                                           max_queue_size)
         if not isinstance(data, (list, tuple)) or len(data) not in (2, 3):
-            n = len(data) if isinstance(data, (list, tuple)) else 1
-            raise ValueError("When passing validation_data, it must contain 2 (x_val, y_val) or 3 "
-                             "(x_val, y_val, val_sample_weights) items, however it contains "
-                             f"{n} items")
+            got = (f"it contains {len(data)} items" if isinstance(data, (list, tuple))
+                   else f"it is a {type(data).__name__}")
+            raise ValueError("When passing validation_data, it must be a tuple of 2 (x_val, "
+                             "y_val) or 3 (x_val, y_val, val_sample_weights) items, however "
+                             f"{got}.")
         x_val, y_val = data[0], data[1]
         sw_val = data[2] if len(data) == 3 else None
         return self._adapter(x_val, y_val, sw_val, None, batch_size, False, steps, "test")
@@ -143,10 +167,11 @@ class ModelDataMixin:
     def _split(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps, fraction,
                val_steps):
         if not 0.0 < fraction < 1.0:
-            raise ValueError(f"`validation_split` must be in [0, 1). Received: "
+            raise ValueError(f"`validation_split` must be in (0, 1). Received: "
                              f"validation_split={fraction}")
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
+        self._check_label_range(runner, ys)
         n = int(xs[0].shape[0])
         split_at = int(n * (1.0 - fraction))
         if split_at == 0 or split_at == n:
@@ -164,6 +189,20 @@ class ModelDataMixin:
         val = da.ArrayAdapter((part(xs, tail), part(ys, tail), part(sws, tail)),
                               batch_size or 32, False, val_steps)
         return train, val
+
+
+def check_fit_arguments(batch_size, epochs, initial_epoch, steps, shuffle, class_weight):
+    """Clear errors for fit arguments of the wrong kind (before any data is touched)."""
+    da.check_count("batch_size", batch_size)
+    da.check_count("epochs", epochs, minimum=0)
+    da.check_count("initial_epoch", initial_epoch, minimum=0)
+    da.check_count("steps_per_epoch", steps)
+    if shuffle not in (True, False, "batch"):
+        raise ValueError("`fit`: `shuffle` must be True, False or 'batch'. Received: "
+                         f"shuffle={shuffle!r}")
+    if class_weight is not None and not isinstance(class_weight, dict):
+        raise TypeError("`fit`: `class_weight` must be a dict mapping class indices (or output "
+                        f"names) to weights. Received: a {type(class_weight).__name__}")
 
 
 def _peek(source):

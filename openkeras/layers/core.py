@@ -71,10 +71,11 @@ class Dense(Layer):
     def build(self, input_shape):
         if len(input_shape) < 2:
             raise input_rank_error(self, "min_ndim=2", input_shape)
-        if input_shape[-1] is None:
+        if input_shape[-1] is None or input_shape[-1] < 1:
             raise ValueError(
                 f'The last dimension of the inputs to a Dense layer "{self.name}" should be '
-                f"defined. Found None. Full input shape received: {tuple(input_shape)}"
+                f"defined and positive. Found {input_shape[-1]}. Full input shape received: "
+                f"{tuple(input_shape)}"
             )
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
@@ -244,6 +245,11 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(target_shape, (tuple, list)) or not all(
+                isinstance(d, (int, np.integer)) and (d > 0 or d == -1) for d in target_shape):
+            raise ValueError(f"Reshape {self.name!r}: `target_shape` must be a tuple of positive "
+                             "integers (one of them may be -1), without the batch dimension. "
+                             f"Received: target_shape={target_shape!r}")
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
             raise ValueError(f"Reshape {self.name!r}: there must be at most one unknown dimension (-1) "
@@ -306,6 +312,8 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"RepeatVector: `n` must be a positive integer. Received: n={n!r}")
         self.n = int(n)
 
     def call(self, inputs):
@@ -370,6 +378,9 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda layer {self.name!r}: `function` must be callable. Received: "
+                            f"function={function!r} of type {type(function).__name__}")
         self.function = function
         self._output_shape = output_shape
         self.mask = mask
@@ -415,8 +426,9 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config_, custom_objects=None):
         config_ = dict(config_)
-        function = _deserialize_function(config_.pop("function"), config_.pop("function_type", "function"),
-                                         config_.pop("module", None), custom_objects, config_.get("name"))
+        function, function_type, module = _from_keras3_function(
+            config_.pop("function"), config_.pop("function_type", "function"), config_.pop("module", None))
+        function = _deserialize_function(function, function_type, module, custom_objects, config_.get("name"))
         out_type = config_.pop("output_shape_type", "raw")
         out_module = config_.pop("output_shape_module", None)
         output_shape = config_.pop("output_shape", None)
@@ -427,6 +439,19 @@ class Lambda(Layer):
 
 
 _BUILTIN_FUNCTION_MODULES = {"openkeras", "keras", "tensorflow", "math", "torch", "builtins", "numpy"}
+
+
+def _from_keras3_function(value, function_type, module):
+    """Keras 3 writes ``{'class_name': '__lambda__' | 'function', 'config': ...}``: Keras 2's triple."""
+    if not isinstance(value, dict):
+        return value, function_type, module
+    conf = value.get("config")
+    if value.get("class_name") == "__lambda__" and isinstance(conf, dict):
+        return [conf.get("code"), conf.get("defaults"), conf.get("closure")], "lambda", None
+    if isinstance(conf, str):  # a named function: {'class_name': 'function', 'config': 'square'}
+        return conf, "function", value.get("module", module)
+    raise ValueError(f"Lambda layer: cannot read its `function` entry {str(value)[:120]}; expected "
+                     "a Keras 2 function name or lambda, or a Keras 3 '__lambda__' / 'function' config.")
 
 
 def _serialize_function(fn):

@@ -141,6 +141,10 @@ class Bidirectional(Wrapper):
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise ValueError("`backward_layer` needs to be a `Layer` instance. "
                              f"Received: {backward_layer!r}")
+        if "go_backwards" not in layer.get_config():
+            raise ValueError("`Bidirectional` wraps a recurrent layer (RNN, LSTM, GRU, ...) that "
+                             f"has a `go_backwards` argument. Received: layer {layer.name!r} of "
+                             f"type {type(layer).__name__}")
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be "
                              'one of {"sum", "mul", "ave", "concat", None}')

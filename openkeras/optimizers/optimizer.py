@@ -338,7 +338,11 @@ class Optimizer:
     def _learning_rate_arg(self, learning_rate, kwargs):
         """The learning rate from ``learning_rate`` or the Keras 2.0 ``lr`` keyword."""
         legacy_kwarg(kwargs, "lr", "learning_rate", type(self).__name__)
-        return kwargs.pop("learning_rate", learning_rate)
+        learning_rate = kwargs.pop("learning_rate", learning_rate)
+        if isinstance(learning_rate, (int, float, np.number)) and not learning_rate >= 0:
+            raise ValueError(f"{type(self).__name__}: `learning_rate` must be a number >= 0 (or a "
+                             f"schedule). Received: learning_rate={learning_rate}")
+        return learning_rate
 
     @staticmethod
     def _epsilon_arg(epsilon):

@@ -41,6 +41,9 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             found_shape = True
     if maxlen is None:
         maxlen = max(lengths, default=0)
+    elif not isinstance(maxlen, (int, np.integer)) or maxlen < 0:
+        raise ValueError("pad_sequences: `maxlen` must be a non-negative integer or None. "
+                         f"Received: maxlen={maxlen!r}")
     if isinstance(value, str) and np.dtype(dtype).kind not in ("O", "U", "S"):
         raise ValueError(
             f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"

@@ -44,6 +44,9 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
         split: Word separator.
         analyzer: Function text -> list of words, replacing the splitting above.
     """
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError("hashing_trick / one_hot: `n` (the size of the hashing space) must be an "
+                         f"integer >= 2. Received: n={n!r}")
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
@@ -124,6 +127,9 @@ class Tokenizer:
         Args:
             texts: Iterable of strings, or of lists of strings.
         """
+        if isinstance(texts, str) or not hasattr(texts, "__iter__"):
+            raise TypeError("Tokenizer.fit_on_texts: `texts` must be a list of strings (or of "
+                            f"lists of words). Received: {type(texts).__name__} {texts!r:.60}")
         for text in texts:
             self.document_count += 1
             seq = self._tokens(text)

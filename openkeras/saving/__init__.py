@@ -9,6 +9,7 @@ stored in a file is refused unless ``safe_mode=False``.
 import json
 import os
 import sys
+import warnings
 
 import h5py
 
@@ -48,6 +49,22 @@ def model_from_config(config, custom_objects=None, keras_version=None):
 
     return layers.deserialize(normalize_model_config(config, keras_version),
                               custom_objects=custom_objects)
+
+
+def _fspath(filepath, what):
+    """``filepath`` as a str, or a clear TypeError naming ``what`` was called with it."""
+    if not isinstance(filepath, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what}: `filepath` must be a path (str or os.PathLike). Received: "
+                        f"{filepath!r} of type {type(filepath).__name__}")
+    filepath = os.fspath(filepath)
+    return filepath.decode() if isinstance(filepath, bytes) else filepath
+
+
+def _writable(filepath, what):
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"{what}: {filepath!r} is a directory; pass a file name such as "
+                                f"{os.path.join(filepath, 'model.h5')!r}.")
+    return filepath
 
 
 def _format_for_writing(filepath, save_format):
@@ -120,7 +137,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
             del filepath.attrs["training_config"]
         hdf5_format.save_model_to_hdf5(model, filepath, include_optimizer=include_optimizer)
         return
-    filepath = os.fspath(filepath)
+    filepath = _writable(_fspath(filepath, "save_model"), "save_model")
     fmt = _format_for_writing(filepath, save_format)
     if not _may_write(filepath, overwrite):
         return
@@ -144,7 +161,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
         _make_room(filepath, sorted({*previous, *(la.name for la in model.layers)}), overwrite)
         hdf5_format.save_weights_to_hdf5(model, filepath)
         return
-    filepath = os.fspath(filepath)
+    filepath = _writable(_fspath(filepath, "save_weights"), "save_weights")
     if _may_write(filepath, overwrite):
         hdf5_format.save_weights_to_hdf5(model, filepath)
 
@@ -185,7 +202,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if isinstance(filepath, h5py.Group):
             return hdf5_format.load_model_from_hdf5(filepath, _group_name(filepath),
                                                     custom_objects, compile)
-        filepath = os.fspath(filepath)
+        filepath = _fspath(filepath, "load_model")
         fmt = _sniff(filepath)
         try:
             if fmt == "keras":
@@ -200,6 +217,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             if filepath in str(e):
                 raise
             raise _wrap(e, filepath) from e
+
+
+def _warn_if_no_name_matches(group, model, filepath):
+    """Keras 2 loads nothing, silently, when no layer name matches: say so."""
+    stored = hdf5_format.load_attributes(group, "layer_names")
+    names = [layer.name for layer in model.layers if layer.weights]
+    if stored and names and not set(stored) & set(names):
+        warnings.warn(f"load_weights(by_name=True): no layer of model {model.name!r} matches a "
+                      f"layer in {filepath!r}, so no weights were loaded. Layers in the file: "
+                      f"{stored[:10]}; layers with weights in the model: {names[:10]}.",
+                      stacklevel=4)
 
 
 def _wrap(error, filepath):
@@ -230,7 +258,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     if isinstance(filepath, h5py.Group):
         _load_h5_weights(model, filepath, _group_name(filepath), by_name, skip_mismatch)
         return
-    filepath = os.fspath(filepath)
+    filepath = _fspath(filepath, "load_weights")
     if _sniff(filepath) == "keras":
         _, _, weights = keras3.read_keras_archive(filepath)
         keras3.load_weights_from_archive(model, weights, filepath)
@@ -247,6 +275,8 @@ def _load_h5_weights(model, f, filepath, by_name, skip_mismatch):
                                                      group.attrs):
         raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
                               "attribute).")
+    if by_name:
+        _warn_if_no_name_matches(group, model, filepath)
     try:
         hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
                                             skip_mismatch=skip_mismatch, filepath=filepath)

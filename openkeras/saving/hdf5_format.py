@@ -14,7 +14,7 @@ import warnings
 import h5py
 import numpy as np
 
-from openkeras.saving import compile_state, legacy
+from openkeras.saving import compile_state, legacy, training_state
 from openkeras.saving.atomic import atomic_path
 from openkeras.saving.json_utils import get_json_type
 from openkeras.saving.weight_matching import order_by_name
@@ -228,6 +228,7 @@ def _write_model(f, model, model_json, training_json, include_optimizer):
     save_weights_to_group(f.create_group("model_weights"), model.layers)
     if include_optimizer:
         _save_optimizer_weights(f, model)
+        training_state.write_if_trained(f, model)  # to resume exactly
 
 
 def save_weights_to_hdf5(model, filepath):
@@ -279,6 +280,7 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     model = deserialize(config, custom_objects=custom_objects)
     if "model_weights" in f:
         load_weights_from_group(f["model_weights"], model.layers, filepath=filepath)
+    training_state.attach(model, training_state.read(f, filepath))
     if not compile:
         return model
     training = f.attrs.get("training_config")

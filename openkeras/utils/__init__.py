@@ -21,6 +21,9 @@ from openkeras.utils.vis_utils import model_to_dot, plot_history, plot_model  # 
 
 def set_random_seed(seed: int) -> None:
     """Seed Python's, NumPy's and torch's random generators (all devices)."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError("set_random_seed: `seed` must be a non-negative integer. Received: "
+                         f"seed={seed!r} of type {type(seed).__name__}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

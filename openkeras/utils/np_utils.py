@@ -23,7 +23,21 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
     Returns:
         A one-hot array of shape `y.shape + (num_classes,)`.
     """
-    y = np.array(_as_numpy(y), dtype="int")
+    labels = np.asarray(_as_numpy(y))
+    if labels.dtype.kind not in "biuf" or (labels.dtype.kind == "f" and labels.size and (
+            not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)))):
+        raise ValueError("to_categorical: `y` must hold integer class indices. Received values "
+                         f"of dtype {labels.dtype}: {labels.ravel()[:5].tolist()}")
+    y = labels.astype("int")
+    if num_classes is not None and (not isinstance(num_classes, (int, np.integer))
+                                    or isinstance(num_classes, bool) or num_classes < 1):
+        raise ValueError("to_categorical: `num_classes` must be a positive integer or None. "
+                         f"Received: num_classes={num_classes!r}")
+    if y.size and (y.min() < 0 or (num_classes and y.max() >= num_classes)):
+        bad = y[(y < 0) | (y >= (num_classes or np.inf))].ravel()[:5].tolist()
+        expected = f"0 to {num_classes - 1}" if num_classes else "0 or more"
+        raise ValueError(f"to_categorical: class indices in `y` must be from {expected} "
+                         f"(num_classes={num_classes}). Received: {bad}")
     input_shape = y.shape
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
         input_shape = tuple(input_shape[:-1])

@@ -14,8 +14,8 @@ _INTERPOLATIONS = ("nearest", "bilinear", "area")  # 'area' equals 'nearest' for
 
 def normalize_pairs(value, rank: int, name: str) -> tuple:
     """int, ``rank`` ints or ``rank`` pairs -> ``rank`` (before, after) pairs of ints >= 0."""
-    if isinstance(value, int):
-        return ((value, value),) * rank
+    if isinstance(value, int):  # checked below like the tuples (no negative padding)
+        value = (value,) * rank
     try:
         items = tuple(value)
     except TypeError:
