@@ -112,24 +112,30 @@ def test_nadam_momentum_cache_is_recomputed_from_the_step():
     assert_close(out[1], reference.get_weights()[1], rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("make,shapes,stored,expected_count", [
-    # Keras 2.2.4: RMSprop/Adagrad/Adadelta lists have no iterations
-    (optimizers.RMSprop, [(2,), (3,)], [(2,), (3,)], 3),
-    (optimizers.Adadelta, [(2,), (3,)], [(2,), (3,), (2,), (3,)], 5),
-    # SGD moments exist without momentum; Adam has (1,) vhats without amsgrad
-    (optimizers.SGD, [(2,), (3,)], [(), (2,), (3,)], 1),
-    (optimizers.Adam, [(2,), (3,)], [(), (2,), (3,), (2,), (3,), (1,), (1,)], 5),
-    # no Nadam momentum cache
-    (optimizers.Nadam, [(2,), (3,)], [(), (2,), (3,), (2,), (3,)], 6),
+@pytest.mark.parametrize("make,stored,expected", [
+    # Keras 2.2.4: RMSprop/Adagrad/Adadelta lists have no iterations (0 is put first)
+    (optimizers.RMSprop, [(2,), (3,)], ["iter0", 0, 1]),
+    (optimizers.Adadelta, [(2,), (3,), (2,), (3,)], ["iter0", 0, 1, 2, 3]),
+    # SGD moments exist without momentum (unused: dropped); Adam's (1,) vhats without amsgrad
+    (optimizers.SGD, [(), (2,), (3,)], [0]),
+    (optimizers.Adam, [(), (2,), (3,), (2,), (3,), (1,), (1,)], [0, 1, 2, 3, 4]),
+    # no Nadam momentum cache: recomputed from the step count
+    (optimizers.Nadam, [(), (2,), (3,), (2,), (3,)], [0, "cache", 1, 2, 3, 4]),
 ])
-def test_keras_2_2_4_optimizer_lists(make, shapes, stored, expected_count):
-    opt = _built(make(), shapes)
-    values = [np.full(s, 2, np.int64 if s == () else np.float32) for s in stored]
+def test_keras_2_2_4_optimizer_lists(make, stored, expected):
+    opt = _built(make(), [(2,), (3,)])
+    values = [np.full(s, 2, np.int64) if s == () else np.full(s, k, np.float32)
+              for k, s in enumerate(stored)]
     out = convert_optimizer_weights(opt, ["training/x/Variable:0"] * len(values), values)
-    assert len(out) == expected_count
+    assert len(out) == len(expected)
+    for got, want in zip(out, expected, strict=True):
+        if want == "iter0":
+            assert int(got) == 0
+        elif want == "cache":
+            assert_close(got, opt.momentum_cache_after(2))
+        else:
+            assert got is values[want]
     opt.set_weights(out)
-    shapes_out = [w.shape for w in opt.get_weights()]
-    assert shapes_out[0] == ()
 
 
 def test_unknown_slot_names_refuse_with_a_clear_error():
