@@ -146,7 +146,11 @@ class LocallyConnected(Layer):
                                         initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        # The weights are made for these sizes: spatial dimensions are fixed too.
+        first = 2 if cf else 1
+        axes = {first + d: n for d, n in enumerate(spatial)}
+        axes[self._channel_axis()] = channels
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes=axes)
         self.built = True
 
     def _connection_index(self, mask, channels):
