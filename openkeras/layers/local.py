@@ -6,10 +6,13 @@ kernel in its own Keras layout, so files interchange:
 1. kernel ``(output positions, kernel positions * channels_in, filters)``: every output
    position multiplies its input patch (``valid`` padding only);
 2. kernel ``(*input_spatial, channels_in, *output_spatial, filters)`` (channels_first:
-   ``(channels_in, *input_spatial, filters, *output_spatial)``), masked to the receptive
-   fields and applied as one dense matmul;
-3. kernel ``(connections,)``: the non-zero entries of that matmul's matrix, in the order
-   of their (output index, input index).
+   ``(channels_in, *input_spatial, filters, *output_spatial)``): a dense matmul's matrix of
+   which only the receptive fields are used;
+3. kernel ``(connections,)``: the non-zero entries of that matrix, in the order of their
+   (output index, input index).
+
+All modes compute the same way: modes 2 and 3 gather their used weights into mode 1's
+layout (a precomputed index), so each runs as one batched matmul of input patches.
 
 The bias is ``(*output_spatial, filters)``; with ``channels_first`` it is added reshaped (not
 transposed) to ``(filters, *output_spatial)``, as Keras's ``bias_add`` does.
@@ -17,6 +20,7 @@ transposed) to ``(filters, *output_spatial)``, as Keras's ``bias_add`` does.
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
 from openkeras.engine.base_layer import Layer
@@ -120,55 +124,108 @@ class LocallyConnected(Layer):
                              f"which would produce output shape {out}.")
         self._spatial_in, self._spatial_out, self._channels = tuple(spatial), out, channels
         cf = self.data_format == "channels_first"
-        n_in, n_out = int(np.prod(spatial)) * channels, int(np.prod(out)) * self.filters
+        index = None
         if self.implementation == 1:
             shape = (int(np.prod(out)), int(np.prod(self.kernel_size)) * channels, self.filters)
         elif self.implementation == 2:
             shape = ((channels, *spatial, self.filters, *out) if cf
                      else (*spatial, channels, *out, self.filters))
         else:
-            # (out index, in index) of each connection, as sorted indices of the full matrix.
-            full = self._full_mask(mask, channels)
-            self.register_buffer("_flat_index", torch.from_numpy(np.flatnonzero(full)),
-                                 persistent=False)
-            self._matrix_shape = (n_out, n_in)
-            shape = (len(self._flat_index),)
+            index = self._connection_index(mask, channels)
+            shape = (index.shape[1],)
         self.kernel = self.add_weight("kernel", shape, initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        if self.implementation == 2:
-            r = self.rank
-            mask = np.expand_dims(np.expand_dims(mask, 0), r + 1) if cf else \
-                np.expand_dims(np.expand_dims(mask, r), -1)
-            self.register_buffer("_mask", torch.as_tensor(mask, dtype=self.kernel.dtype),
+        if self.implementation != 1:
+            # Modes 2 and 3 compute as mode 1: their kernel gathered into mode 1's layout.
+            self.register_buffer("_gather", torch.from_numpy(self._gather_index(index)),
                                  persistent=False)
-            self._matrix_shape = (n_in, n_out)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight("bias", (*out, self.filters),
                                         initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        # The weights are made for these sizes: spatial dimensions are fixed too.
+        first = 2 if cf else 1
+        axes = {first + d: n for d, n in enumerate(spatial)}
+        axes[self._channel_axis()] = channels
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes=axes)
         self.built = True
 
-    def _full_mask(self, mask, channels):
-        """Boolean (*out_full, *in_full) of the dense matrix's connections (mode 3)."""
+    def _connection_index(self, mask, channels):
+        """(2, connections): the (output, input) index of every weight of mode 3, sorted.
+
+        Indices are raveled as the inputs and outputs are laid out: (*spatial, channels), or
+        (channels, *spatial) with channels_first.
+        """
         r = self.rank
-        # mask is (*in_spatial, *out_spatial): move outputs first, then add channel axes.
-        mask = np.transpose(mask, tuple(range(r, 2 * r)) + tuple(range(r)))
+        pairs = np.nonzero(mask)  # mask is (*in_spatial, *out_spatial)
+        in_pos = np.ravel_multi_index(pairs[:r], self._spatial_in)[:, None, None]
+        out_pos = np.ravel_multi_index(pairs[r:], self._spatial_out)[:, None, None]
+        filters, inputs = np.arange(self.filters)[None, :, None], np.arange(channels)[None, None]
         if self.data_format == "channels_first":
-            full = np.expand_dims(np.expand_dims(mask, 0), r + 1)  # (1, *out, 1, *in)
-            return np.broadcast_to(full, (self.filters, *self._spatial_out, channels,
-                                          *self._spatial_in))
-        full = np.expand_dims(np.expand_dims(mask, r), -1)  # (*out, 1, *in, 1)
-        return np.broadcast_to(full, (*self._spatial_out, self.filters, *self._spatial_in,
-                                      channels))
+            out_idx = filters * int(np.prod(self._spatial_out)) + out_pos
+            in_idx = inputs * int(np.prod(self._spatial_in)) + in_pos
+        else:
+            out_idx, in_idx = out_pos * self.filters + filters, in_pos * channels + inputs
+        shape = (len(pairs[0]), self.filters, channels)
+        out_idx, in_idx = (np.broadcast_to(i, shape).reshape(-1) for i in (out_idx, in_idx))
+        order = np.lexsort((in_idx, out_idx))
+        return np.stack([out_idx[order], in_idx[order]])
+
+    def _windows(self):
+        """(output positions, kernel positions, rank): the input position each one reads."""
+        out = np.stack(np.meshgrid(*[np.arange(n) for n in self._spatial_out], indexing="ij"),
+                       -1).reshape(-1, 1, self.rank)
+        offsets = np.stack(np.meshgrid(*[np.arange(k) for k in self.kernel_size], indexing="ij"),
+                           -1).reshape(1, -1, self.rank)
+        return out * np.array(self.strides) - self._left() + offsets
+
+    def _left(self):
+        """Zeros before each spatial dimension: k // 2 with 'same' (Keras's connectivity)."""
+        return np.array([k // 2 if self.padding == "same" else 0 for k in self.kernel_size])
+
+    def _gather_index(self, connections):
+        """For each entry of mode 1's kernel, its flat index in this mode's kernel.
+
+        Windows reaching into the 'same' padding read one extra zero appended to the kernel.
+        """
+        positions = self._windows()  # (L, K, rank)
+        inside = np.all((positions >= 0) & (positions < np.array(self._spatial_in)), -1)
+        spatial = np.ravel_multi_index(tuple(np.moveaxis(np.where(
+            inside[..., None], positions, 0), -1, 0)), self._spatial_in)  # (L, K)
+        n_out_sp, n_in_sp = int(np.prod(self._spatial_out)), int(np.prod(self._spatial_in))
+        o = np.arange(n_out_sp)[:, None, None, None]
+        i, c = spatial[:, :, None, None], np.arange(self._channels)[None, None, :, None]
+        f = np.arange(self.filters)[None, None, None, :]
+        cf = self.data_format == "channels_first"
+        if self.implementation == 2:  # (*in, C, *out, F) or (C, *in, F, *out)
+            flat = (((c * n_in_sp + i) * self.filters + f) * n_out_sp + o if cf
+                    else ((i * self._channels + c) * n_out_sp + o) * self.filters + f)
+            size = n_in_sp * self._channels * n_out_sp * self.filters
+        else:  # position of (output index, input index) among the sorted connections
+            n_in = n_in_sp * self._channels
+            out_idx, in_idx = ((f * n_out_sp + o, c * n_in_sp + i) if cf
+                               else (o * self.filters + f, i * self._channels + c))
+            keys = connections[0].astype(np.int64) * n_in + connections[1]
+            flat = np.searchsorted(keys, out_idx * n_in + in_idx)
+            size = connections.shape[1]
+        flat = np.where(inside[:, :, None, None], flat, size)  # the appended zero
+        if cf:  # mode 1's features are (C, *k) with channels_first, (*k, C) otherwise
+            flat = flat.transpose(0, 2, 1, 3)
+        return flat.reshape(n_out_sp, -1, self.filters).astype(np.int64)
 
     def _patches(self, inputs):
         """(batch, output positions, kernel positions * channels) in Keras's feature order."""
         x = inputs
         first = 2 if self.data_format == "channels_first" else 1
+        if self.padding == "same":
+            pads = []
+            for n, k, s, o, left in zip(self._spatial_in, self.kernel_size, self.strides,
+                                        self._spatial_out, self._left(), strict=True):
+                pads = [int(left), max(0, (o - 1) * s + k - int(left) - n)] + pads
+            x = F.pad(x, pads if first == 2 else [0, 0] + pads)
         for d, (k, s) in enumerate(zip(self.kernel_size, self.strides, strict=True)):
             x = x.unfold(first + d, k, s)
         # x: (N, C, *out, *k) channels_first, (N, *out, C, *k) channels_last
@@ -182,23 +239,14 @@ class LocallyConnected(Layer):
 
     def call(self, inputs):
         batch = inputs.shape[0]
+        kernel = self.kernel
+        if self.implementation != 1:
+            kernel = torch.cat([kernel.reshape(-1), kernel.new_zeros(1)])[self._gather]
+        out = torch.einsum("blf,lfo->blo", self._patches(inputs), kernel)
+        out = out.reshape(batch, *self._spatial_out, self.filters)
         cf = self.data_format == "channels_first"
-        if self.implementation == 1:
-            out = torch.einsum("blf,lfo->blo", self._patches(inputs), self.kernel)
-            out = out.reshape(batch, *self._spatial_out, self.filters)
-            if cf:
-                out = out.permute(0, self.rank + 1, *range(1, self.rank + 1))
-        else:
-            flat = inputs.reshape(batch, -1)
-            if self.implementation == 2:
-                out = flat @ (self.kernel * self._mask).reshape(self._matrix_shape)
-            else:
-                matrix = self.kernel.new_zeros(self._matrix_shape[0] * self._matrix_shape[1])
-                matrix = matrix.index_put((self._flat_index,), self.kernel)
-                out = flat @ matrix.reshape(self._matrix_shape).t()
-            shape = ((self.filters, *self._spatial_out) if cf
-                     else (*self._spatial_out, self.filters))
-            out = out.reshape(batch, *shape)
+        if cf:
+            out = out.permute(0, self.rank + 1, *range(1, self.rank + 1))
         if self.bias is not None:
             out = out + (self.bias.reshape(1, self.filters, *self._spatial_out) if cf
                          else self.bias)

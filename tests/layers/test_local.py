@@ -135,5 +135,9 @@ def test_bad_arguments_name_the_layer_and_value():
         layers.LocallyConnected1D(0, 3)
     with pytest.raises(ValueError, match="needs fully-defined spatial"):
         layers.LocallyConnected1D(2, 3)(ok.Input((None, 4)))
+    built = layers.LocallyConnected1D(2, 3)
+    built(ok.Input((7, 4)))
+    with pytest.raises(ValueError, match="expected axis 1 of input shape to have value 7"):
+        built(ok.Input((8, 4)))  # the weights are per position: the length is fixed
     with pytest.raises(ValueError, match="output .* is <= 0"):
         layers.LocallyConnected2D(2, 5)(ok.Input((3, 3, 1)))
