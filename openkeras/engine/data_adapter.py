@@ -60,7 +60,9 @@ def to_tensor(value, dtype=None, device=None):
     if dtype is not None and t.dtype != dtype:
         t = t.to(dtype)
     if device is not None and t.device != device:
-        t = t.to(device)
+        # Host to GPU without waiting (it overlaps with compute when ``t`` is pinned); a copy
+        # back to the host must wait, as its values are read next.
+        t = t.to(device, non_blocking=t.device.type == "cpu")
     return t
 
 
@@ -267,7 +269,6 @@ class ArrayAdapter:
         return None
 
     def batches(self):
-        groups = (self.xs, self.ys, self.sws)
         if not self.repeat:
             self._start = self.n  # every evaluation starts a fresh pass
         for step in range(self.steps_per_epoch):
@@ -276,15 +277,20 @@ class ArrayAdapter:
                     warn_out_of_data(self.steps_per_epoch, 1)
                     return
                 self._start, self._perm = 0, self._order()
-            start, order = self._start, self._perm
+            start = self._start
             end = min(start + self.batch_size, self.n)
-            if order is None:
-                yield tuple([None if t is None else t[start:end] for t in g] for g in groups)
-            else:
-                idx = order[start:end]
-                yield tuple([None if t is None else t.index_select(0, idx) for t in g]
-                            for g in groups)
+            batch = self._take(start, end)
+            if batch is not None:
+                yield batch
             self._start = end
+
+    def _take(self, start, end):
+        """Positions ``start:end`` of the current pass (None: nothing to yield for them)."""
+        groups, order = (self.xs, self.ys, self.sws), self._perm
+        if order is None:
+            return tuple([None if t is None else t[start:end] for t in g] for g in groups)
+        idx = order[start:end]
+        return tuple([None if t is None else t.index_select(0, idx) for t in g] for g in groups)
 
     def on_epoch_end(self):
         """Nothing to do for arrays."""

@@ -212,7 +212,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             x: inputs: array, list/dict of arrays, torch tensors, a generator yielding
                 ``(x, y[, sample_weight])``, a Sequence, or a torch DataLoader / Dataset.
             y: targets (array, list, dict by output name); not used with generators.
-            batch_size: samples per step (default 32).
+            batch_size: samples per step (default 32); under ``torchrun`` the global batch,
+                split across the processes.
             epochs: index of the last epoch (training runs from ``initial_epoch``).
             verbose: 0 silent, 1 progress bar, 2 one line per epoch.
             callbacks: list of Callback.
@@ -385,10 +386,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             callbacks: list of Callback.
         """
         del use_multiprocessing
-        verbose = distributed.quiet(verbose)  # rank 0 only prints when several processes run
+        session = distributed.session(self)  # None in a single process
+        if session is not None:
+            verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
         adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
                                 workers, max_queue_size)
+        if session is not None:  # each process predicts its part; all parts are gathered
+            adapter = session.shard(adapter, "predict")
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
                                   "predict")
         hooks = cbs.has_batch_hooks("predict")
@@ -403,9 +408,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if hooks:
                     cbs.on_predict_batch_end(step, {"outputs": outs})
         cbs.on_predict_end()
-        if not chunks:
+        if session is not None:
+            outputs = session.gather(chunks, adapter)
+        elif not chunks:
             raise ValueError("predict: the input produced no batches.")
-        arrays = [torch.cat([c[i] for c in chunks]).cpu().numpy() for i in range(len(chunks[0]))]
+        else:
+            outputs = [torch.cat([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        arrays = [t.cpu().numpy() for t in outputs]
         return arrays[0] if len(arrays) == 1 else arrays
 
     def _predict_batch(self, xs):
