@@ -64,11 +64,6 @@ def rank() -> int:
     return dist.get_rank() if active() else 0
 
 
-def quiet(verbose):
-    """``verbose`` on rank 0, 0 on the other ranks (and unchanged in a single process)."""
-    return verbose if not active() or dist.get_rank() == 0 else 0
-
-
 def session(model):
     """A ``FitSession`` for ``model`` when several processes train together, else None."""
     return FitSession(model) if active() else None

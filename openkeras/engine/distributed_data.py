@@ -101,6 +101,14 @@ class ShardedArrayAdapter(da.ArrayAdapter):
                          adapter.shuffle, adapter.steps_per_epoch, adapter.repeat)
         self.rank, self.world, self.train = rank, world, mode == "train"
         self.share, self.spans = None, [] if mode == "predict" else None
+        counts = [torch.zeros(1, dtype=torch.int64, device=comm_device()) for _ in range(world)]
+        dist.all_gather(counts, torch.tensor([self.n], device=comm_device()))
+        counts = [int(c) for c in counts]
+        if len(set(counts)) > 1:
+            raise ValueError(
+                f"The data has {self.n} samples on process {rank} but {counts} on processes "
+                f"0..{world - 1}. Under torchrun every process must pass the same arrays (each "
+                "takes its part of every global batch): load or generate them the same way.")
 
     def _order(self):
         if not self.shuffle:

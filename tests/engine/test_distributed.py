@@ -71,7 +71,7 @@ def runs(tmp_path_factory):
 def test_single_process_is_not_distributed():
     assert not distributed.active()
     assert distributed.session(Model.__new__(Model)) is None
-    assert distributed.quiet(2) == 2
+    assert distributed.rank() == 0
 
 
 def test_global_batch_split_as_evenly_as_possible():
@@ -190,3 +190,29 @@ def test_only_rank_0_prints(runs):
     stdout = runs["stdout"]
     assert "Epoch 1/3" in stdout[0] and "loss:" in stdout[0]
     assert stdout[1] == ""
+
+
+def test_loader_is_rebuilt_with_its_arguments_or_kept_with_a_note():
+    import torch
+
+    data = worker.CountingDataset(*[a[:10] for a in (worker.make_data()["x"],
+                                                     worker.make_data()["y"])])
+
+    def collate(items):
+        return torch.utils.data.default_collate(items)
+
+    loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True, collate_fn=collate,
+                                         drop_last=True)
+    sharded, note = dd.shard_loader(loader, 1, 3, "predict", seed=3)
+    assert note is None and sharded.loader.collate_fn is collate
+    assert sharded.loader.pin_memory == torch.cuda.is_available()
+    sampler = sharded.sampler
+    assert (sampler.batch_size, sampler.shuffle, sampler.drop_last) == (4, True, True)
+    assert [len(x) for x, _ in sharded] == [1, 1]  # two global batches of 4 (the 2 left dropped)
+    assert sharded.spans == [(2, 1), (6, 1)]
+    own = torch.utils.data.DataLoader(data, batch_size=2,
+                                      sampler=torch.utils.data.SubsetRandomSampler(range(5)))
+    kept, note = dd.shard_loader(own, 0, 2, "train", seed=0)
+    assert kept is own and "SubsetRandomSampler" in note
+    with pytest.raises(ValueError, match="batch_size=2 is smaller"):
+        dd.shard_loader(torch.utils.data.DataLoader(data, batch_size=2), 0, 3, "train", seed=0)
