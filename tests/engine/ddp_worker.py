@@ -100,6 +100,14 @@ def run(out):
                                     verbose=0).history
     keep("shuffled", shuffled)
 
+    # Sample weights, validation_split and block shuffling.
+    torch.manual_seed(7)
+    weighted = make_model()
+    sw = np.linspace(0.5, 2.0, len(d["x"])).astype("float32")
+    logs["weighted"] = weighted.fit(d["x"], d["y"], sample_weight=sw, validation_split=0.25,
+                                    batch_size=5, shuffle="batch", epochs=2, verbose=0).history
+    keep("weighted", weighted)
+
     # evaluate and predict (global values, every row in order)
     logs["evaluate"] = model.evaluate(d["xe"], d["ye"], batch_size=4, verbose=1, return_dict=True)
     logs["evaluate_steps"] = model.evaluate(d["xe"], d["ye"], batch_size=4, steps=2, verbose=0,
@@ -144,8 +152,13 @@ def run(out):
     model.fit(torch.utils.data.DataLoader(shuffled_set, batch_size=BATCH, shuffle=True),
               epochs=2, verbose=0)
     keep("loader_shuffled", model)
+    plain_set = CountingDataset(d["x"], d["y"])
+    model = make_model()
+    model.fit(plain_set, batch_size=BATCH, epochs=3, shuffle=False, verbose=0)
+    keep("dataset", model)
     logs["reads"] = {"seq": seq.reads, "gen": counter[0], "gen_val": val_counter[0],
-                     "loader": dataset.reads, "loader_shuffled": shuffled_set.reads}
+                     "loader": dataset.reads, "loader_shuffled": shuffled_set.reads,
+                     "dataset": plain_set.reads}
 
     # A model whose second head has no loss (its weights get no gradient).
     inp = layers.Input((4,))

@@ -97,7 +97,8 @@ def _weights(arrays, name):
     return [arrays[k] for k in sorted(k for k in arrays if k.startswith(name + "."))]
 
 
-@pytest.mark.parametrize("name", ["plain", "shuffled", "callbacks", "seq", "gen", "loader"])
+@pytest.mark.parametrize("name", ["plain", "shuffled", "weighted", "callbacks", "seq", "gen",
+                                  "loader", "dataset"])
 def test_global_batch_training_equals_one_process(runs, name):
     single, _ = runs["single"]
     (r0, _), (r1, _) = runs["ranks"]
@@ -111,7 +112,7 @@ def test_global_batch_training_equals_one_process(runs, name):
 def test_logs_and_callback_decisions_are_global(runs):
     _, single = runs["single"]
     for _, logs in runs["ranks"]:
-        for key in ("plain", "shuffled", "callbacks", "gen"):
+        for key in ("plain", "shuffled", "weighted", "callbacks", "gen"):
             assert logs[key].keys() == single[key].keys()
             for metric, values in single[key].items():
                 np.testing.assert_allclose(logs[key][metric], values, rtol=1e-6, atol=1e-6)
@@ -145,7 +146,7 @@ def test_predict_is_whole_and_in_order(runs, key):
 def test_each_source_is_read_once_per_epoch_in_total(runs):
     _, single = runs["single"]
     assert single["reads"] == {"seq": 12, "gen": 12, "gen_val": 9, "loader": 66,
-                               "loader_shuffled": 44}
+                               "loader_shuffled": 44, "dataset": 66}
     (_, r0), (_, r1) = runs["ranks"]
     for source, total in single["reads"].items():
         assert r0["reads"][source] + r1["reads"][source] == total, source
