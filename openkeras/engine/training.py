@@ -331,13 +331,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             if hooks:
                 cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
             step += 1
+        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
+            distributed.reduce_metrics(runner)  # on every process, even one given no sample
+            step = runner.loss_tracker.count
         if step == 0:  # a one-shot generator already used up: report nothing rather than 0.0
             warnings.warn("The evaluation data produced no batches (a generator that is already "
                           "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
             cbs.on_test_end({})
             return {}
-        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
-            distributed.reduce_metrics(runner)
         logs = runner.logs()
         cbs.on_test_end(logs)
         adapter.on_epoch_end()

@@ -112,6 +112,10 @@ def run(out):
     logs["evaluate"] = model.evaluate(d["xe"], d["ye"], batch_size=4, verbose=1, return_dict=True)
     logs["evaluate_steps"] = model.evaluate(d["xe"], d["ye"], batch_size=4, steps=2, verbose=0,
                                             return_dict=True)
+    # one sample: rank 1 gets no part at all
+    logs["evaluate_one"] = model.evaluate(d["xe"][:1], d["ye"][:1], batch_size=4, verbose=0,
+                                          return_dict=True)
+    arrays["pred_one"] = model.predict(d["x"][:1], batch_size=4)
     arrays["pred"] = model.predict(d["x"], batch_size=5, verbose=1)
     arrays["pred_seq"] = model.predict(CountingSequence(d["x"], d["y"], 5))
     arrays["pred_gen"] = model.predict(counting_generator(d["x"], d["y"], 5, [0]), steps=5)

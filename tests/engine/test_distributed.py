@@ -130,6 +130,7 @@ def test_evaluate_is_global(runs):
     for _, logs in runs["ranks"]:
         np.testing.assert_allclose(logs["evaluate"]["loss"], np.mean(err ** 2), rtol=1e-5)
         np.testing.assert_allclose(logs["evaluate"]["mae"], np.mean(np.abs(err)), rtol=1e-5)
+        np.testing.assert_allclose(logs["evaluate_one"]["loss"], err[0, 0] ** 2, rtol=1e-5)
         # steps=2 at batch 4: the first 8 samples (global batches), not 2 per process
         np.testing.assert_allclose(logs["evaluate_steps"]["loss"], np.mean(err[:8] ** 2),
                                    rtol=1e-5)
@@ -141,6 +142,7 @@ def test_predict_is_whole_and_in_order(runs, key):
     for arrays, _ in runs["ranks"]:
         assert arrays[key].shape == (22, 1)
         np.testing.assert_allclose(arrays[key], single["pred"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(arrays["pred_one"], single["pred"][:1], rtol=0, atol=1e-6)
 
 
 def test_each_source_is_read_once_per_epoch_in_total(runs):
