@@ -53,7 +53,13 @@ def _choose_device():
     """``cuda:LOCAL_RANK`` for this process, unless a device was forced in config."""
     if not torch.cuda.is_available() or dist.get_backend() != "nccl":
         return
-    local_rank = int(os.environ.get("LOCAL_RANK", dist.get_rank() % torch.cuda.device_count()))
+    count = torch.cuda.device_count()
+    local_rank = os.environ.get("LOCAL_RANK")
+    local_rank = int(local_rank) if local_rank is not None else dist.get_rank() % count
+    if local_rank >= count:
+        raise RuntimeError(
+            f"LOCAL_RANK={local_rank} but this machine shows {count} GPU(s): with nccl, run one "
+            f"process per GPU (torchrun --nproc_per_node={count}).")
     torch.cuda.set_device(local_rank)
     if config.device() == torch.device("cuda"):  # the automatic choice, not a forced one
         config.set_device(f"cuda:{local_rank}")

@@ -219,3 +219,44 @@ def test_loader_is_rebuilt_with_its_arguments_or_kept_with_a_note():
     assert kept is own and "SubsetRandomSampler" in note
     with pytest.raises(ValueError, match="batch_size=2 is smaller"):
         dd.shard_loader(torch.utils.data.DataLoader(data, batch_size=2), 0, 3, "train", seed=0)
+
+
+def _fake_nccl(monkeypatch, gpus):
+    import torch
+
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: chosen[-1] if chosen else 0)
+    monkeypatch.setattr(distributed.dist, "get_backend", lambda: "nccl")
+    return chosen
+
+
+def test_nccl_process_takes_the_gpu_of_its_local_rank(monkeypatch):
+    import torch
+
+    from openkeras import config
+
+    chosen = _fake_nccl(monkeypatch, gpus=4)
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    monkeypatch.setattr(config, "_DEVICE", None)
+    distributed._choose_device()
+    assert chosen == [3] and config.device() == torch.device("cuda:3")
+    assert dd.comm_device() == torch.device("cuda:3")  # collectives run on that GPU
+    config.set_device("cpu")  # a device forced by the user is kept
+    distributed._choose_device()
+    assert config.device() == torch.device("cpu")
+    monkeypatch.setenv("LOCAL_RANK", "4")
+    with pytest.raises(RuntimeError, match=r"LOCAL_RANK=4 but this machine shows 4 GPU"):
+        distributed._choose_device()
+
+
+def test_rebuilt_loader_pins_memory_for_the_gpu(monkeypatch):
+    import torch
+
+    _fake_nccl(monkeypatch, gpus=2)
+    data = torch.utils.data.TensorDataset(torch.zeros(8, 2))
+    loader = torch.utils.data.DataLoader(data, batch_size=4)
+    sharded, _ = dd.shard_loader(loader, 0, 2, "train", seed=0)
+    assert sharded.loader.pin_memory
