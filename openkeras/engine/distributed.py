@@ -144,7 +144,9 @@ class FitSession:
 
     def gather(self, chunks, adapter):
         """Every rank's predictions (lists of output tensors per batch), in input order."""
-        if getattr(adapter, "local_batches", False):
+        if getattr(adapter, "local_batches", False):  # the user's own sampler: this rank's rows
+            if not chunks:
+                raise ValueError("predict: the input produced no batches on this process.")
             return [torch.cat([c[i] for c in chunks]) for i in range(len(chunks[0]))]
         n_out = torch.tensor([len(chunks[0]) if chunks else 0], device=dd.comm_device())
         dist.broadcast(n_out, 0)  # rank 0 knows: it always has a part of the first batch
