@@ -316,7 +316,10 @@ class IteratorAdapter:
                                                and not hasattr(source, "__next__"))
         self.full_pass = steps is None  # each epoch is one pass over a re-iterable source
         if steps is None and hasattr(source, "__len__"):
-            steps = len(source)
+            try:
+                steps = len(source)
+            except TypeError:  # a DataLoader over an IterableDataset that has no length
+                pass
         self.steps_per_epoch = steps
         self.shuffle = shuffle
         self.workers = int(workers or 0)

@@ -183,10 +183,12 @@ class _Weighted:
         self.adapter, self.state = adapter, state
 
     def batches(self):
-        for batch in self.adapter.batches():
-            self.state.use(getattr(self.adapter, "share", None))
-            yield batch
-        self.state.use(None)
+        try:
+            for batch in self.adapter.batches():
+                self.state.use(getattr(self.adapter, "share", None))
+                yield batch
+        finally:  # also when fit stops mid-epoch: train_on_batch averages as plain DDP does
+            self.state.use(None)
 
     def __getattr__(self, name):
         return getattr(self.adapter, name)

@@ -70,6 +70,16 @@ class CountingDataset(torch.utils.data.Dataset):
         return self.x[i], self.y[i]
 
 
+class StreamedDataset(torch.utils.data.IterableDataset):
+    """The samples as a stream (no indexing): read on rank 0 and broadcast."""
+
+    def __init__(self, x, y):
+        self.x, self.y = torch.from_numpy(x), torch.from_numpy(y)
+
+    def __iter__(self):
+        return zip(self.x, self.y, strict=True)
+
+
 def counting_generator(x, y, batch, counter):
     """Endless passes of ``batch``-row batches; ``counter[0]`` counts the batches read."""
     while True:
@@ -156,6 +166,10 @@ def run(out):
     model.fit(torch.utils.data.DataLoader(shuffled_set, batch_size=BATCH, shuffle=True),
               epochs=2, verbose=0)
     keep("loader_shuffled", model)
+    model = make_model()
+    model.fit(torch.utils.data.DataLoader(StreamedDataset(d["x"], d["y"]), batch_size=BATCH),
+              epochs=3, verbose=0)
+    keep("stream", model)
     plain_set = CountingDataset(d["x"], d["y"])
     model = make_model()
     model.fit(plain_set, batch_size=BATCH, epochs=3, shuffle=False, verbose=0)

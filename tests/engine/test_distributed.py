@@ -98,7 +98,7 @@ def _weights(arrays, name):
 
 
 @pytest.mark.parametrize("name", ["plain", "shuffled", "weighted", "callbacks", "seq", "gen",
-                                  "loader", "dataset"])
+                                  "loader", "dataset", "stream"])
 def test_global_batch_training_equals_one_process(runs, name):
     single, _ = runs["single"]
     (r0, _), (r1, _) = runs["ranks"]
