@@ -327,9 +327,14 @@ class IteratorAdapter:
         self._iterator = None
         self.exhausted = False
 
+    def sequence_order(self):
+        """The batch indices of one pass over a Sequence (a new random order if shuffling)."""
+        if self.shuffle:
+            return torch.randperm(len(self.source)).tolist()
+        return range(len(self.source))
+
     def _sequence_pass(self):
-        order = torch.randperm(len(self.source)).tolist() if self.shuffle else \
-            range(len(self.source))
+        order = self.sequence_order()
         if self.workers <= 0:
             for i in order:
                 yield self.source[i]

@@ -125,6 +125,8 @@ class FitSession:
                 adapter.source, adapter._iterator = loader, None
                 adapter.spans = loader.spans
                 return _Delegate(adapter, loader)
+        if adapter.is_sequence:
+            dd.spread_reading(adapter, self.rank, self.world)
         runner = self.model._runner
         n_inputs = len(self.model._spec(config.device()).input_names)
         n_fed = 0 if mode == "predict" else len(runner.fed)

@@ -8,8 +8,11 @@ the ``r``-th consecutive part. How a process gets its part depends on the data:
   uses the permutation rank 0 draws (as one process draws it), broadcast to the others;
 - a torch DataLoader over a map-style Dataset with the default sampler: rebuilt with the
   same arguments and a ``DistributedBatchSampler``, so each process loads only its part;
-- generators, ``Sequence``s, iterable datasets: rank 0 reads each batch (once) and
-  broadcasts it; every process keeps its part.
+- a ``Sequence``: batch ``i`` is read by process ``i % world`` (every process walks the same
+  indices, in rank 0's order when shuffling) and broadcast from there;
+- generators and iterable datasets: rank 0 reads each batch (once) and broadcasts it.
+
+Every process then keeps its part of the broadcast batch.
 
 Every sharded adapter records ``share`` = ``(local count, global count)`` of the batch it
 last yielded (the gradient weighting reads it) and, in ``predict``, ``spans`` = ``(global
@@ -27,6 +30,7 @@ import torch
 import torch.distributed as dist
 
 from openkeras.engine import data_adapter as da
+from openkeras.utils.data_utils import Sequence
 
 _DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64,
            torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool]
@@ -54,21 +58,29 @@ def comm_device():
     return torch.device("cpu")
 
 
-def broadcast_tensors(tensors, count):
-    """Rank 0's list of ``count`` tensors (None entries allowed) on every process."""
+def _dtype_code(dtype):
+    if dtype not in _DTYPES:
+        raise TypeError(f"Cannot send a batch of dtype {dtype} between processes; supported: "
+                        f"{[str(d) for d in _DTYPES]}.")
+    return _DTYPES.index(dtype)
+
+
+def broadcast_tensors(tensors, count, src=0):
+    """Rank ``src``'s list of ``count`` tensors (None entries allowed) on every process."""
     device = comm_device()
-    if dist.get_rank() == 0:
+    sender = dist.get_rank() == src
+    if sender:
         meta = []
         for t in tensors:
-            meta += [0] if t is None else [1, _DTYPES.index(t.dtype), t.dim(), *t.shape]
+            meta += [0] if t is None else [1, _dtype_code(t.dtype), t.dim(), *t.shape]
         meta = torch.tensor([len(meta)] + meta, dtype=torch.int64)
     else:
         meta = torch.zeros(1, dtype=torch.int64)
     head = meta[:1].to(device)
-    dist.broadcast(head, 0)
-    body = meta[1:1 + int(head)].to(device) if dist.get_rank() == 0 else \
+    dist.broadcast(head, src)
+    body = meta[1:1 + int(head)].to(device) if sender else \
         torch.empty(int(head), dtype=torch.int64, device=device)
-    dist.broadcast(body, 0)
+    dist.broadcast(body, src)
     body, out, pos = body.tolist(), [], 0
     for k in range(count):
         if not body[pos]:
@@ -78,9 +90,9 @@ def broadcast_tensors(tensors, count):
         dtype, ndim = _DTYPES[body[pos + 1]], body[pos + 2]
         shape = body[pos + 3:pos + 3 + ndim]
         pos += 3 + ndim
-        t = tensors[k].to(device).contiguous() if dist.get_rank() == 0 else \
+        t = tensors[k].to(device).contiguous() if sender else \
             torch.empty(shape, dtype=dtype, device=device)
-        dist.broadcast(t, 0)
+        dist.broadcast(t, src)
         out.append(t)
     return out
 
@@ -131,8 +143,63 @@ class ShardedArrayAdapter(da.ArrayAdapter):
         return super()._take(start + offset, start + offset + count)
 
 
+class _Remote:
+    """Stands for a Sequence batch that process ``owner`` reads."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner):
+        self.owner = owner
+
+
+class SpreadSequence(Sequence):
+    """A Sequence whose batch ``i`` is read by process ``i % world`` only.
+
+    Args:
+        sequence: the user's Sequence.
+        rank: this process's rank.
+        world: the number of processes.
+    """
+
+    def __init__(self, sequence, rank, world):
+        self.sequence, self.rank, self.world = sequence, rank, world
+
+    def __len__(self):
+        return len(self.sequence)
+
+    def __getitem__(self, index):
+        owner = index % self.world
+        return self.sequence[index] if owner == self.rank else _Remote(owner)
+
+    def on_epoch_end(self):
+        self.sequence.on_epoch_end()
+
+
+def spread_reading(adapter, rank, world):
+    """Make ``adapter`` (over a Sequence) read only this process's batches, in rank 0's order."""
+    convert, shuffle = adapter.convert, adapter.shuffle
+
+    def order():
+        if not shuffle:
+            return range(len(adapter.source))
+        # Drawn on rank 0 exactly as one process draws it, then sent to the others.
+        drawn = torch.randperm(len(adapter.source)) if rank == 0 else \
+            torch.empty(len(adapter.source), dtype=torch.int64)
+        drawn = drawn.to(comm_device())
+        dist.broadcast(drawn, 0)
+        return drawn.tolist()
+
+    adapter.source = SpreadSequence(adapter.source, rank, world)
+    adapter.convert = lambda raw: raw if isinstance(raw, _Remote) else convert(raw)
+    adapter.sequence_order = order
+    return adapter
+
+
 class BroadcastAdapter:
-    """Rank 0 reads each batch of a generator / Sequence / iterable once and sends it on.
+    """Each batch of a generator / Sequence / iterable is read once and sent to every process.
+
+    A Sequence's batches are read by the processes in turn (``SpreadSequence``), every process
+    walking the same batch indices; other sources are read by rank 0.
 
     Args:
         adapter: the ``IteratorAdapter`` over the source (read on rank 0 only).
@@ -153,6 +220,16 @@ class BroadcastAdapter:
         self.share, self.spans, self._seen = None, [] if mode == "predict" else None, 0
 
     def batches(self):
+        if isinstance(self.adapter.source, SpreadSequence):
+            for item in self.adapter.batches():  # the same positions on every process
+                remote = isinstance(item, _Remote)
+                src = item.owner if remote else self.rank
+                flat = broadcast_tensors(None if remote else self._flat(item), self.slots, src)
+                part = self._part(flat)
+                if part is not None:
+                    yield part
+            self.exhausted = self.adapter.exhausted
+            return
         source = self.adapter.batches() if self.rank == 0 else None
         while True:
             if self.rank == 0:
@@ -167,14 +244,14 @@ class BroadcastAdapter:
             if not more:
                 self.exhausted = bool(exhausted)
                 return
-            flat = None
-            if self.rank == 0:
-                flat = list(batch[0]) + list(batch[1] or []) + list(batch[2] or [])
-                flat += [None] * (self.slots - len(flat))
-            flat = broadcast_tensors(flat, self.slots)
+            flat = broadcast_tensors(self._flat(batch) if self.rank == 0 else None, self.slots)
             part = self._part(flat)
             if part is not None:
                 yield part
+
+    def _flat(self, batch):
+        flat = list(batch[0]) + list(batch[1] or []) + list(batch[2] or [])
+        return flat + [None] * (self.slots - len(flat))
 
     def _part(self, flat):
         total = int(flat[0].shape[0])

@@ -149,6 +149,10 @@ def run(out):
     model = make_model()
     model.fit(seq, epochs=3, shuffle=False, verbose=0)
     keep("seq", model)
+    torch.manual_seed(9)  # a shuffled Sequence: rank 0 draws the order, as one process does
+    model = make_model()
+    model.fit(CountingSequence(d["x"], d["y"], BATCH), epochs=2, shuffle=True, verbose=0)
+    keep("seq_shuffled", model)
     counter = [0]
     model = make_model()
     val_counter = [0]

@@ -97,8 +97,8 @@ def _weights(arrays, name):
     return [arrays[k] for k in sorted(k for k in arrays if k.startswith(name + "."))]
 
 
-@pytest.mark.parametrize("name", ["plain", "shuffled", "weighted", "callbacks", "seq", "gen",
-                                  "loader", "dataset", "stream"])
+@pytest.mark.parametrize("name", ["plain", "shuffled", "weighted", "callbacks", "seq",
+                                  "seq_shuffled", "gen", "loader", "dataset", "stream"])
 def test_global_batch_training_equals_one_process(runs, name):
     single, _ = runs["single"]
     (r0, _), (r1, _) = runs["ranks"]
@@ -152,8 +152,10 @@ def test_each_source_is_read_once_per_epoch_in_total(runs):
     (_, r0), (_, r1) = runs["ranks"]
     for source, total in single["reads"].items():
         assert r0["reads"][source] + r1["reads"][source] == total, source
-    # generators and Sequences are read on rank 0; a DataLoader's samples split 4:3 per batch
-    assert r1["reads"]["seq"] == r1["reads"]["gen"] == 0
+    # a generator is read on rank 0; a Sequence's 4 batches 2 by each process (batch i by
+    # process i % 2); a DataLoader's samples split 4:3 per global batch
+    assert r1["reads"]["gen"] == r1["reads"]["gen_val"] == 0
+    assert r0["reads"]["seq"] == r1["reads"]["seq"] == 6
     assert r0["reads"]["loader"] == 3 * (4 * 3 + 1)
 
 
