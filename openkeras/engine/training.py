@@ -212,8 +212,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             x: inputs: array, list/dict of arrays, torch tensors, a generator yielding
                 ``(x, y[, sample_weight])``, a Sequence, or a torch DataLoader / Dataset.
             y: targets (array, list, dict by output name); not used with generators.
-            batch_size: samples per step (default 32); under ``torchrun`` the global batch,
-                split across the processes.
+            batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs from ``initial_epoch``).
             verbose: 0 silent, 1 progress bar, 2 one line per epoch.
             callbacks: list of Callback.
