@@ -63,7 +63,9 @@ def to_tensor(value, dtype=None, device=None):
     if dtype is not None and t.dtype != dtype:
         t = t.to(dtype)
     if device is not None and t.device != device:
-        t = t.to(device)
+        # Host to GPU without waiting (it overlaps with compute when ``t`` is pinned); a copy
+        # back to the host must wait, as its values are read next.
+        t = t.to(device, non_blocking=t.device.type == "cpu")
     return t
 
 
@@ -297,7 +299,6 @@ class ArrayAdapter:
         return None
 
     def batches(self):
-        groups = (self.xs, self.ys, self.sws)
         if not self.repeat:
             self._start = self.n  # every evaluation starts a fresh pass
         for step in range(self.steps_per_epoch):
@@ -306,15 +307,20 @@ class ArrayAdapter:
                     warn_out_of_data(self.steps_per_epoch, 1)
                     return
                 self._start, self._perm = 0, self._order()
-            start, order = self._start, self._perm
+            start = self._start
             end = min(start + self.batch_size, self.n)
-            if order is None:
-                yield tuple([None if t is None else t[start:end] for t in g] for g in groups)
-            else:
-                idx = order[start:end]
-                yield tuple([None if t is None else t.index_select(0, idx) for t in g]
-                            for g in groups)
+            batch = self._take(start, end)
+            if batch is not None:
+                yield batch
             self._start = end
+
+    def _take(self, start, end):
+        """Positions ``start:end`` of the current pass (None: nothing to yield for them)."""
+        groups, order = (self.xs, self.ys, self.sws), self._perm
+        if order is None:
+            return tuple([None if t is None else t[start:end] for t in g] for g in groups)
+        idx = order[start:end]
+        return tuple([None if t is None else t.index_select(0, idx) for t in g] for g in groups)
 
     def on_epoch_end(self):
         """Nothing to do for arrays."""
@@ -340,7 +346,10 @@ class IteratorAdapter:
                                                and not hasattr(source, "__next__"))
         self.full_pass = steps is None  # each epoch is one pass over a re-iterable source
         if steps is None and hasattr(source, "__len__"):
-            steps = len(source)
+            try:
+                steps = len(source)
+            except TypeError:  # a DataLoader over an IterableDataset that has no length
+                pass
         self.steps_per_epoch = steps
         self.shuffle = shuffle
         self.workers = int(workers or 0)
@@ -348,9 +357,14 @@ class IteratorAdapter:
         self._iterator = None
         self.exhausted = False
 
+    def sequence_order(self):
+        """The batch indices of one pass over a Sequence (a new random order if shuffling)."""
+        if self.shuffle:
+            return torch.randperm(len(self.source)).tolist()
+        return range(len(self.source))
+
     def _sequence_pass(self):
-        order = torch.randperm(len(self.source)).tolist() if self.shuffle else \
-            range(len(self.source))
+        order = self.sequence_order()
         if self.workers <= 0:
             for i in order:
                 yield self.source[i]

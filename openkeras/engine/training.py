@@ -348,13 +348,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if hooks:
                     cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
                 step += 1
+        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
+            distributed.reduce_metrics(runner)  # on every process, even one given no sample
+            step = runner.loss_tracker.count
         if step == 0:  # a one-shot generator already used up: report nothing rather than 0.0
             warnings.warn("The evaluation data produced no batches (a generator that is already "
                           "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
             cbs.on_test_end({})
             return {}
-        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
-            distributed.reduce_metrics(runner)
         logs = runner.logs()
         cbs.on_test_end(logs)
         adapter.on_epoch_end()
@@ -404,10 +405,15 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             callbacks: list of Callback.
         """
         del use_multiprocessing
-        verbose = distributed.quiet(resolve_verbose(verbose))  # rank 0 only prints when several processes run
+        verbose = resolve_verbose(verbose)
+        session = distributed.session(self)  # None in a single process
+        if session is not None:
+            verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
         adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
                                 workers, max_queue_size)
+        if session is not None:  # each process predicts its part; all parts are gathered
+            adapter = session.shard(adapter, "predict")
         cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
                                   "predict")
         cbs.on_predict_begin()
@@ -422,9 +428,13 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if hooks:
                     cbs.on_predict_batch_end(step, {"outputs": outs})
         cbs.on_predict_end()
-        if not chunks:
+        if session is not None:
+            outputs = session.gather(chunks, adapter)
+        elif not chunks:
             raise ValueError("predict: the input produced no batches.")
-        arrays = [torch.cat([c[i] for c in chunks]).cpu().numpy() for i in range(len(chunks[0]))]
+        else:
+            outputs = [torch.cat([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        arrays = [t.cpu().numpy() for t in outputs]
         return arrays[0] if len(arrays) == 1 else arrays
 
     def _predict_batch(self, xs):

@@ -116,7 +116,15 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
     The returned model shares the template's weights: compile and fit it, then save the
     template (`model.save(...)`), as in Keras. Its outputs carry the template's output names.
     The template's weights must live on the first listed GPU, which is where `fit` puts
-    them (`openkeras.config.device()`, cuda:0 by default).
+    them (`openkeras.config.device()`, cuda:0 by default). As in Keras 2, `batch_size` is
+    the global batch, each GPU computing a slice of it.
+
+    When to use `torchrun` instead: whenever speed matters or more than one machine is
+    involved. Here one Python process drives every GPU and gathers the outputs on the first
+    one each step; `torchrun --nproc_per_node=N train.py` runs the unchanged script with one
+    process per GPU (DDP over NCCL, data loaded in parallel) and keeps the same meaning of
+    `batch_size` (see docs/multi_gpu.md). Do not call this function inside a `torchrun`
+    launch.
 
     Args:
         model: the template model.

@@ -211,3 +211,16 @@ def test_to_tensor_dtypes():
     assert da.to_tensor(np.zeros(3, dtype="int32")).dtype == torch.int32
     assert da.to_tensor(np.zeros(3, dtype="uint8"), torch.float32).dtype == torch.float32
     assert da.to_tensor([1.0, 2.0]).dtype == torch.float32
+
+
+def test_loader_over_an_iterable_dataset_without_length():
+    x, y = _data(10)
+
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return zip(torch.from_numpy(x), torch.from_numpy(y), strict=True)
+
+    model = _model()
+    hist = model.fit(torch.utils.data.DataLoader(Stream(), batch_size=4), epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    np.testing.assert_allclose(hist.history["loss"][-1], _expected_loss(model, x, y), rtol=1e-5)
