@@ -14,6 +14,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import reset_uids
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
 
 _PHASE = [0]
@@ -146,7 +147,7 @@ def to_tensor(x, op: str, dtype=None, like=None) -> torch.Tensor:
     else:
         target = None
     device = like.device if like is not None else default_device()
-    return torch.as_tensor(value, dtype=target, device=device)
+    return as_tensor(value, dtype=target, device=device)
 
 
 def to_pair(x, y, op: str):

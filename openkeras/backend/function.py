@@ -11,6 +11,7 @@ from openkeras.backend.common import (
     symbolic_error,
     to_tensor,
 )
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor
 
 
@@ -69,7 +70,7 @@ class Function:
         device = param.device if param is not None else default_device()
         feeds = []
         for value, dtype in zip(values, self._dtypes, strict=True):
-            t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+            t = value if isinstance(value, torch.Tensor) else as_tensor(np.asarray(value))
             if t.is_floating_point() and dtype.is_floating_point:
                 t = t.to(dtype)
             feeds.append(t.to(device))

@@ -12,7 +12,7 @@ from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner
 from openkeras.engine.training_data import ModelDataMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.utils.generic_utils import is_int, legacy_kwarg
 
 
 class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
@@ -475,7 +475,7 @@ def _format_results(logs, return_dict):
 
 
 def _should_validate(epoch, freq):
-    if isinstance(freq, int):
+    if is_int(freq):
         if freq < 1:
             raise ValueError(f"`validation_freq` can not be less than 1. Received: {freq}")
         return (epoch + 1) % freq == 0

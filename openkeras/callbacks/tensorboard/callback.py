@@ -9,6 +9,7 @@ from openkeras.callbacks.batch_hooks import enable_hooks
 from openkeras.callbacks.tensorboard import images, summary_proto
 from openkeras.callbacks.tensorboard.event_file import EventFileWriter
 from openkeras.optimizers.schedules import LearningRateSchedule
+from openkeras.utils.generic_utils import is_int
 
 _V1_KWARGS = {
     "write_grads": "`write_grads` will be ignored in TensorFlow 2.0 for the `TensorBoard` "
@@ -70,10 +71,10 @@ class TensorBoard(Callback):
                 warnings.warn(_V1_KWARGS[key], RuntimeWarning, stacklevel=2)
         if update_freq == "batch":
             update_freq = 1
-        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+        if update_freq != "epoch" and not (is_int(update_freq) and update_freq > 0):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive "
                              f"integer. Received: update_freq={update_freq!r}")
-        if not isinstance(histogram_freq, int) or histogram_freq < 0:
+        if not is_int(histogram_freq) or histogram_freq < 0:
             raise ValueError(f"TensorBoard: histogram_freq must be a non-negative integer. "
                              f"Received: histogram_freq={histogram_freq!r}")
         if embeddings_freq:

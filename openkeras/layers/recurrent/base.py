@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten, is_symbolic
 from openkeras.layers.core import input_rank_error
@@ -329,7 +330,7 @@ class RNN(Layer):
             )
         for i, value in enumerate(states):
             if not isinstance(value, torch.Tensor):
-                value = torch.as_tensor(np.asarray(value, dtype=np.float32))
+                value = as_tensor(np.asarray(value, dtype=np.float32))
             value = self._state_to_engine(value)
             if current[i] is None:
                 setattr(self, f"_state_{i}", value.detach().clone())
