@@ -182,16 +182,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """mean(binary crossentropy, axis) with Keras's clipped formula, or stable logits."""
+    """mean(binary crossentropy, axis): Keras 2.2.4's ``-(t log p + (1-t) log(1-p))`` of the
+    probabilities clipped to [epsilon, 1 - epsilon], or stable logits."""
     y_true, y_pred = _pair(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         bce = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    else:
-        eps = config.epsilon()
+    else:  # Keras 2.2.4: clipped probabilities back to logits (tf.keras adds eps in the logs)
         y_pred = _clip(y_pred)
-        bce = -(y_true * torch.log(y_pred + eps) + (1.0 - y_true) * torch.log(1.0 - y_pred + eps))
+        logits = torch.log(y_pred / (1.0 - y_pred))
+        bce = F.binary_cross_entropy_with_logits(logits, y_true, reduction="none")
     return bce.mean(dim=axis)
 
 

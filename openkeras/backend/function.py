@@ -150,3 +150,42 @@ def print_tensor(x, message=""):
     """Print ``message`` and the value of ``x``; return ``x``."""
     print(message, to_tensor(x, "print_tensor"))
     return x
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """``fn`` applied to each slice of ``elems`` along axis 0, the results stacked.
+
+    Args:
+        fn: a callable taking one slice.
+        elems: a tensor or array.
+        name: unused.
+        dtype: the Keras dtype of the result (default: that of ``fn``'s outputs).
+    """
+    out = torch.stack([fn(e) for e in to_tensor(elems, "map_fn")])
+    return out if dtype is None else out.to(config.torch_dtype(dtype))
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """Reduce ``elems`` along axis 0 from the first slice: ``acc = fn(acc, elems[i])``.
+
+    Args:
+        fn: a callable ``(accumulator, slice) -> accumulator``.
+        elems: a tensor or array.
+        initializer: the first accumulator (default: ``elems[0]``, then the fold starts at 1).
+        name: unused.
+    """
+    return _fold(fn, elems, initializer, reverse=False)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """Reduce ``elems`` along axis 0 from the last slice: ``acc = fn(acc, elems[i])``."""
+    return _fold(fn, elems, initializer, reverse=True)
+
+
+def _fold(fn, elems, initializer, reverse):
+    items = list(to_tensor(elems, "foldr" if reverse else "foldl"))
+    items = items[::-1] if reverse else items
+    acc = items.pop(0) if initializer is None else initializer
+    for item in items:
+        acc = fn(acc, item)
+    return acc

@@ -288,3 +288,13 @@ def arange(start, stop=None, step=1, dtype="int32") -> torch.Tensor:
     if stop is None:
         start, stop = (0, max(start, 0))
     return torch.arange(start, stop, step, device=default_device()).to(config.torch_dtype(dtype))
+
+
+def identity(x, name=None) -> torch.Tensor:
+    """A tensor with the same content as ``x`` (a copy that still carries gradients)."""
+    return to_tensor(x, "identity").clone()
+
+
+def get_variable_shape(x):
+    """The shape of a variable as a tuple of ints (Keras 2's older name of ``int_shape``)."""
+    return int_shape(x)

@@ -1,0 +1,179 @@
+"""K functions whose results differ between Keras 2.2.4 and tf.keras follow Keras 2.2.4.
+
+Keras 2.2.4 cannot run here (it needs TensorFlow 1), so every expected value is computed
+with numpy from the definitions in Keras 2.2.4's keras/backend/tensorflow_backend.py.
+"""
+
+import numpy as np
+import pytest
+import torch
+from numeric_utils import assert_close
+
+from openkeras import backend as K
+from openkeras import config, losses
+
+RNG = np.random.default_rng(0)
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape).astype("float32")
+
+
+def keras224_batch_dot(x, y, axes=None):
+    """Keras 2.2.4's batch_dot, step by step in numpy (pad ranks, matmul with adjoints, squeeze)."""
+    x_ndim, y_ndim = x.ndim, y.ndim
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    if axes is None:
+        axes = (x_ndim - 1, y_ndim - 2)
+    diff = abs(x_ndim - y_ndim)
+    if x_ndim > y_ndim:
+        y = y.reshape(y.shape + (1,) * diff)
+    elif y_ndim > x_ndim:
+        x = x.reshape(x.shape + (1,) * diff)
+    if x.ndim == 2:
+        out = (x * y).sum(axes[0])
+    else:
+        xa = x if axes[0] == x.ndim - 1 else np.swapaxes(x, -1, -2)   # adjoint_a
+        ya = np.swapaxes(y, -1, -2) if axes[1] == y.ndim - 1 else y   # adjoint_b
+        out = np.matmul(xa, ya)
+    if diff:
+        idx = x_ndim + y_ndim - 3 if x_ndim > y_ndim else x_ndim - 1
+        out = out.squeeze(axis=tuple(range(idx, idx + diff)))
+    return out[:, None] if out.ndim == 1 else out
+
+
+@pytest.mark.parametrize("x_shape, y_shape, axes, out_shape", [
+    ((32, 20, 1), (32, 30, 20), (1, 2), (32, 1, 30)),       # the docstring example
+    ((2, 10, 10, 16), (2, 10, 100, 16), (3, 3), (2, 10, 10, 100)),  # tf.keras: 5-D
+    ((2, 3, 4, 5), (2, 3, 4, 6), (2, 2), (2, 3, 5, 6)),
+    ((2, 3, 4), (2, 4), None, (2, 3)),                      # different ranks
+    ((2, 4), (2, 4, 5), None, (2, 5)),
+    ((2, 3, 4), (2, 3), (1, 1), (2, 4)),
+    ((4, 3), (4, 3), 1, (4, 1)),
+])
+def test_batch_dot_follows_keras_224(x_shape, y_shape, axes, out_shape):
+    x, y = rand(*x_shape), rand(*y_shape)
+    expected = keras224_batch_dot(x, y, axes)
+    assert expected.shape == out_shape
+    out = K.batch_dot(torch.from_numpy(x), torch.from_numpy(y), axes=axes)
+    assert tuple(out.shape) == out_shape
+    assert_close(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_batch_dot_docstring_values_and_errors():
+    out = K.batch_dot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0, 6.0], [7.0, 8.0]]),
+                      axes=1)
+    assert_close(out, np.array([[17.0], [53.0]]))
+    with pytest.raises(ValueError, match=r"x.shape\[2\] != y.shape\[3\] \(10 != 16\)"):
+        K.batch_dot(rand(2, 10, 10, 16), rand(2, 10, 100, 16), axes=(2, 3))
+    with pytest.raises(ValueError, match="no size-1 axes to remove"):  # tf.squeeze fails in 2.2.4
+        K.batch_dot(rand(2, 5, 3, 4), rand(2, 5, 4))
+    with pytest.raises(ValueError, match="axis 0"):
+        K.batch_dot(rand(2, 3), rand(2, 3), axes=0)
+    with pytest.raises(ValueError, match="Multiple target dimensions"):
+        K.batch_dot(rand(2, 3), rand(2, 3), axes=[[1], [1]])
+
+
+def test_batch_dot_in_a_lambda_layer_has_the_keras_224_shape():
+    from openkeras import Model
+    from openkeras.layers import Input, Lambda
+
+    q, k = Input((4, 6, 8)), Input((4, 7, 8))
+    scores = Lambda(lambda t: K.batch_dot(t[0], t[1], axes=[3, 3]))([q, k])
+    assert K.int_shape(scores) == (None, 4, 6, 7)
+    model = Model([q, k], scores)
+    a, b = rand(2, 4, 6, 8), rand(2, 4, 7, 8)
+    assert_close(model.predict([a, b]), np.einsum("bhid,bhjd->bhij", a, b), rtol=1e-4,
+                 atol=1e-5)
+
+
+def test_binary_crossentropy_is_the_clipped_logit_formula():
+    target = np.array([[0.0, 1.0, 1.0, 0.0, 1.0]], "float32")
+    output = np.array([[1.0, 0.0, 0.3, 1e-9, 0.999]], "float32")
+    eps = np.float32(config.epsilon())
+    p = np.clip(output, eps, 1 - eps).astype("float64")
+    expected = -(target * np.log(p) + (1 - target) * np.log(1 - p))  # no eps in the logs
+    assert_close(K.binary_crossentropy(target, output), expected, rtol=1e-4)
+    assert_close(losses.binary_crossentropy(target, output), expected.mean(-1), rtol=1e-4)
+    logits = np.array([[-3.0, 0.5, 20.0, -20.0, 0.0]], "float32")
+    expected = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+    assert_close(K.binary_crossentropy(target, logits, from_logits=True), expected, rtol=1e-5)
+
+
+def test_crossentropies_with_logits_and_axis():
+    logits = rand(2, 4, 3)
+    labels = np.array([[0, 3, 1], [2, 2, 0]])
+    onehot = np.moveaxis(np.eye(4, dtype="float32")[labels], -1, 1)  # classes on axis 1
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = -(onehot * log_softmax).sum(axis=1)
+    assert_close(K.categorical_crossentropy(onehot, logits, from_logits=True, axis=1), expected,
+                 rtol=1e-5, atol=1e-6)
+    assert_close(K.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=1),
+                 expected, rtol=1e-5, atol=1e-6)
+    # probabilities: scaled to sum 1 along the axis, clipped, then -sum(t * log p)
+    probs = np.exp(log_softmax) * 3.0
+    scaled = np.clip(probs / probs.sum(axis=1, keepdims=True), 1e-7, 1 - 1e-7)
+    assert_close(K.categorical_crossentropy(onehot, probs, axis=1),
+                 -(onehot * np.log(scaled)).sum(axis=1), rtol=1e-5, atol=1e-6)
+    # sparse: log of the clipped probabilities fed to softmax crossentropy (renormalises)
+    clipped = np.clip(probs, 1e-7, 1 - 1e-7)
+    clipped = clipped / clipped.sum(axis=1, keepdims=True)
+    picked = np.take_along_axis(clipped, labels[:, None, :], axis=1)[:, 0]
+    assert_close(K.sparse_categorical_crossentropy(labels, probs, axis=1), -np.log(picked),
+                 rtol=1e-5, atol=1e-6)
+
+
+def test_one_hot_out_of_range_is_a_zero_row():
+    out = K.one_hot(np.array([[0, 2], [-1, 3]]), 3)
+    expected = np.array([[[1, 0, 0], [0, 0, 1]], [[0, 0, 0], [0, 0, 0]]], "float32")
+    assert out.dtype == torch.float32
+    assert_close(out, expected)
+
+
+def test_normalize_batch_in_training_matches_moments():
+    x = rand(6, 5, 4)
+    gamma, beta = rand(4), rand(4)
+    normed, mean, var = K.normalize_batch_in_training(x, gamma, beta, [0, 1], epsilon=1e-3)
+    m, v = x.mean(axis=(0, 1)), x.var(axis=(0, 1))  # tf.nn.moments: population variance
+    assert tuple(mean.shape) == tuple(var.shape) == (4,)
+    assert_close(mean, m, rtol=1e-5, atol=1e-6)
+    assert_close(var, v, rtol=1e-5, atol=1e-6)
+    assert_close(normed, (x - m) / np.sqrt(v + 1e-3) * gamma + beta, rtol=1e-4, atol=1e-5)
+    # broadcast case: reduce over the batch and the last axis, keep the middle one
+    g2 = rand(5)
+    normed, mean, var = K.normalize_batch_in_training(x, g2, None, [0, 2])
+    m, v = x.mean(axis=(0, 2), keepdims=True), x.var(axis=(0, 2), keepdims=True)
+    assert tuple(mean.shape) == (5,)
+    assert_close(normed, (x - m) / np.sqrt(v + 1e-3) * g2[None, :, None], rtol=1e-4, atol=1e-5)
+
+
+def test_other_functions_as_keras_224():
+    x = rand(2, 3, 4)
+    assert_close(K.l2_normalize(x, axis=1),
+                 x / np.sqrt(np.maximum((x ** 2).sum(axis=1, keepdims=True), 1e-12)), rtol=1e-5)
+    w = rand(5, 4, 6)
+    # 2.2.4's dot: x reshaped to (-1, 4) times y's axis -2 moved first and reshaped to (4, -1)
+    flat = x.reshape(-1, 4) @ np.transpose(w, (1, 0, 2)).reshape(4, -1)
+    assert_close(K.dot(x, w), flat.reshape(2, 3, 5, 6), rtol=1e-4, atol=1e-5)
+    assert_close(K.repeat_elements(x, 2, axis=1), np.repeat(x, 2, axis=1))
+    scores = np.array([[0.1, 0.5, 0.5, 0.2], [0.9, 0.0, 0.05, 0.05]], "float32")
+    # tf.nn.in_top_k: ties at the k-th score count as inside
+    assert K.in_top_k(scores, np.array([2, 3]), 1).tolist() == [True, False]
+    assert K.in_top_k(scores, np.array([1, 3]), 2).tolist() == [True, True]
+    vol = rand(1, 2, 2, 2, 3)
+    assert_close(K.resize_volumes(vol, 2, 1, 3, "channels_last"),
+                 vol.repeat(2, axis=1).repeat(3, axis=3))
+    assert K.get_variable_shape(K.variable(x)) == (2, 3, 4)
+    assert_close(K.identity(x), x)
+    assert_close(K.map_fn(lambda t: t * 2, x), x * 2)
+    assert_close(K.foldl(lambda acc, t: acc + t, x), x.sum(axis=0), rtol=1e-6)
+    assert_close(K.foldr(lambda acc, t: acc * 2 + t, x[:, 0, 0]), x[1, 0, 0] * 2 + x[0, 0, 0],
+                 rtol=1e-6)
+    assert K.image_dim_ordering() == "tf"
+    K.set_image_dim_ordering("th")
+    try:
+        assert K.image_data_format() == "channels_first"
+    finally:
+        K.set_image_dim_ordering("tf")
+    assert K.normalize_data_format(None) == "channels_last"
