@@ -2,6 +2,7 @@ import json
 import random
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -48,35 +49,55 @@ def test_keras_json_is_read_from_keras_home_at_import(tmp_path):
     assert "Warning" not in out.stderr  # the backend Keras 2 writes needs no warning
 
 
-def test_keras_home_defaults_to_dot_keras_in_the_home_folder(tmp_path):
+@pytest.fixture
+def restore_settings():
+    saved = (config.floatx(), config.epsilon(), config.image_data_format())
+    yield
+    config.set_floatx(saved[0])
+    config.set_epsilon(saved[1])
+    config.set_image_data_format(saved[2])
+
+
+def test_keras_home_defaults_to_dot_keras_in_the_home_folder(tmp_path, monkeypatch,
+                                                             restore_settings):
     (tmp_path / ".keras").mkdir()
     (tmp_path / ".keras" / "keras.json").write_text(json.dumps({"epsilon": 1e-3}))
-    out = _fresh_import(_SHOW, HOME=str(tmp_path))
-    assert out.stdout.split() == ["float32", "0.001", "channels_last"], out.stderr
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config._load()  # what the import does
+    assert (config.floatx(), config.epsilon(), config.image_data_format()) == (
+        "float32", 1e-3, "channels_last")
 
 
-def test_absent_keras_json_is_written_with_keras_defaults(tmp_path):
+def test_absent_keras_json_is_written_with_keras_defaults(tmp_path, monkeypatch,
+                                                          restore_settings):
     home = tmp_path / "new" / "keras_home"
-    out = _fresh_import(_SHOW, KERAS_HOME=str(home))
-    assert out.stdout.split() == ["float32", "1e-07", "channels_last"], out.stderr
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    config._load()
     written = json.loads((home / "keras.json").read_text())
     assert written == {"floatx": "float32", "epsilon": 1e-07, "backend": "tensorflow",
                        "image_data_format": "channels_last"}  # what Keras 2.2.4 writes
     assert list(written) == ["floatx", "epsilon", "backend", "image_data_format"]
 
 
-def test_another_backend_warns_and_is_ignored(tmp_path):
+def test_another_backend_warns_and_is_ignored(tmp_path, monkeypatch, restore_settings):
     (tmp_path / "keras.json").write_text(json.dumps({"backend": "theano"}))
-    out = _fresh_import(_SHOW, KERAS_HOME=str(tmp_path))
-    assert out.returncode == 0, out.stderr
-    assert out.stderr.count("'theano'") == 1 and "PyTorch" in out.stderr
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.warns(UserWarning, match="'theano'.*PyTorch"):
+        config._load()
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")  # the variable wins, as in Keras
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config._load()
 
 
-def test_invalid_setting_names_the_file(tmp_path):
+def test_invalid_setting_names_the_file(tmp_path, monkeypatch, restore_settings):
     (tmp_path / "keras.json").write_text(json.dumps({"image_data_format": "channels_middle"}))
-    out = _fresh_import(_SHOW, KERAS_HOME=str(tmp_path))
-    assert out.returncode != 0
-    assert str(tmp_path / "keras.json") in out.stderr and "channels_middle" in out.stderr
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match=r"keras\.json.*channels_middle"):
+        config._load()
+    (tmp_path / "keras.json").write_text("{not json")  # Keras 2 ignores a broken file
+    config._load()
 
 
 def test_config_dir_order_and_unwritable_home(tmp_path, monkeypatch):
