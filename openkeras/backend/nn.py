@@ -13,6 +13,7 @@ from openkeras.backend.ops import switch
 from openkeras.backend.random_ops import uniform_like
 from openkeras.utils import conv_utils
 
+_FUSED_MIN_EPSILON = 1.001e-5  # TensorFlow's fused batch norm raises a smaller epsilon to this
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _POOL = {("max", 2): F.max_pool2d, ("avg", 2): F.avg_pool2d,
          ("max", 3): F.max_pool3d, ("avg", 3): F.avg_pool3d}
@@ -107,21 +108,28 @@ def l2_normalize(x, axis=None):
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     """Normalize ``x`` with the mean and variance over ``reduction_axes``.
 
-    Returns ``(normed, mean, variance)``; mean and variance (the population variance, as
-    ``tf.nn.moments``) have the shape of the axes that are kept. ``gamma`` and ``beta`` (or
-    None) have that shape too.
+    Returns ``(normed, mean, variance)``; mean and variance have the shape of the axes that
+    are kept (``gamma`` and ``beta``, or None, too). As Keras 2.2.4 on TensorFlow: the
+    variance is the population variance (``tf.nn.moments``), except for 4-D inputs reduced
+    over (0, 1, 2), which go through TensorFlow's fused kernel: there ``epsilon`` is at least
+    1.001e-5 and the returned variance is Bessel-corrected (n / (n - 1)).
     """
     x = to_tensor(x, "normalize_batch_in_training")
     axes = sorted({int(a) % x.dim() for a in reduction_axes})
+    fused = x.dim() == 4 and axes == [0, 1, 2]
     kept = [1 if i in axes else x.shape[i] for i in range(x.dim())]
     mean = x.mean(dim=axes, keepdim=True)
     var = torch.var(x, dim=axes, correction=0, keepdim=True)
-    normed = (x - mean) * torch.rsqrt(var + epsilon)
+    normed = (x - mean) * torch.rsqrt(var + (max(epsilon, _FUSED_MIN_EPSILON) if fused
+                                             else epsilon))
     if gamma is not None:
         normed = normed * to_tensor(gamma, "normalize_batch_in_training", like=x).reshape(kept)
     if beta is not None:
         normed = normed + to_tensor(beta, "normalize_batch_in_training", like=x).reshape(kept)
     squeezed = [n for i, n in enumerate(x.shape) if i not in axes]
+    if fused:
+        n = x.numel() // x.shape[3]
+        var = var * (n / max(n - 1, 1))
     return normed, mean.reshape(squeezed), var.reshape(squeezed)
 
 
@@ -135,8 +143,14 @@ def _along(p, x, axis):
 
 
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
-    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` (beta, gamma may be None)."""
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` (beta, gamma may be None).
+
+    As Keras 2.2.4 (and tf.keras), 4-D channels-last inputs go through TensorFlow's fused
+    kernel, whose ``epsilon`` is at least 1.001e-5.
+    """
     x = to_tensor(x, "batch_normalization")
+    if x.dim() == 4 and axis in (-1, 3):
+        epsilon = max(epsilon, _FUSED_MIN_EPSILON)
     mean, var = (_along(to_tensor(t, "batch_normalization", like=x), x, axis) for t in (mean, var))
     out = (x - mean) * torch.rsqrt(var + epsilon)
     if gamma is not None:

@@ -177,3 +177,20 @@ def test_other_functions_as_keras_224():
     finally:
         K.set_image_dim_ordering("tf")
     assert K.normalize_data_format(None) == "channels_last"
+
+
+def test_four_d_channels_last_batch_norm_takes_the_fused_kernels_epsilon_floor():
+    x, mean, var = rand(2, 3, 3, 4), rand(4), np.abs(rand(4)) * 1e-4
+    beta, gamma = rand(4), rand(4)
+    expected = (x - mean) / np.sqrt(var + 1.001e-5) * gamma + beta  # epsilon=1e-6 raised
+    assert_close(K.batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-6),
+                 expected, rtol=1e-4, atol=1e-5)
+    x3 = rand(2, 5, 4)  # not 4-D: tf.nn.batch_normalization keeps epsilon
+    assert_close(K.batch_normalization(x3, mean, var, beta, gamma, epsilon=1e-6),
+                 (x3 - mean) / np.sqrt(var + 1e-6) * gamma + beta, rtol=1e-4, atol=1e-5)
+    # normalize_batch_in_training over (0, 1, 2) of 4-D input: the fused kernel's outputs
+    normed, m, v = K.normalize_batch_in_training(x, gamma, beta, [0, 1, 2], epsilon=1e-6)
+    n = 2 * 3 * 3
+    assert_close(v, x.var(axis=(0, 1, 2)) * n / (n - 1), rtol=1e-5, atol=1e-6)
+    assert_close(normed, (x - x.mean(axis=(0, 1, 2))) / np.sqrt(x.var(axis=(0, 1, 2)) + 1.001e-5)
+                 * gamma + beta, rtol=1e-4, atol=1e-5)
