@@ -24,6 +24,7 @@ from openkeras.backend.function import (
     gradients,
     map_fn,
     print_tensor,
+    rnn,
     stop_gradient,
 )
 from openkeras.backend.naming import get_uid, reset_uids

@@ -189,3 +189,57 @@ def _fold(fn, elems, initializer, reverse):
     for item in items:
         acc = fn(acc, item)
     return acc
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
+        unroll=False, input_length=None):
+    """Iterate ``step_function`` over the time axis of ``inputs``, as Keras 2.2.4's ``K.rnn``.
+
+    Args:
+        step_function: ``(input_t, states + constants) -> (output_t, new_states)``, with
+            ``input_t`` of shape (batch, ...).
+        inputs: (batch, time, ...).
+        initial_states: a list of (batch, ...) tensors.
+        go_backwards: iterate from the last step (outputs are in iteration order).
+        mask: (batch, time) booleans; at a masked step the states are kept and the output is
+            the previous first state (``unroll=False``, Keras's default) or the previous
+            output, zeros at first (``unroll=True``), as in Keras 2.2.4.
+        constants: a list of tensors passed to every step after the states.
+        unroll: selects the masked-output rule above (the computation is the same loop).
+        input_length: unused (the time axis gives the number of steps).
+
+    Returns:
+        ``(last_output, outputs, new_states)``; ``outputs`` is (batch, time, ...).
+    """
+    inputs = to_tensor(inputs, "rnn")
+    if inputs.dim() < 3:
+        raise ValueError(f"K.rnn: inputs should be at least 3D (batch, time, ...). Received "
+                         f"shape {tuple(inputs.shape)}")
+    states, constants = list(initial_states), list(constants or [])
+    if mask is not None:
+        mask = to_tensor(mask, "rnn", like=inputs).bool()
+        mask = mask.reshape(mask.shape[0], mask.shape[1], -1)[..., 0]  # (batch, time)
+        if not unroll and not states:
+            raise ValueError("No initial states provided! When using masking in an RNN, you "
+                             "should provide initial states (and your step function should "
+                             "return as its first state at time `t` the output at time `t-1`).")
+    steps = range(inputs.shape[1] - 1, -1, -1) if go_backwards else range(inputs.shape[1])
+    outputs = []
+    for t in steps:
+        output, new_states = step_function(inputs[:, t], states + constants)
+        new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+        if mask is not None:
+            keep = mask[:, t]
+
+            def pick(new, old, keep=keep):
+                return torch.where(keep.reshape((-1,) + (1,) * (new.dim() - 1)), new, old)
+
+            if unroll:
+                previous = outputs[-1] if outputs else torch.zeros_like(output)
+            else:
+                previous = states[0]
+            output = pick(output, previous)
+            new_states = [pick(n, s) for n, s in zip(new_states, states, strict=True)]
+        outputs.append(output)
+        states = new_states
+    return outputs[-1], torch.stack(outputs, dim=1), states

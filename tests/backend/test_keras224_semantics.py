@@ -194,3 +194,40 @@ def test_four_d_channels_last_batch_norm_takes_the_fused_kernels_epsilon_floor()
     assert_close(v, x.var(axis=(0, 1, 2)) * n / (n - 1), rtol=1e-5, atol=1e-6)
     assert_close(normed, (x - x.mean(axis=(0, 1, 2))) / np.sqrt(x.var(axis=(0, 1, 2)) + 1.001e-5)
                  * gamma + beta, rtol=1e-4, atol=1e-5)
+
+
+def _numpy_rnn(x, h0, w, u, mask=None, go_backwards=False, unroll=False):
+    """Keras 2.2.4's K.rnn loop for a tanh step, written out in numpy."""
+    h, outputs = h0, []
+    steps = range(x.shape[1])[::-1] if go_backwards else range(x.shape[1])
+    for t in steps:
+        new = np.tanh(x[:, t] @ w + h @ u)
+        out = new
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            previous = (outputs[-1] if outputs else np.zeros_like(new)) if unroll else h
+            out, new = np.where(keep, new, previous), np.where(keep, new, h)
+        outputs.append(out)
+        h = new
+    return outputs[-1], np.stack(outputs, 1), h
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("unroll", [False, True])
+def test_rnn_loop_with_masks_as_keras_224(go_backwards, unroll):
+    x, h0, w, u = rand(3, 5, 2), rand(3, 4), rand(2, 4), rand(4, 4)
+    mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1], [1, 1, 1, 1, 1]], bool)
+
+    def step(x_t, states):
+        h = torch.tanh(x_t @ torch.from_numpy(w) + states[0] @ torch.from_numpy(u))
+        return h, [h]
+
+    for m in (None, mask):
+        last, outputs, states = K.rnn(step, x, [torch.from_numpy(h0)], go_backwards=go_backwards,
+                                      mask=m, unroll=unroll)
+        e_last, e_outputs, e_h = _numpy_rnn(x, h0, w, u, m, go_backwards, unroll)
+        assert_close(outputs, e_outputs, rtol=1e-4, atol=1e-5)
+        assert_close(last, e_last, rtol=1e-4, atol=1e-5)
+        assert_close(states[0], e_h, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="at least 3D"):
+        K.rnn(step, rand(3, 2), [torch.from_numpy(h0)])
