@@ -17,6 +17,13 @@ from openkeras.backend.common import (
     set_image_dim_ordering,
     set_learning_phase,
 )
+from openkeras.backend.conv_extra import (
+    conv2d_transpose,
+    conv3d_transpose,
+    depthwise_conv2d,
+    separable_conv1d,
+    separable_conv2d,
+)
 from openkeras.backend.function import (
     foldl,
     foldr,
@@ -169,6 +176,7 @@ from openkeras.config import (
 
 _wrap_namespace(globals(), [
     *(name for name, value in list(globals().items())
-      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn")),
+      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn",
+                                                "openkeras.backend.conv_extra")),
     "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
 ])

@@ -231,3 +231,57 @@ def test_rnn_loop_with_masks_as_keras_224(go_backwards, unroll):
         assert_close(states[0], e_h, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="at least 3D"):
         K.rnn(step, rand(3, 2), [torch.from_numpy(h0)])
+
+
+@pytest.mark.parametrize("padding, strides, in_size, out_size", [
+    ("valid", (1, 1), (3, 4), (5, 6)), ("same", (2, 2), (3, 4), (6, 8)),
+    ("same", (2, 3), (3, 3), (5, 7)), ("valid", (2, 2), (2, 3), (6, 8)),
+])
+def test_conv2d_transpose_is_the_adjoint_of_conv2d(padding, strides, in_size, out_size):
+    # TensorFlow's conv2d_transpose is conv2d's input gradient: <conv2d(y), x> = <y, conv2d_T(x)>
+    kernel = rand(3, 3, 2, 5)  # conv2d: 2 -> 5 channels; transposed: 5 -> 2
+    x = rand(2, *in_size, 5)
+    y = rand(2, *out_size, 2)
+    forward = K.conv2d(y, kernel, strides=strides, padding=padding).numpy()
+    assert forward.shape == x.shape
+    back = K.conv2d_transpose(x, kernel, (None, *out_size, 2), strides=strides, padding=padding)
+    assert tuple(back.shape) == y.shape
+    np.testing.assert_allclose((forward * x).sum(), (y * back.numpy()).sum(), rtol=1e-4)
+    first = K.conv2d_transpose(np.moveaxis(x, -1, 1), kernel, (2, 2, *out_size), strides=strides,
+                               padding=padding, data_format="channels_first")
+    assert_close(first, np.moveaxis(back.numpy(), -1, 1), rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_transpose_values():
+    x = np.array([[1.0, 2.0]], "float32").reshape(1, 1, 2, 1)
+    kernel = np.array([1.0, 10.0], "float32").reshape(1, 2, 1, 1)
+    out = K.conv2d_transpose(x, kernel, (1, 1, 4, 1), strides=(1, 2), padding="valid")
+    # each input value stamps the kernel at 2 * its column: [1, 10, 2, 20]
+    assert_close(out.reshape(-1), np.array([1.0, 10.0, 2.0, 20.0]))
+
+
+def _numpy_depthwise(x, kernel, padding):
+    kh, kw, c, m = kernel.shape
+    if padding == "same":  # stride 1: (k - 1) // 2 before, the rest after
+        x = np.pad(x, ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2), (0, 0)))
+    n, h, w, _ = x.shape
+    out = np.zeros((n, h - kh + 1, w - kw + 1, c * m), "float64")
+    for i in range(out.shape[1]):
+        for j in range(out.shape[2]):
+            patch = x[:, i:i + kh, j:j + kw, :]  # (n, kh, kw, c)
+            out[:, i, j] = np.einsum("nabc,abcm->ncm", patch, kernel).reshape(n, c * m)
+    return out
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_depthwise_and_separable_conv(padding):
+    x, depthwise, pointwise = rand(2, 5, 6, 3), rand(3, 2, 3, 2), rand(1, 1, 6, 4)
+    expected = _numpy_depthwise(x, depthwise, padding)
+    assert_close(K.depthwise_conv2d(x, depthwise, padding=padding), expected, rtol=1e-4,
+                 atol=1e-5)
+    assert_close(K.separable_conv2d(x, depthwise, pointwise, padding=padding),
+                 expected @ pointwise[0, 0], rtol=1e-4, atol=1e-5)
+    x1, d1, p1 = rand(2, 7, 3), rand(3, 3, 2), rand(1, 6, 4)
+    expected1 = _numpy_depthwise(x1[:, None], d1[None], padding)[:, 0] @ p1[0]
+    assert_close(K.separable_conv1d(x1, d1, p1, padding=padding), expected1, rtol=1e-4,
+                 atol=1e-5)
