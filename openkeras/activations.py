@@ -5,7 +5,7 @@ import importlib
 import torch
 import torch.nn.functional as F
 
-from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
 
 
 def relu(x: torch.Tensor, alpha: float = 0.0, max_value=None, threshold: float = 0.0):
@@ -70,8 +70,8 @@ def softmax(x: torch.Tensor, axis=-1) -> torch.Tensor:
     """
     if x.dim() <= 1:
         raise ValueError(f"Cannot apply softmax to a tensor that is 1D. Received input: {x}")
-    if isinstance(axis, int):
-        return torch.softmax(x, dim=axis)
+    if is_int(axis):
+        return torch.softmax(x, dim=int(axis))
     axis = tuple(axis)
     e = torch.exp(x - torch.amax(x, dim=axis, keepdim=True))
     return e / torch.sum(e, dim=axis, keepdim=True)

@@ -1,11 +1,15 @@
 """Global settings: floatx, epsilon, image_data_format and the compute device.
 
-Read once from ``$OPENKERAS_HOME/openkeras.json`` (default ``~/.openkeras``), the
-way Keras 2 read ``~/.keras/keras.json``.
+Read at import from ``$KERAS_HOME/keras.json`` (default ``~/.keras/keras.json``), the file
+Keras 2 reads, and written there with the defaults when it is absent, as Keras 2 does.
+``$OPENKERAS_HOME`` overrides ``$KERAS_HOME`` for openkeras alone. The same folder holds
+the caches of ``get_file``: ``datasets/`` and ``models/`` (application weights).
 """
 
 import json
 import os
+import tempfile
+import warnings
 
 import torch
 
@@ -15,9 +19,24 @@ _IMAGE_DATA_FORMAT = "channels_last"
 _DEVICE = None  # None: CUDA when available, else CPU
 
 
+# keras.json "backend" values that need no warning: TensorFlow is what every file written by
+# Keras 2 says (and what openkeras writes, so a real Keras sharing the file still imports).
+_QUIET_BACKENDS = ("tensorflow", "torch", "pytorch", "openkeras")
+
+
 def config_dir() -> str:
-    """The folder holding openkeras.json and the datasets cache."""
-    return os.path.expanduser(os.environ.get("OPENKERAS_HOME", os.path.join("~", ".openkeras")))
+    """The Keras folder: ``$OPENKERAS_HOME``, else ``$KERAS_HOME``, else ``~/.keras``.
+
+    As in Keras 2, ``~/.keras`` becomes ``/tmp/.keras`` (the temp folder) when the home folder
+    is not writable.
+    """
+    for name in ("OPENKERAS_HOME", "KERAS_HOME"):
+        if os.environ.get(name):
+            return os.path.expanduser(os.environ[name])
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = tempfile.gettempdir()
+    return os.path.join(base, ".keras")
 
 
 def floatx() -> str:
@@ -93,23 +112,46 @@ def torch_dtype(name=None) -> torch.dtype:
         raise ValueError(f"Unknown dtype: {name!r}") from None
 
 
-def _load():
-    path = os.path.join(config_dir(), "openkeras.json")
-    if not os.path.exists(path):
-        return
+def _apply(cfg: dict, path: str) -> None:
     try:
-        with open(path) as f:
-            cfg = json.load(f)
-    except (OSError, ValueError):
+        if "floatx" in cfg:
+            set_floatx(cfg["floatx"])
+        if "epsilon" in cfg:
+            set_epsilon(cfg["epsilon"])
+        if "image_data_format" in cfg:
+            set_image_data_format(cfg["image_data_format"])
+        if cfg.get("device"):
+            set_device(cfg["device"])
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"Invalid Keras configuration file {path}: {e}") from None
+    backend = os.environ.get("KERAS_BACKEND") or cfg.get("backend")
+    if backend and str(backend).lower() not in _QUIET_BACKENDS:
+        warnings.warn(f"Keras backend {backend!r} (from {path} or $KERAS_BACKEND) is ignored: "
+                      "openkeras always computes with PyTorch.", UserWarning, stacklevel=3)
+
+
+def _load() -> None:
+    """Read keras.json (Keras 2 ignores a file that is not valid JSON); write it if absent."""
+    folder = config_dir()
+    path = os.path.join(folder, "keras.json")
+    cfg = {}
+    if os.path.exists(path):
+        try:
+            with open(path) as f:
+                cfg = json.load(f)
+        except (OSError, ValueError):
+            cfg = {}
+        _apply(cfg if isinstance(cfg, dict) else {}, path)
         return
-    if "floatx" in cfg:
-        set_floatx(cfg["floatx"])
-    if "epsilon" in cfg:
-        set_epsilon(cfg["epsilon"])
-    if "image_data_format" in cfg:
-        set_image_data_format(cfg["image_data_format"])
-    if cfg.get("device"):
-        set_device(cfg["device"])
+    _apply({}, path)
+    defaults = {"floatx": floatx(), "epsilon": epsilon(), "backend": "tensorflow",
+                "image_data_format": image_data_format()}
+    try:  # as Keras 2: a folder or file that cannot be written is no error
+        os.makedirs(folder, exist_ok=True)
+        with open(path, "x") as f:
+            f.write(json.dumps(defaults, indent=4))
+    except OSError:
+        pass
 
 
 _load()

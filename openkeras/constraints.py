@@ -8,11 +8,11 @@ constrains the weight vector of each unit; a Conv2D kernel is (kh, kw, in, out),
 import torch
 
 from openkeras.config import epsilon
-from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
 
 
 def _norms(w, axis):
-    dims = axis if isinstance(axis, int) else tuple(axis)
+    dims = int(axis) if is_int(axis) else tuple(int(a) for a in axis)
     return torch.sqrt(torch.sum(torch.square(w), dim=dims, keepdim=True))
 
 

@@ -1,7 +1,7 @@
 """The main demo: the seed tutorial's MNIST CNN, trained, evaluated, saved and reloaded.
 
 Trains on real MNIST when ``mnist.npz`` is already in the openkeras cache
-(``~/.openkeras/datasets``), otherwise on the 8x8 digits that ship with scikit-learn
+(``~/.keras/datasets``), otherwise on the 8x8 digits that ship with scikit-learn
 (no network either way), upscaled to 28x28 so the tutorial's model applies unchanged.
 """
 

@@ -9,8 +9,10 @@ import math
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.utils.generic_utils import (
     deserialize_keras_object,
+    is_int,
     serialize_keras_object,
     to_snake_case,
 )
@@ -35,7 +37,7 @@ def compute_fans(shape) -> tuple:
 
 
 def _shape(shape):
-    return (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    return (int(shape),) if is_int(shape) else tuple(int(d) for d in shape)
 
 
 def _float_dtype(dtype):
@@ -124,7 +126,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None) -> torch.Tensor:
         shape = _shape(shape)
-        value = torch.as_tensor(self.value, dtype=config.torch_dtype(dtype))
+        value = as_tensor(self.value, dtype=config.torch_dtype(dtype))
         if value.numel() == 1:
             return value.reshape(()).expand(shape).clone()
         if value.numel() != math.prod(shape):

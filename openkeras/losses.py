@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.utils.generic_utils import (
     deserialize_keras_object,
     serialize_keras_object,
@@ -21,8 +22,8 @@ REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 def _pair(y_true, y_pred):
     """y_pred as a float tensor and y_true cast to its dtype and device."""
     if not torch.is_tensor(y_pred):
-        y_pred = torch.as_tensor(y_pred, dtype=config.torch_dtype())
-    y_true = torch.as_tensor(y_true, device=y_pred.device).to(y_pred.dtype)
+        y_pred = as_tensor(y_pred, dtype=config.torch_dtype())
+    y_true = as_tensor(y_true, device=y_pred.device).to(y_pred.dtype)
     return y_true, y_pred
 
 
@@ -61,7 +62,7 @@ def compute_weighted_loss(losses, sample_weight=None, reduction="sum_over_batch_
         reduction: One of 'auto', 'none', 'sum', 'sum_over_batch_size'.
     """
     if sample_weight is not None:
-        sample_weight = torch.as_tensor(sample_weight, device=losses.device).to(losses.dtype)
+        sample_weight = as_tensor(sample_weight, device=losses.device).to(losses.dtype)
         losses, _, sample_weight = squeeze_or_expand_dimensions(losses, None, sample_weight)
         losses = losses * sample_weight
     if reduction == "none":
@@ -165,8 +166,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
                                     ignore_class=None):
     """Crossentropy of integer labels ((n,) or (n, 1)) and probabilities or logits."""
     if not torch.is_tensor(y_pred):
-        y_pred = torch.as_tensor(y_pred, dtype=config.torch_dtype())
-    target = torch.as_tensor(y_true, device=y_pred.device).long()
+        y_pred = as_tensor(y_pred, dtype=config.torch_dtype())
+    target = as_tensor(y_true, device=y_pred.device).long()
     logits = y_pred if from_logits else torch.log(_clip(y_pred))
     if axis not in (-1, y_pred.dim() - 1):
         logits = logits.movedim(axis, -1)
@@ -181,16 +182,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """mean(binary crossentropy, axis) with Keras's clipped formula, or stable logits."""
+    """mean(binary crossentropy, axis): Keras 2.2.4's ``-(t log p + (1-t) log(1-p))`` of the
+    probabilities clipped to [epsilon, 1 - epsilon], or stable logits."""
     y_true, y_pred = _pair(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         bce = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    else:
-        eps = config.epsilon()
+    else:  # Keras 2.2.4: clipped probabilities back to logits (tf.keras adds eps in the logs)
         y_pred = _clip(y_pred)
-        bce = -(y_true * torch.log(y_pred + eps) + (1.0 - y_true) * torch.log(1.0 - y_pred + eps))
+        logits = torch.log(y_pred / (1.0 - y_pred))
+        bce = F.binary_cross_entropy_with_logits(logits, y_true, reduction="none")
     return bce.mean(dim=axis)
 
 
@@ -279,8 +281,8 @@ class LossFunctionWrapper(Loss):
 
     def call(self, y_true, y_pred):
         if not torch.is_tensor(y_pred):
-            y_pred = torch.as_tensor(y_pred, dtype=config.torch_dtype())
-        y_true = torch.as_tensor(y_true, device=y_pred.device)
+            y_pred = as_tensor(y_pred, dtype=config.torch_dtype())
+        y_true = as_tensor(y_true, device=y_pred.device)
         y_pred, y_true, _ = squeeze_or_expand_dimensions(y_pred, y_true)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
@@ -365,11 +367,11 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             return super().__call__(y_true, y_pred, sample_weight)
         # As tf.keras: the loss is the mean over valid entries only.
         losses = self.call(y_true, y_pred)
-        target = torch.as_tensor(y_true, device=losses.device).reshape(losses.shape)
+        target = as_tensor(y_true, device=losses.device).reshape(losses.shape)
         valid = (target != ignore).to(losses.dtype)
         weight = valid * (valid.numel() / valid.sum().clamp(min=1.0))
         if sample_weight is not None:
-            sample_weight = torch.as_tensor(sample_weight, device=losses.device)
+            sample_weight = as_tensor(sample_weight, device=losses.device)
             _, _, sample_weight = squeeze_or_expand_dimensions(losses, None, sample_weight)
             weight = weight * sample_weight.to(losses.dtype)
         return compute_weighted_loss(losses, weight, "sum_over_batch_size")

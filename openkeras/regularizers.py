@@ -1,6 +1,7 @@
 """Weight regularizers (tf.keras 2 classes and configs): penalties added to the loss."""
 
 import math
+import numbers
 
 import torch
 
@@ -14,7 +15,7 @@ from openkeras.utils.generic_utils import (
 def _check_penalty(name, value):
     if value is None:
         return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(
             f"Value {value!r} is not a valid regularization penalty number, expected an int or "
             f"float value. Received: {name}={value!r}"

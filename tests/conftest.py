@@ -1,9 +1,20 @@
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+# openkeras reads (and writes) $KERAS_HOME/keras.json at import and caches downloads there:
+# the tests use a folder of their own, never the user's ~/.keras.
+os.environ.pop("OPENKERAS_HOME", None)
+os.environ["KERAS_HOME"] = _KERAS_HOME = tempfile.mkdtemp(prefix="openkeras-tests-home-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_KERAS_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

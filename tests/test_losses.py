@@ -120,8 +120,9 @@ def test_probability_losses_clip_with_config_epsilon():
     assert_close(losses.sparse_categorical_crossentropy(torch.tensor([1]), y_pred),
           -math.log(eps / (1 - eps + eps)), rtol=1e-4)
     e, one = np.float32(eps), np.float32(1.0)
-    # Keras's formula: clip to [eps, 1 - eps], then log(p + eps) and log(1 - p + eps).
-    expected = (-np.log(one - (one - e) + e) - np.log(e + e)) / 2
+    # Keras 2.2.4's formula: clip to [eps, 1 - eps], then -(t log p + (1 - t) log(1 - p))
+    # (tf.keras 2 would add eps inside both logarithms: 15.379 here instead of 16.030).
+    expected = (-np.log(one - (one - e)) - np.log(e)) / 2
     assert_close(losses.binary_crossentropy(y_true, y_pred), expected, rtol=1e-5)
     config.set_epsilon(1e-3)
     try:

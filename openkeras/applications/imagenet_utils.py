@@ -11,6 +11,7 @@ from openkeras import activations, config
 from openkeras.backend.variables import is_keras_tensor
 from openkeras.engine.input_layer import Input
 from openkeras.utils.data_utils import get_file
+from openkeras.utils.generic_utils import is_int
 
 CLASS_INDEX = None
 CLASS_INDEX_PATH = (
@@ -213,8 +214,8 @@ def correct_pad(inputs, kernel_size):
     """
     img_dim = 2 if config.image_data_format() == "channels_first" else 1
     input_size = tuple(inputs.shape)[img_dim:img_dim + 2]
-    if isinstance(kernel_size, int):
-        kernel_size = (kernel_size, kernel_size)
+    if is_int(kernel_size):
+        kernel_size = (int(kernel_size), int(kernel_size))
     if input_size[0] is None:
         adjust = (1, 1)
     else:

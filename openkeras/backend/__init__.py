@@ -11,11 +11,29 @@ The modules: common (learning phase, clear_session), variables, ops, nn, random_
 from openkeras.backend.common import (
     backend,
     clear_session,
+    image_dim_ordering,
     learning_phase,
     learning_phase_scope,
+    set_image_dim_ordering,
     set_learning_phase,
 )
-from openkeras.backend.function import function, gradients, print_tensor, stop_gradient
+from openkeras.backend.conv_extra import (
+    conv2d_transpose,
+    conv3d_transpose,
+    depthwise_conv2d,
+    separable_conv1d,
+    separable_conv2d,
+)
+from openkeras.backend.function import (
+    foldl,
+    foldr,
+    function,
+    gradients,
+    map_fn,
+    print_tensor,
+    rnn,
+    stop_gradient,
+)
 from openkeras.backend.naming import get_uid, reset_uids
 from openkeras.backend.nn import (
     batch_normalization,
@@ -31,10 +49,12 @@ from openkeras.backend.nn import (
     in_test_phase,
     in_train_phase,
     l2_normalize,
+    normalize_batch_in_training,
     pool2d,
     pool3d,
     relu,
     resize_images,
+    resize_volumes,
     sigmoid,
     softmax,
     softplus,
@@ -123,6 +143,8 @@ from openkeras.backend.variables import (
     eval,
     eye,
     get_value,
+    get_variable_shape,
+    identity,
     int_shape,
     is_keras_tensor,
     is_placeholder,
@@ -146,6 +168,7 @@ from openkeras.config import (
     epsilon,
     floatx,
     image_data_format,
+    normalize_data_format,
     set_epsilon,
     set_floatx,
     set_image_data_format,
@@ -153,6 +176,7 @@ from openkeras.config import (
 
 _wrap_namespace(globals(), [
     *(name for name, value in list(globals().items())
-      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn")),
-    "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor",
+      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn",
+                                                "openkeras.backend.conv_extra")),
+    "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
 ])

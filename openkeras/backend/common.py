@@ -16,6 +16,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import reset_uids
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
 
 _PHASE = [0]
@@ -160,7 +161,7 @@ def to_tensor(x, op: str, dtype=None, like=None) -> torch.Tensor:
     else:
         target = None
     device = like.device if like is not None else default_device()
-    return torch.as_tensor(value, dtype=target, device=device)
+    return as_tensor(value, dtype=target, device=device)
 
 
 def to_pair(x, y, op: str):
@@ -172,3 +173,15 @@ def to_pair(x, y, op: str):
         return (x if isinstance(x, (int, float, bool)) else to_tensor(x, op, like=y)), y
     x = to_tensor(x, op)
     return x, to_tensor(y, op, like=x)
+
+
+def image_dim_ordering() -> str:
+    """Keras 1's name of the image data format: 'tf' (channels_last) or 'th' (channels_first)."""
+    return "th" if config.image_data_format() == "channels_first" else "tf"
+
+
+def set_image_dim_ordering(dim_ordering) -> None:
+    """Set the image data format by its Keras 1 name: 'tf' (channels_last) or 'th'."""
+    if dim_ordering not in ("tf", "th"):
+        raise ValueError(f"Unknown dim_ordering: {dim_ordering!r}. Expected 'tf' or 'th'.")
+    config.set_image_data_format("channels_first" if dim_ordering == "th" else "channels_last")

@@ -11,6 +11,7 @@ from openkeras.backend.common import (
     symbolic_error,
     to_tensor,
 )
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor
 
 
@@ -69,7 +70,7 @@ class Function:
         device = param.device if param is not None else default_device()
         feeds = []
         for value, dtype in zip(values, self._dtypes, strict=True):
-            t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+            t = value if isinstance(value, torch.Tensor) else as_tensor(np.asarray(value))
             if t.is_floating_point() and dtype.is_floating_point:
                 t = t.to(dtype)
             feeds.append(t.to(device))
@@ -149,3 +150,96 @@ def print_tensor(x, message=""):
     """Print ``message`` and the value of ``x``; return ``x``."""
     print(message, to_tensor(x, "print_tensor"))
     return x
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """``fn`` applied to each slice of ``elems`` along axis 0, the results stacked.
+
+    Args:
+        fn: a callable taking one slice.
+        elems: a tensor or array.
+        name: unused.
+        dtype: the Keras dtype of the result (default: that of ``fn``'s outputs).
+    """
+    out = torch.stack([fn(e) for e in to_tensor(elems, "map_fn")])
+    return out if dtype is None else out.to(config.torch_dtype(dtype))
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """Reduce ``elems`` along axis 0 from the first slice: ``acc = fn(acc, elems[i])``.
+
+    Args:
+        fn: a callable ``(accumulator, slice) -> accumulator``.
+        elems: a tensor or array.
+        initializer: the first accumulator (default: ``elems[0]``, then the fold starts at 1).
+        name: unused.
+    """
+    return _fold(fn, elems, initializer, reverse=False)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """Reduce ``elems`` along axis 0 from the last slice: ``acc = fn(acc, elems[i])``."""
+    return _fold(fn, elems, initializer, reverse=True)
+
+
+def _fold(fn, elems, initializer, reverse):
+    items = list(to_tensor(elems, "foldr" if reverse else "foldl"))
+    items = items[::-1] if reverse else items
+    acc = items.pop(0) if initializer is None else initializer
+    for item in items:
+        acc = fn(acc, item)
+    return acc
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
+        unroll=False, input_length=None):
+    """Iterate ``step_function`` over the time axis of ``inputs``, as Keras 2.2.4's ``K.rnn``.
+
+    Args:
+        step_function: ``(input_t, states + constants) -> (output_t, new_states)``, with
+            ``input_t`` of shape (batch, ...).
+        inputs: (batch, time, ...).
+        initial_states: a list of (batch, ...) tensors.
+        go_backwards: iterate from the last step (outputs are in iteration order).
+        mask: (batch, time) booleans; at a masked step the states are kept and the output is
+            the previous first state (``unroll=False``, Keras's default) or the previous
+            output, zeros at first (``unroll=True``), as in Keras 2.2.4.
+        constants: a list of tensors passed to every step after the states.
+        unroll: selects the masked-output rule above (the computation is the same loop).
+        input_length: unused (the time axis gives the number of steps).
+
+    Returns:
+        ``(last_output, outputs, new_states)``; ``outputs`` is (batch, time, ...).
+    """
+    inputs = to_tensor(inputs, "rnn")
+    if inputs.dim() < 3:
+        raise ValueError(f"K.rnn: inputs should be at least 3D (batch, time, ...). Received "
+                         f"shape {tuple(inputs.shape)}")
+    states, constants = list(initial_states), list(constants or [])
+    if mask is not None:
+        mask = to_tensor(mask, "rnn", like=inputs).bool()
+        mask = mask.reshape(mask.shape[0], mask.shape[1], -1)[..., 0]  # (batch, time)
+        if not unroll and not states:
+            raise ValueError("No initial states provided! When using masking in an RNN, you "
+                             "should provide initial states (and your step function should "
+                             "return as its first state at time `t` the output at time `t-1`).")
+    steps = range(inputs.shape[1] - 1, -1, -1) if go_backwards else range(inputs.shape[1])
+    outputs = []
+    for t in steps:
+        output, new_states = step_function(inputs[:, t], states + constants)
+        new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+        if mask is not None:
+            keep = mask[:, t]
+
+            def pick(new, old, keep=keep):
+                return torch.where(keep.reshape((-1,) + (1,) * (new.dim() - 1)), new, old)
+
+            if unroll:
+                previous = outputs[-1] if outputs else torch.zeros_like(output)
+            else:
+                previous = states[0]
+            output = pick(output, previous)
+            new_states = [pick(n, s) for n, s in zip(new_states, states, strict=True)]
+        outputs.append(output)
+        states = new_states
+    return outputs[-1], torch.stack(outputs, dim=1), states

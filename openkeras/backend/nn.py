@@ -13,6 +13,7 @@ from openkeras.backend.ops import switch
 from openkeras.backend.random_ops import uniform_like
 from openkeras.utils import conv_utils
 
+_FUSED_MIN_EPSILON = 1.001e-5  # TensorFlow's fused batch norm raises a smaller epsilon to this
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _POOL = {("max", 2): F.max_pool2d, ("avg", 2): F.avg_pool2d,
          ("max", 3): F.max_pool3d, ("avg", 3): F.avg_pool3d}
@@ -79,14 +80,19 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    """Elementwise binary crossentropy (not averaged), with Keras's clipping of ``output``."""
+    """Elementwise binary crossentropy (not averaged), as Keras 2.2.4 computes it.
+
+    Probabilities are clipped to ``[epsilon, 1 - epsilon]`` and turned back into logits
+    ``log(p / (1 - p))``, so the result is ``-(t log p + (1 - t) log(1 - p))`` of the clipped
+    ``p``; tf.keras 2 adds ``epsilon`` inside both logarithms instead.
+    """
     output = to_tensor(output, "binary_crossentropy")
     target = to_tensor(target, "binary_crossentropy", like=output).to(output.dtype)
-    if from_logits:
-        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
-    eps = config.epsilon()
-    p = torch.clamp(output, eps, 1.0 - eps)
-    return -(target * torch.log(p + eps) + (1.0 - target) * torch.log(1.0 - p + eps))
+    if not from_logits:
+        eps = config.epsilon()
+        p = torch.clamp(output, eps, 1.0 - eps)
+        output = torch.log(p / (1.0 - p))
+    return F.binary_cross_entropy_with_logits(output, target, reduction="none")
 
 
 # --------------------------------------------------------------------------- normalization
@@ -99,6 +105,34 @@ def l2_normalize(x, axis=None):
     return x * torch.rsqrt(torch.clamp(torch.square(x).sum(dim=dims, keepdim=True), min=1e-12))
 
 
+def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
+    """Normalize ``x`` with the mean and variance over ``reduction_axes``.
+
+    Returns ``(normed, mean, variance)``; mean and variance have the shape of the axes that
+    are kept (``gamma`` and ``beta``, or None, too). As Keras 2.2.4 on TensorFlow: the
+    variance is the population variance (``tf.nn.moments``), except for 4-D inputs reduced
+    over (0, 1, 2), which go through TensorFlow's fused kernel: there ``epsilon`` is at least
+    1.001e-5 and the returned variance is Bessel-corrected (n / (n - 1)).
+    """
+    x = to_tensor(x, "normalize_batch_in_training")
+    axes = sorted({int(a) % x.dim() for a in reduction_axes})
+    fused = x.dim() == 4 and axes == [0, 1, 2]
+    kept = [1 if i in axes else x.shape[i] for i in range(x.dim())]
+    mean = x.mean(dim=axes, keepdim=True)
+    var = torch.var(x, dim=axes, correction=0, keepdim=True)
+    normed = (x - mean) * torch.rsqrt(var + (max(epsilon, _FUSED_MIN_EPSILON) if fused
+                                             else epsilon))
+    if gamma is not None:
+        normed = normed * to_tensor(gamma, "normalize_batch_in_training", like=x).reshape(kept)
+    if beta is not None:
+        normed = normed + to_tensor(beta, "normalize_batch_in_training", like=x).reshape(kept)
+    squeezed = [n for i, n in enumerate(x.shape) if i not in axes]
+    if fused:
+        n = x.numel() // x.shape[3]
+        var = var * (n / max(n - 1, 1))
+    return normed, mean.reshape(squeezed), var.reshape(squeezed)
+
+
 def _along(p, x, axis):
     """A 1-D parameter reshaped to broadcast along ``axis`` of ``x``."""
     if p is None or p.dim() != 1:
@@ -109,8 +143,14 @@ def _along(p, x, axis):
 
 
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
-    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` (beta, gamma may be None)."""
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` (beta, gamma may be None).
+
+    As Keras 2.2.4 (and tf.keras), 4-D channels-last inputs go through TensorFlow's fused
+    kernel, whose ``epsilon`` is at least 1.001e-5.
+    """
     x = to_tensor(x, "batch_normalization")
+    if x.dim() == 4 and axis in (-1, 3):
+        epsilon = max(epsilon, _FUSED_MIN_EPSILON)
     mean, var = (_along(to_tensor(t, "batch_normalization", like=x), x, axis) for t in (mean, var))
     out = (x - mean) * torch.rsqrt(var + epsilon)
     if gamma is not None:
@@ -228,17 +268,48 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, p
 # ------------------------------------------------------------------- resizing and padding
 
 
+def _legacy_bilinear(x, factors):
+    """TF 1's resize_bilinear, which Keras 2.2.4 uses: output index o reads input o / factor
+    (no half-pixel centres), interpolating towards the next input index (the last repeats)."""
+    for dim, factor in zip(range(2, x.dim()), factors, strict=True):
+        n = x.shape[dim]
+        src = torch.arange(n * factor, device=x.device, dtype=torch.float32) * (n / (n * factor))
+        low = src.floor().long()
+        high = (low + 1).clamp(max=n - 1)
+        shape = [1] * x.dim()
+        shape[dim] = -1
+        w = (src - low).to(x.dtype).reshape(shape)
+        lo, hi = x.index_select(dim, low), x.index_select(dim, high)
+        x = lo + (hi - lo) * w
+    return x
+
+
 def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
-    """Images scaled up by integer factors ('nearest' or 'bilinear', half-pixel centres)."""
+    """Images scaled up by integer factors, as Keras 2.2.4 (TF 1's resize ops).
+
+    'nearest' repeats each pixel; 'bilinear' reads output pixel o at input position
+    o / factor (tf.keras 2 uses half-pixel centres, (o + 0.5) / factor - 0.5, instead).
+    """
     data_format = config.normalize_data_format(data_format)
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"K.resize_images: `interpolation` must be 'nearest' or 'bilinear'. "
                          f"Received: interpolation={interpolation!r}")
+    factors = (int(height_factor), int(width_factor))
     x = _channels_first(to_tensor(x, "resize_images"), data_format)
-    out = F.interpolate(x, scale_factor=(float(height_factor), float(width_factor)),
-                        mode=interpolation,
-                        align_corners=False if interpolation == "bilinear" else None)
+    if interpolation == "nearest":
+        out = x.repeat_interleave(factors[0], dim=2).repeat_interleave(factors[1], dim=3)
+    else:
+        out = _legacy_bilinear(x, factors)
     return _restore(out, data_format)
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """5-D volumes scaled up by repeating each element along the three spatial axes."""
+    data_format = config.normalize_data_format(data_format)
+    x = _channels_first(to_tensor(x, "resize_volumes"), data_format)
+    for dim, factor in zip((2, 3, 4), (depth_factor, height_factor, width_factor), strict=True):
+        x = x.repeat_interleave(int(factor), dim=dim)
+    return _restore(x, data_format)
 
 
 def _pad_spatial(x, pairs, data_format, op):

@@ -9,10 +9,10 @@ the builtins are reached through ``builtins``.
 import builtins
 
 import torch
-import torch.nn.functional as F
 
 from openkeras import config
 from openkeras.backend.common import to_pair, to_tensor
+from openkeras.utils.generic_utils import is_int
 
 # ------------------------------------------------------------------------------ reductions
 
@@ -255,38 +255,71 @@ def dot(x, y):
 
 
 def batch_dot(x, y, axes=None):
-    """Dot product per sample: contract ``x``'s ``axes[0]`` with ``y``'s ``axes[1]``.
+    """Dot product per sample, with Keras 2.2.4's shape rules.
 
-    The result keeps the batch axis, then ``x``'s other axes, then ``y``'s; a result that
-    would be 1-D gets shape (batch, 1).
+    As Keras 2.2.4: the lower-rank input gets trailing size-1 axes; 2-D inputs are multiplied
+    elementwise and summed over ``axes``; higher ranks are a matrix product over the last two
+    axes, all other axes being batch axes (so (b, h, n, d) with (b, h, m, d) and axes=(3, 3)
+    gives (b, h, n, m)). An ``axes`` entry equal to the last axis contracts the last axis,
+    any other contracts the second-to-last one. The added axes are removed; a 1-D result
+    becomes (batch, 1). Keras 2.3 and tf.keras instead keep every non-contracted axis of
+    both inputs (which gives (b, h, n, h, m) above).
 
     Args:
         x: a tensor of rank >= 2.
         y: a tensor of rank >= 2 with the same batch size.
-        axes: an int or a pair of ints (not 0). Default: the last axis of ``x`` with the last
-            axis of a 2-D ``y`` or the second-to-last axis of a higher-rank ``y``.
+        axes: an int or a pair of ints (not 0; negative ones count from the end). Default:
+            ``(ndim(x) - 1, ndim(y) - 2)``.
     """
     x, y = to_pair(x, y, "batch_dot")
-    if x.dim() < 2 or y.dim() < 2:
+    x_ndim, y_ndim = x.dim(), y.dim()
+    if x_ndim < 2 or y_ndim < 2:
         raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with "
                          f"shapes {tuple(x.shape)} and {tuple(y.shape)}.")
+    explicit = axes is not None
     if axes is None:
-        axes = (x.dim() - 1, y.dim() - 1 if y.dim() == 2 else y.dim() - 2)
-    elif isinstance(axes, int):
-        axes = (axes, axes)
-    ax, ay = (a % n for a, n in zip(axes, (x.dim(), y.dim()), strict=True))
-    if ax == 0 or ay == 0:
+        axes = (x_ndim - 1, y_ndim - 2)  # with a 2-D y: 0, harmless under the rules below
+    elif isinstance(axes, int) or hasattr(axes, "__index__"):
+        axes = (int(axes), int(axes))
+    if len(axes) != 2 or builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError("Multiple target dimensions are not supported. Expected: None, int, "
+                         f"(int, int). Received: axes={axes}")
+    ax, ay = (int(a) % n for a, n in zip(axes, (x_ndim, y_ndim), strict=True))
+    if explicit and (ax == 0 or ay == 0):
         raise ValueError(f"Cannot perform batch_dot over axis 0. Received: axes={axes}")
-    if x.shape[ax] != y.shape[ay]:
-        raise ValueError(f"Cannot do batch_dot on inputs with shapes {tuple(x.shape)} and "
-                         f"{tuple(y.shape)} with axes={axes}. x.shape[{ax}] != y.shape[{ay}] "
-                         f"({x.shape[ax]} != {y.shape[ay]}).")
-    xm = x.movedim(ax, -1)
-    ym = y.movedim(ay, 1)
-    rest_x, rest_y = xm.shape[1:-1], ym.shape[2:]
-    out = torch.bmm(xm.reshape(x.shape[0], -1, x.shape[ax]),
-                    ym.reshape(y.shape[0], y.shape[ay], -1))
-    out = out.reshape((x.shape[0],) + tuple(rest_x) + tuple(rest_y))
+    diff = x_ndim - y_ndim
+    if diff > 0:
+        y = y.reshape(tuple(y.shape) + (1,) * diff)
+    elif diff < 0:
+        x = x.reshape(tuple(x.shape) + (1,) * -diff)
+    rank = x.dim()
+    if rank == 2:
+        cx, cy = ax, ay
+    else:
+        cx = rank - 1 if ax == rank - 1 else rank - 2
+        cy = rank - 1 if ay == rank - 1 else rank - 2
+    if x.shape[cx] != y.shape[cy] or (rank > 2 and x.shape[:-2] != y.shape[:-2]) or (
+            x.shape[0] != y.shape[0]):
+        raise ValueError(
+            f"Cannot do batch_dot on inputs with shapes {tuple(x.shape)} and {tuple(y.shape)} "
+            f"with axes={axes} (Keras 2.2.4 rules: a matrix product over the last two axes). "
+            f"x.shape[{cx}] != y.shape[{cy}] ({x.shape[cx]} != {y.shape[cy]}) or the leading "
+            "axes differ.")
+    if rank == 2:
+        out = (x * y).sum(dim=cx)
+    else:
+        xm = x if cx == rank - 1 else x.transpose(-1, -2)
+        ym = y.transpose(-1, -2) if cy == rank - 1 else y
+        out = torch.matmul(xm, ym)
+    if diff:
+        first = x_ndim + y_ndim - 3 if diff > 0 else x_ndim - 1
+        if first + abs(diff) > out.dim() or builtins.any(
+                n != 1 for n in out.shape[first:first + abs(diff)]):
+            raise ValueError(
+                f"batch_dot of shapes {tuple(x.shape[:x_ndim])} and {tuple(y.shape[:y_ndim])} "
+                f"with axes={axes}: Keras 2.2.4's rules leave no size-1 axes to remove at "
+                f"{first}..{first + abs(diff) - 1} of the product of shape {tuple(out.shape)}.")
+        out = out.reshape(tuple(out.shape[:first]) + tuple(out.shape[first + abs(diff):]))
     return out.unsqueeze(1) if out.dim() == 1 else out
 
 
@@ -349,7 +382,7 @@ def batch_flatten(x):
 
 def tile(x, n):
     """``x`` repeated ``n[i]`` times along axis i (``n`` an int or a list)."""
-    return torch.tile(to_tensor(x, "tile"), (int(n),) if isinstance(n, int) else tuple(n))
+    return torch.tile(to_tensor(x, "tile"), (int(n),) if is_int(n) else tuple(int(k) for k in n))
 
 
 def repeat(x, n):
@@ -387,9 +420,11 @@ def gather(reference, indices):
 
 
 def one_hot(indices, num_classes):
-    """Integer ``indices`` (..., ) as one-hot floatx (..., num_classes)."""
+    """Integer ``indices`` (..., ) as one-hot floatx (..., num_classes); an index outside
+    ``[0, num_classes)`` gives a row of zeros (as TensorFlow's one_hot in Keras 2)."""
     indices = to_tensor(indices, "one_hot").long()
-    return F.one_hot(indices, int(num_classes)).to(config.torch_dtype())
+    classes = torch.arange(int(num_classes), device=indices.device)
+    return (indices.unsqueeze(-1) == classes).to(config.torch_dtype())
 
 
 def switch(condition, then_expression, else_expression):

@@ -10,6 +10,7 @@ import torch
 from openkeras import config
 from openkeras.backend.common import default_device
 from openkeras.backend.variables import variable
+from openkeras.utils.generic_utils import is_int
 
 _GENERATORS = {}  # (seed, device) -> generator: a seeded op gives a reproducible sequence
 
@@ -31,7 +32,7 @@ def reset_generators():
 
 
 def _empty(shape, dtype, device=None):
-    shape = (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    shape = (int(shape),) if is_int(shape) else tuple(int(d) for d in shape)
     return torch.empty(shape, dtype=config.torch_dtype(dtype), device=device or default_device())
 
 

@@ -5,7 +5,9 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import default_device, symbolic_error, to_tensor
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.utils.generic_utils import is_int
 
 
 def variable(value, dtype=None, name=None, constraint=None) -> torch.Tensor:
@@ -160,7 +162,7 @@ def set_value(x, value) -> None:
                          f"the variable's shape {tuple(x.shape)} (variable "
                          f"{getattr(x, 'name', None) or 'tensor'}).")
     with torch.no_grad():
-        x.copy_(torch.as_tensor(value).to(x.dtype))
+        x.copy_(as_tensor(value).to(x.dtype))
 
 
 def batch_get_value(tensors) -> list:
@@ -245,7 +247,7 @@ def cast_to_floatx(x):
 
 
 def _shape_tuple(shape):
-    return (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    return (int(shape),) if is_int(shape) else tuple(int(d) for d in shape)
 
 
 def zeros(shape, dtype=None, name=None) -> torch.Tensor:
@@ -264,7 +266,7 @@ def ones(shape, dtype=None, name=None) -> torch.Tensor:
 
 def eye(size, dtype=None, name=None) -> torch.Tensor:
     """An identity-matrix variable; ``size`` is n or (n, m)."""
-    n, m = (size, size) if isinstance(size, int) else tuple(size)
+    n, m = (int(size), int(size)) if is_int(size) else tuple(int(d) for d in size)
     data = torch.eye(n, m, dtype=config.torch_dtype(dtype), device=default_device())
     return variable(data, dtype=dtype, name=name)
 
@@ -286,3 +288,13 @@ def arange(start, stop=None, step=1, dtype="int32") -> torch.Tensor:
     if stop is None:
         start, stop = (0, max(start, 0))
     return torch.arange(start, stop, step, device=default_device()).to(config.torch_dtype(dtype))
+
+
+def identity(x, name=None) -> torch.Tensor:
+    """A tensor with the same content as ``x`` (a copy that still carries gradients)."""
+    return to_tensor(x, "identity").clone()
+
+
+def get_variable_shape(x):
+    """The shape of a variable as a tuple of ints (Keras 2's older name of ``int_shape``)."""
+    return int_shape(x)

@@ -14,6 +14,7 @@ from openkeras.callbacks.monitor import (
     worst_value,
 )
 from openkeras.metrics.names import Logs
+from openkeras.utils.generic_utils import is_int
 
 _MISSING = "Can save best model only with %s available, skipping. Available metrics are: %s"
 
@@ -61,10 +62,10 @@ class ModelCheckpoint(Callback):
             raise ValueError("ModelCheckpoint: `options` (tf.train.CheckpointOptions / "
                              "tf.saved_model.SaveOptions) are TensorFlow-only; pass None. "
                              f"Received: options={options!r}")
-        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+        if save_freq != "epoch" and not (is_int(save_freq) and save_freq > 0):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected 'epoch' or a "
                              "positive number of batches.")
-        if not isinstance(self.period, int) or self.period < 1:
+        if not is_int(self.period) or self.period < 1:
             raise ValueError(f"ModelCheckpoint: period must be a positive integer. Received: "
                              f"period={self.period!r}")
         self.filepath = os.fspath(filepath)

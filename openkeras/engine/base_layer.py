@@ -10,12 +10,13 @@ import torch
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
 from openkeras.engine import shape_inference
+from openkeras.engine.arrays import as_tensor, from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.layer_nodes import NodeAccessors, _as_tuple_shapes
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
-from openkeras.utils.generic_utils import legacy_kwarg, to_snake_case
+from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
 
 _ALLOWED_KWARGS = {
     "input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -171,7 +172,7 @@ class Layer(torch.nn.Module, NodeAccessors):
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
         value = initializers.get(initializer)(shape, dtype=dtype)
-        value = torch.as_tensor(value, dtype=config.torch_dtype(dtype))
+        value = as_tensor(value, dtype=config.torch_dtype(dtype))
         if layout is not None:
             value = layout.to_engine(value)
         param = Variable(value, requires_grad=bool(trainable) and self._trainable)
@@ -423,16 +424,15 @@ def _short(weights):
 
 def _batch_input_shape_from_kwargs(kwargs, owner):
     if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
-        return tuple(kwargs["batch_input_shape"])
+        return to_shape(kwargs["batch_input_shape"], "batch_input_shape", owner)
     if "input_dim" in kwargs and "input_shape" not in kwargs:
         warnings.warn(f"{owner}: `input_dim` is deprecated, use `input_shape=(dim,)` instead.",
                       DeprecationWarning, stacklevel=4)
         kwargs["input_shape"] = (kwargs["input_dim"],)
     if kwargs.get("input_shape") is not None:
-        shape = kwargs["input_shape"]
-        if isinstance(shape, int):
-            shape = (shape,)
-        return (kwargs.get("batch_size"),) + tuple(shape)
+        shape = to_shape(kwargs["input_shape"], "input_shape", owner)
+        batch = kwargs.get("batch_size")
+        return (None if batch is None else to_int(batch, "batch_size", owner, 1),) + shape
     return None
 
 
@@ -455,7 +455,7 @@ def _to_torch(x):
     if isinstance(x, torch.Tensor):
         return x
     if isinstance(x, np.ndarray):
-        t = torch.from_numpy(x)
+        t = from_numpy(x)
         return t.to(config.torch_dtype()) if t.is_floating_point() else t
     if isinstance(x, (list, tuple)):
         return [_to_torch(v) for v in x]

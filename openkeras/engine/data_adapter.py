@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import from_numpy
 from openkeras.utils.data_utils import Sequence
 
 
@@ -55,9 +56,7 @@ def to_tensor(value, dtype=None, device=None):
                             f"{arr.dtype}: {arr.ravel()[:3].tolist()}")
         if arr.dtype == object:
             raise ValueError(f"Cannot convert data of dtype object to a tensor: {arr!r:.200}")
-        if not arr.flags.writeable or not arr.flags.c_contiguous:
-            arr = np.ascontiguousarray(arr).copy()
-        t = torch.from_numpy(arr)
+        t = from_numpy(arr)  # any layout: reversed, Fortran-ordered, strided, read-only
     if dtype is None and t.dtype == torch.float64:
         dtype = config.torch_dtype()
     if dtype is not None and t.dtype != dtype:

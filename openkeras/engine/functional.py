@@ -197,6 +197,28 @@ class Functional(Model):
         _, masks = self._run(inputs, False, mask, want_masks=True)
         return self._pack_outputs(masks)
 
+    def _symbolic_mask(self, inputs, masks):
+        """Output masks when the model is called on new symbolic inputs.
+
+        Each inner layer's mask is derived along the recorded graph, from the recorded tensors'
+        shapes; the layers themselves are not run (their weights are on a real device, the
+        placeholders on the meta device).
+        """
+        known = {id(x): m for x, m in zip(self.inputs, masks, strict=False)}
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                if node.is_input:
+                    continue
+                in_masks = [known.get(id(t)) for t in node.keras_inputs]
+                out = node.layer._symbolic_mask(node.inputs, in_masks)
+                out = [None] * len(node.output_tensors) if out is None else flatten(out)
+                for t, m in zip(node.output_tensors, out, strict=False):
+                    known[id(t)] = m
+        out = [known.get(id(x)) for x in self.outputs]
+        if all(m is None for m in out):
+            return None
+        return self._pack_outputs(out)
+
     def compute_output_shape(self, input_shape):
         shapes = flatten_shapes(input_shape)
         if len(shapes) != len(self.inputs):

@@ -4,7 +4,7 @@ from openkeras import config
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
 from openkeras.engine.node import Node
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.utils.generic_utils import is_int, legacy_kwarg, to_shape
 
 
 class InputLayer(Layer):
@@ -38,14 +38,14 @@ class InputLayer(Layer):
             name = f"input_{get_uid('input')}"
         super().__init__(name=name, dtype=dtype or config.floatx())
         if batch_input_shape is not None:
-            shape = tuple(batch_input_shape)
+            shape = to_shape(batch_input_shape, "batch_shape", f"InputLayer {name!r}")
         elif input_shape is not None:
-            if isinstance(input_shape, int):
+            if is_int(input_shape):
                 input_shape = (input_shape,)
             if not isinstance(input_shape, (tuple, list)):
                 raise ValueError(f"Input {name!r}: `shape` must be a tuple of integers, without "
                                  f"the batch dimension. Received: shape={input_shape!r}")
-            shape = (batch_size,) + tuple(input_shape)
+            shape = (batch_size,) + to_shape(input_shape, "shape", f"InputLayer {name!r}")
         else:
             raise ValueError(
                 f"InputLayer {name!r}: an Input needs `shape` (or `batch_shape`). "
@@ -92,8 +92,8 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tens
             "Please provide to Input either a `shape` or a `batch_shape` argument. Note that "
             "`shape` does not include the batch dimension."
         )
-    if isinstance(shape, int):
-        shape = (shape,)
+    if is_int(shape):
+        shape = (int(shape),)
     layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype,
                        sparse=sparse, ragged=ragged, batch_input_shape=batch_shape, **kwargs)
     return layer._inbound_nodes[0].outputs

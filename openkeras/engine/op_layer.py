@@ -14,6 +14,7 @@ import torch
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
 from openkeras.engine import shape_inference
+from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
 
@@ -48,7 +49,7 @@ def _template(value, tensors):
     if isinstance(value, dict):
         return {k: _template(v, tensors) for k, v in value.items()}
     if isinstance(value, np.ndarray):  # constants compute like K.constant (floats as floatx)
-        t = torch.from_numpy(value)
+        t = from_numpy(value)
         return t.to(config.torch_dtype()) if t.is_floating_point() else t
     return value
 

@@ -14,7 +14,7 @@ from openkeras.engine.train_step import StepRunner, keep_moving_statistics
 from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.metrics.names import MetricNames
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.utils.generic_utils import is_int, legacy_kwarg
 from openkeras.utils.progbar import resolve_verbose
 
 
@@ -523,7 +523,7 @@ def _skip_done_batches(model, batches):
 
 
 def _should_validate(epoch, freq):
-    if isinstance(freq, int):
+    if is_int(freq):
         if freq < 1:
             raise ValueError(f"`validation_freq` can not be less than 1. Received: {freq}")
         return (epoch + 1) % freq == 0

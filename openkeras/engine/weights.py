@@ -10,6 +10,8 @@ import copy
 import numpy as np
 import torch
 
+from openkeras.engine.arrays import as_tensor
+
 
 class Transpose:
     """Keras layout <-> engine layout of a weight by a permutation of axes."""
@@ -67,7 +69,7 @@ def set_weight(p, value, owner="layer"):
             f"{tuple(value.shape)} (weight {getattr(p, 'name', '?')})."
         )
     with torch.no_grad():
-        t = torch.as_tensor(value, dtype=p.dtype)
+        t = as_tensor(value, dtype=p.dtype)
         layout = getattr(p, "_keras_layout", None)
         if layout is not None:
             t = layout.to_engine(t)

@@ -25,12 +25,12 @@ _FUSED_MIN_EPSILON = 1.001e-5  # the fused kernel's (cuDNN's) floor on epsilon
 
 def _check_axis_arg(axis, owner):
     if isinstance(axis, (list, tuple)):
-        if not all(isinstance(a, int) for a in axis):
+        if not all(generic_utils.is_int(a) for a in axis):
             raise TypeError(f"{owner}: expected an int or a list/tuple of ints for the argument "
                             f"'axis'. Received: axis={axis!r}")
-        return list(axis)
-    if isinstance(axis, int):
-        return axis
+        return [int(a) for a in axis]
+    if generic_utils.is_int(axis):
+        return int(axis)
     raise TypeError(f"{owner}: expected an int or a list/tuple of ints for the argument 'axis'. "
                     f"Received: axis={axis!r}")
 

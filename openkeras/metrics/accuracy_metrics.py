@@ -3,13 +3,14 @@
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.metrics.base_metric import MeanMetricWrapper
 
 
 def _as_tensors(y_true, y_pred):
     if not torch.is_tensor(y_pred):
-        y_pred = torch.as_tensor(y_pred, dtype=config.torch_dtype())
-    return torch.as_tensor(y_true, device=y_pred.device), y_pred
+        y_pred = as_tensor(y_pred, dtype=config.torch_dtype())
+    return as_tensor(y_true, device=y_pred.device), y_pred
 
 
 def _floatx(x):

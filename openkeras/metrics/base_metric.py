@@ -7,6 +7,7 @@ inputs arrive on another device, so ``update_state`` never synchronizes with the
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.losses import squeeze_or_expand_dimensions
 from openkeras.utils.generic_utils import serialize_keras_object, to_snake_case
 
@@ -87,7 +88,7 @@ class Metric:
         dtype = dtype or self.torch_dtype
         if torch.is_tensor(x):
             return x.to(dtype)
-        return torch.as_tensor(x, dtype=dtype, device=self._device or "cpu")
+        return as_tensor(x, dtype=dtype, device=self._device or "cpu")
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state().")

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.losses import squeeze_or_expand_dimensions
 from openkeras.metrics.base_metric import Metric, div_no_nan
 from openkeras.utils.generic_utils import to_list
@@ -66,7 +67,7 @@ def update_confusion_matrix(states, y_true, y_pred, thresholds, *, evenly=False,
     y_pred = y_pred.to(dtype)
     y_true = y_true.to(dtype)
     if sample_weight is not None:
-        sample_weight = torch.as_tensor(sample_weight, device=y_pred.device).to(dtype)
+        sample_weight = as_tensor(sample_weight, device=y_pred.device).to(dtype)
     y_pred, y_true, sample_weight = squeeze_or_expand_dimensions(y_pred, y_true, sample_weight)
     if y_pred.shape != y_true.shape:
         raise ValueError(f"Shapes of y_true {tuple(y_true.shape)} and y_pred "

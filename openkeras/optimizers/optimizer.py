@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from openkeras import config as _config
+from openkeras.engine.arrays import as_tensor
 from openkeras.optimizers.schedules import LearningRateSchedule
 from openkeras.optimizers.schedules import deserialize as deserialize_schedule
 from openkeras.optimizers.schedules import serialize as serialize_schedule
@@ -243,7 +244,7 @@ class Optimizer:
                                  f"provided weight shape {tuple(np.shape(w))}")
         with torch.no_grad():
             for p, w, layout in zip(params, weights, layouts, strict=True):
-                t = torch.as_tensor(np.asarray(w) if not torch.is_tensor(w) else w).to(p.dtype)
+                t = as_tensor(np.asarray(w) if not torch.is_tensor(w) else w).to(p.dtype)
                 p.copy_(layout.to_engine(t) if layout is not None else t)
 
     # -- stepping --------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 import math
 
-from openkeras.utils.generic_utils import take_legacy_kwargs
+from openkeras.utils.generic_utils import is_int, take_legacy_kwargs
 
 _DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
 
 
 def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple:
-    """An int or an iterable of ``n`` ints as a tuple of ``n`` ints.
+    """An int or an iterable of ``n`` ints as a tuple of ``n`` Python ints.
+
+    Numpy integers count as ints (``pool_size=(np.int64(2), np.int64(2))``).
 
     Args:
         value: an int (repeated ``n`` times) or an iterable of ``n`` ints.
@@ -16,17 +18,18 @@ def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple
         name: the argument name, for error messages.
         allow_zero: whether 0 is allowed (padding, cropping) or not (kernel sizes, strides).
     """
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = (value,) * n
+    if is_int(value):
+        out = (int(value),) * n
     else:
         try:
             out = tuple(value)
         except TypeError:
             raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
                              f"Received: {name}={value!r}") from None
-        if len(out) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in out):
+        if len(out) != n or not all(is_int(v) for v in out):
             raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
                              f"Received: {name}={value!r}")
+        out = tuple(int(v) for v in out)
     lowest = 0 if allow_zero else 1
     if any(v < lowest for v in out):
         what = "non-negative" if allow_zero else "strictly positive"

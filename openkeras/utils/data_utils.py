@@ -109,8 +109,8 @@ def _cache_folder(cache_dir, cache_subdir):
     datadir = os.path.join(os.path.expanduser(cache_dir), cache_subdir)
     try:
         os.makedirs(datadir, exist_ok=True)
-    except PermissionError:
-        datadir = os.path.join(tempfile.gettempdir(), ".openkeras", cache_subdir)
+    except PermissionError:  # as Keras: an unwritable cache folder falls back to /tmp/.keras
+        datadir = os.path.join(tempfile.gettempdir(), ".keras", cache_subdir)
         os.makedirs(datadir, exist_ok=True)
     return datadir
 
@@ -152,10 +152,11 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     """Download a file from a URL unless a valid copy is already in the cache.
 
     The file is stored at `<cache_dir>/<cache_subdir>/<fname>`, where `cache_dir`
-    defaults to `openkeras.config.config_dir()` (`$OPENKERAS_HOME`, else
-    `~/.openkeras`). A cached copy whose hash does not match `file_hash` causes
-    a warning and a fresh download; if that download fails (offline), the
-    error names the file, the place to put it and the expected hash.
+    defaults to `openkeras.config.config_dir()` (`$KERAS_HOME`, else `~/.keras`, as
+    Keras), so files a Keras installation already downloaded are found. A cached copy
+    whose hash does not match `file_hash` causes a warning and a fresh download; if that
+    download fails (offline), the error names the file, the place to put it and the
+    expected hash.
 
     Args:
         fname: Name of the file (or of the extracted folder with `untar=True`);
@@ -227,7 +228,7 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
 
 
 def _cache_root(cache_dir):
-    """`cache_dir`, or openkeras's config folder (read now, so $OPENKERAS_HOME applies)."""
+    """`cache_dir`, or the Keras folder (read now, so a changed $KERAS_HOME applies)."""
     return cache_dir if cache_dir is not None else config.config_dir()
 
 

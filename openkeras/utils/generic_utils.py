@@ -1,6 +1,7 @@
 """Serialization registry, custom objects and small shared helpers."""
 
 import inspect
+import numbers
 import re
 import warnings
 
@@ -184,3 +185,41 @@ def accepts_argument(fn, name: str) -> bool:
         return name in inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
+
+
+def is_int(value) -> bool:
+    """True for a Python or numpy integer (``np.int64(2)``); False for bools and floats."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def to_int(value, name: str, owner: str = "", minimum=None) -> int:
+    """``value`` as a Python int: ints, numpy integers and whole floats (``32.0``) are accepted.
+
+    Args:
+        value: the argument's value.
+        name: the argument's name, for the error message.
+        owner: the layer or function taking it, for the error message.
+        minimum: the smallest allowed value, or None.
+    """
+    if isinstance(value, numbers.Real) and not is_int(value) and not isinstance(value, bool):
+        value = int(value) if float(value).is_integer() else value
+    if not is_int(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        where = f"{owner}: " if owner else ""
+        raise ValueError(f"{where}the argument `{name}` must be an integer{bound}. "
+                         f"Received: {name}={value!r} (of type {type(value).__name__})")
+    return int(value)
+
+
+def to_shape(shape, name: str = "shape", owner: str = ""):
+    """A shape (an int, or a sequence of ints and None) as a tuple of Python ints and None."""
+    if shape is None:
+        return None
+    if is_int(shape):
+        return (int(shape),)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{owner + ': ' if owner else ''}the argument `{name}` must be a tuple "
+                         f"of integers or None. Received: {name}={shape!r}") from None
+    return tuple(None if d is None else to_int(d, name, owner) for d in dims)

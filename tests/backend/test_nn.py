@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from openkeras import backend as K
-from openkeras.layers.convolutional import Conv2D, UpSampling2D
+from openkeras.layers.convolutional import Conv2D
 from openkeras.layers.pooling import AveragePooling2D, MaxPooling2D
 
 RNG = np.random.default_rng(1)
@@ -153,12 +153,30 @@ def test_pool2d_matches_pooling_layers(mode, layer_cls):
         K.pool2d(torch.from_numpy(x), (2, 2), pool_mode="sum")
 
 
+def _tf1_resize_bilinear(x, fh, fw):
+    """Keras 2.2.4's K.resize_images(..., 'bilinear'): TF 1's resize_bilinear without
+    half-pixel centres: output (i, j) reads input (i / fh, j / fw), the last row/column
+    repeating past the edge."""
+    n, h, w, c = x.shape
+    out = np.zeros((n, h * fh, w * fw, c), np.float64)
+    for i in range(h * fh):
+        for j in range(w * fw):
+            sy, sx = i * h / (h * fh), j * w / (w * fw)
+            y0, x0 = int(np.floor(sy)), int(np.floor(sx))
+            y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+            dy, dx = sy - y0, sx - x0
+            top = x[:, y0, x0] + (x[:, y0, x1] - x[:, y0, x0]) * dx
+            bottom = x[:, y1, x0] + (x[:, y1, x1] - x[:, y1, x0]) * dx
+            out[:, i, j] = top + (bottom - top) * dy
+    return out
+
+
 def test_resize_images_and_padding():
     x = RNG.standard_normal((1, 3, 4, 2)).astype("float32")
     out = K.resize_images(torch.from_numpy(x), 2, 3, "channels_last")
     close(out, np.repeat(np.repeat(x, 2, axis=1), 3, axis=2))
-    bilinear = K.resize_images(torch.from_numpy(x), 2, 2, "channels_last", "bilinear")
-    close(bilinear, UpSampling2D(2, interpolation="bilinear")(torch.from_numpy(x)), rtol=1e-6)
+    bilinear = K.resize_images(torch.from_numpy(x), 2, 3, "channels_last", "bilinear")
+    close(bilinear, _tf1_resize_bilinear(x, 2, 3), rtol=1e-5, atol=1e-6)
     close(K.spatial_2d_padding(torch.from_numpy(x), ((1, 2), (0, 1))),
           np.pad(x, ((0, 0), (1, 2), (0, 1), (0, 0))))
     close(K.spatial_2d_padding(torch.from_numpy(x), ((1, 0), (2, 2)), "channels_first"),

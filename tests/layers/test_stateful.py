@@ -117,3 +117,66 @@ def test_states_move_with_the_module():
     layer.to(torch.float64)
     assert layer.states[0].dtype == torch.float64
     assert "_state_0" not in layer.state_dict()
+
+
+def faq_model():
+    """The stateful model of the Keras FAQ ("How can I use stateful RNNs?")."""
+    model = Sequential([LSTM(32, input_shape=(10, 16), batch_size=32, stateful=True),
+                        Dense(16, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    return model
+
+
+def test_states_are_zero_variables_from_build_and_after_reset():
+    from openkeras import backend as K
+
+    model = faq_model()
+    layer = model.layers[0]
+    before = layer.states
+    assert [K.get_value(s).shape for s in before] == [(32, 32), (32, 32)]
+    assert all(not np.any(K.eval(s)) for s in before)
+    x = np.random.default_rng(0).random((32, 21, 16), dtype=np.float32)
+    model.train_on_batch(x[:, :10], x[:, 10])
+    assert np.any(K.get_value(layer.states[0]))
+    assert all(a is b for a, b in zip(before, layer.states, strict=True))  # same variables
+    model.reset_states()
+    assert all(not np.any(K.get_value(s)) for s in layer.states)
+    model.train_on_batch(x[:, 10:20], x[:, 20])
+    layer.reset_states()
+    assert all(not np.any(K.get_value(s)) for s in layer.states)
+
+
+def test_states_set_with_numpy_and_k_set_value_feed_the_next_batch():
+    from openkeras import backend as K
+
+    model = faq_model()
+    layer = model.layers[0]
+    x = np.random.default_rng(1).random((32, 10, 16), dtype=np.float32)
+    h0 = np.random.default_rng(2).random((32, 32), dtype=np.float32)
+    c0 = np.random.default_rng(3).random((32, 32)).astype("float64")  # cast as Keras does
+    plain = LSTM(32, return_state=False)
+    plain(torch.as_tensor(x))
+    plain.set_weights(layer.get_weights())
+    expected = plain(torch.as_tensor(x), initial_state=[torch.as_tensor(h0),
+                                                         torch.as_tensor(c0, dtype=torch.float32)])
+    layer.reset_states([h0, c0])
+    np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(),
+                               expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    K.set_value(layer.states[0], h0)
+    K.set_value(layer.states[1], c0)
+    np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(),
+                               expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_batch_of_another_size_names_expected_and_received():
+    model = faq_model()
+    x = np.zeros((10, 10, 16), "float32")
+    with pytest.raises(ValueError, match=r'"lstm".*batch size of 32.*batch of 10 samples'):
+        model.predict(x, batch_size=10)
+    with pytest.raises(ValueError, match="batch size of 32.*batch of 16"):
+        model.fit(np.zeros((32, 10, 16)), np.zeros((32, 16)), batch_size=16, verbose=0)
+
+
+def test_reset_states_before_the_batch_size_is_known_raises():
+    with pytest.raises(ValueError, match='"lonely".*built'):
+        LSTM(2, stateful=True, name="lonely").reset_states()

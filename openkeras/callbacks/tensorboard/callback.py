@@ -12,6 +12,7 @@ from openkeras.callbacks.base import Callback
 from openkeras.callbacks.batch_hooks import enable_hooks
 from openkeras.callbacks.tensorboard import graph, images, projector
 from openkeras.optimizers.schedules import LearningRateSchedule
+from openkeras.utils.generic_utils import is_int
 
 INSTALL_MESSAGE = ("The TensorBoard callback writes its logs with torch.utils.tensorboard, which "
                    "needs the `tensorboard` package. Install it with: "
@@ -51,7 +52,7 @@ def _profile_range(profile_batch):
 
 
 def _check_freq(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_int(value) or value < 0:
         raise ValueError(f"TensorBoard: {name} must be a non-negative integer. "
                          f"Received: {name}={value!r}")
 
@@ -139,13 +140,12 @@ class TensorBoard(Callback):
         self._summary_writer = summary_writer_class()
         if update_freq == "batch":
             update_freq = 1
-        if update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(
-                update_freq, int) or update_freq <= 0):
+        if update_freq != "epoch" and not (is_int(update_freq) and update_freq > 0):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive "
                              f"integer. Received: update_freq={update_freq!r}")
         _check_freq("histogram_freq", histogram_freq)
         _check_freq("embeddings_freq", embeddings_freq)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        if not is_int(batch_size) or batch_size <= 0:
             raise ValueError(f"TensorBoard: batch_size must be a positive integer. "
                              f"Received: batch_size={batch_size!r}")
         if (write_grads or write_images) and not histogram_freq:

@@ -6,6 +6,7 @@ permuted (channels_last-strided) NC... view, which torch's CPU and GPU kernels t
 without a copy.
 """
 
+import numbers
 import warnings
 
 import torch.nn.functional as F
@@ -116,8 +117,8 @@ class Conv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         if filters is not None:
-            if isinstance(filters, float) and filters.is_integer():
-                filters = int(filters)
+            if isinstance(filters, numbers.Real) and float(filters).is_integer():
+                filters = int(filters)  # Python, numpy and whole float numbers
             if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
                 raise ValueError(f"Invalid value for argument `filters` of {owner} {self.name!r}. "
                                  "Expected a strictly positive integer. "

@@ -7,14 +7,14 @@ from openkeras.engine.base_layer import Layer
 from openkeras.layers.convolutional.conv import spatial_dims, to_channels_first, to_channels_last
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.utils.generic_utils import is_int, legacy_kwarg
 
 _INTERPOLATIONS = ("nearest", "bilinear", "area")  # 'area' equals 'nearest' for integer factors
 
 
 def normalize_pairs(value, rank: int, name: str) -> tuple:
     """int, ``rank`` ints or ``rank`` pairs -> ``rank`` (before, after) pairs of ints >= 0."""
-    if isinstance(value, int):  # checked below like the tuples (no negative padding)
+    if is_int(value):  # checked below like the tuples (no negative padding)
         value = (value,) * rank
     try:
         items = tuple(value)

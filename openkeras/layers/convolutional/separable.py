@@ -10,6 +10,7 @@ import torch
 from openkeras import constraints, initializers, regularizers
 from openkeras.engine.base_layer import Transpose
 from openkeras.layers.convolutional.conv import Conv
+from openkeras.utils.generic_utils import is_int
 
 
 class DepthwiseLayout:
@@ -30,11 +31,10 @@ class DepthwiseLayout:
 
 
 def _check_multiplier(layer, depth_multiplier):
-    if (not isinstance(depth_multiplier, int) or isinstance(depth_multiplier, bool)
-            or depth_multiplier < 1):
+    if not is_int(depth_multiplier) or depth_multiplier < 1:
         raise ValueError(f"{type(layer).__name__} {layer.name!r}: `depth_multiplier` must be a "
                          f"positive integer. Received: depth_multiplier={depth_multiplier!r}")
-    return depth_multiplier
+    return int(depth_multiplier)
 
 
 class DepthwiseConv(Conv):

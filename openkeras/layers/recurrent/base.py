@@ -1,27 +1,21 @@
-"""RNN: runs a cell over the timesteps of a sequence; StackedRNNCells: cells stacked as one."""
+"""RNN: runs a cell over the timesteps of a sequence (StackedRNNCells is in stacked.py)."""
 
+import numpy as np
 import torch
 
+from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten, is_symbolic
 from openkeras.layers.core import input_rank_error
 from openkeras.layers.recurrent.cells import _CellBase
 from openkeras.layers.recurrent.fused import fused_kind, run_fused
+from openkeras.layers.recurrent.stacked import (
+    StackedRNNCells,
+    flat_state_sizes,
+    prefix_weight_names,
+)
 from openkeras.utils.generic_utils import accepts_argument
-
-
-def flat_state_sizes(state_size):
-    """The state sizes of a cell as a flat list (an int is one state; lists may nest)."""
-    if isinstance(state_size, (list, tuple)):
-        return [s for part in state_size for s in flat_state_sizes(part)]
-    return [state_size]
-
-
-def prefix_weight_names(weights, prefix):
-    """Keras names a cell's weights inside its RNN: 'lstm/lstm_cell/kernel:0'."""
-    for w in weights:
-        if hasattr(w, "_keras_full_name"):
-            w._keras_full_name = f"{prefix}/{w._keras_full_name}"
 
 
 def _bcast(step_mask, like):
@@ -126,6 +120,9 @@ class RNN(Layer):
             constants = extra[len(extra) - self._num_constants:] if self._num_constants else []
             self.cell._maybe_build([step_shape] + constants if constants else step_shape)
             self._name_cell_weights()
+        if self.stateful:
+            self._stateful_input_shape = input_shape
+            self._init_states()
         self.built = True
 
     def _name_cell_weights(self):
@@ -155,8 +152,7 @@ class RNN(Layer):
             states = self._zero_states(inputs)
         sequence, last, states = self._run(inputs, states, mask, training, constants)
         if self.stateful:
-            for i, s in enumerate(states):
-                setattr(self, f"_state_{i}", s.detach())
+            self._store_states(states)
         if self.return_sequences:
             output = self._sequence_from_engine(sequence)
             output = output.transpose(0, 1) if self.time_major else output
@@ -246,53 +242,106 @@ class RNN(Layer):
         return [torch.zeros(inputs.shape[0], s, device=inputs.device, dtype=inputs.dtype)
                 for s in flat_state_sizes(self.cell.state_size)]
 
-    @property
-    def states(self):
-        """The current states of a stateful layer (None before the first batch)."""
-        if not self.stateful:
-            return [None] * self._n_states
+    def _engine_states(self):
         return [getattr(self, f"_state_{i}") for i in range(self._n_states)]
 
+    @property
+    def states(self):
+        """The states of a stateful layer: zero tensors from the moment it is built with a known
+        batch size, updated in place after every batch (``K.get_value`` reads them, Keras
+        layout); ``[None, ...]`` for a layer that is not stateful."""
+        if not self.stateful:
+            return [None] * self._n_states
+        return [None if s is None else self._state_from_engine(s) for s in self._engine_states()]
+
+    def _init_states(self):
+        """Create zero states for the built input shape when every dimension is known."""
+        shape = getattr(self, "_stateful_input_shape", None)
+        if shape is None:
+            return False
+        batch = shape[1] if self.time_major else shape[0]
+        if batch is None or any(d is None for d in shape[2:]):
+            return False
+        weight = next(self.cell.parameters(), None) if isinstance(self.cell, torch.nn.Module) else None
+        dtype = weight.dtype if weight is not None else config.torch_dtype()
+        device = weight.device if weight is not None else torch.device("cpu")
+        probe = torch.zeros((batch, 1) + tuple(shape[2:]), dtype=dtype, device=device)
+        with torch.no_grad():
+            zeros = self._zero_states(self._input_to_engine(probe))
+        for i, s in enumerate(zeros):
+            setattr(self, f"_state_{i}", s.detach().clone())
+        return True
+
     def _stateful_states(self, inputs):
-        states = self.states
+        states = self._engine_states()
         if states[0] is None:
-            states = self._zero_states(inputs)
+            states = [s.detach() for s in self._zero_states(inputs)]
             for i, s in enumerate(states):
                 setattr(self, f"_state_{i}", s)
         elif states[0].shape[0] != inputs.shape[0]:
             raise ValueError(
                 f'Layer "{self.name}" is stateful with a batch size of {states[0].shape[0]}, but '
-                f"received a batch of {inputs.shape[0]} samples. Every batch of a stateful RNN "
-                "must have the same size (drop the last partial batch)."
+                f"received a batch of {inputs.shape[0]} samples. Every batch fed to a stateful "
+                f"RNN must have {states[0].shape[0]} samples (pass batch_size="
+                f"{states[0].shape[0]} and a number of samples divisible by it)."
             )
-        return states
+        if states[0].device != inputs.device:
+            for i, s in enumerate(states):
+                setattr(self, f"_state_{i}", s.to(inputs.device))
+            states = self._engine_states()
+        # A copy: the stored states are overwritten in place after the batch, while autograd
+        # still needs the values the batch started from.
+        return [s.clone() for s in states]
+
+    def _store_states(self, states):
+        """Keep a batch's final states; in place, so ``layer.states`` stay the same variables."""
+        with torch.no_grad():
+            for i, (old, new) in enumerate(zip(self._engine_states(), states, strict=True)):
+                if old is None or old.shape != new.shape or old.device != new.device:
+                    setattr(self, f"_state_{i}", new.detach().clone())
+                else:
+                    old.copy_(new)
 
     def reset_states(self, states=None):
-        """Zero the states of a stateful layer, or set them to ``states`` (arrays, Keras layout)."""
+        """Zero the states of a stateful layer, or set them to ``states`` (arrays, Keras layout).
+
+        Args:
+            states: None (zeros), or one array per state of shape (batch, units) (Keras layout).
+        """
         if not self.stateful:
             raise AttributeError(f'Layer "{self.name}" must be stateful to reset its states.')
-        current = self.states
+        current = self._engine_states()
+        if current[0] is None and not self._init_states() and states is None:
+            if not self.built:
+                raise ValueError(f'Layer "{self.name}": reset_states() needs a built layer (call '
+                                 "it on an input with a known batch size first).")
+            raise stateful_batch_error(self)
+        current = self._engine_states()
         if states is None:
-            for i, s in enumerate(current):
-                if s is not None:
-                    setattr(self, f"_state_{i}", torch.zeros_like(s))
+            with torch.no_grad():
+                for s in current:
+                    s.zero_()
             return
-        states = states if isinstance(states, (list, tuple)) else [states]
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
         if len(states) != self._n_states:
             raise ValueError(
                 f'Layer "{self.name}" expects {self._n_states} states, but it received '
                 f"{len(states)} state values. States received: {states}"
             )
         for i, value in enumerate(states):
-            value = self._state_to_engine(torch.as_tensor(value, dtype=torch.float32))
-            if current[i] is not None:
-                if tuple(value.shape) != tuple(current[i].shape):
-                    raise ValueError(
-                        f'State {i} is incompatible with layer "{self.name}": expected shape='
-                        f"{tuple(self._state_from_engine(current[i]).shape)} but found shape="
-                        f"{tuple(self._state_from_engine(value).shape)}")
-                value = value.to(device=current[i].device, dtype=current[i].dtype)
-            setattr(self, f"_state_{i}", value.clone())
+            if not isinstance(value, torch.Tensor):
+                value = as_tensor(np.asarray(value, dtype=np.float32))
+            value = self._state_to_engine(value)
+            if current[i] is None:
+                setattr(self, f"_state_{i}", value.detach().clone())
+                continue
+            if tuple(value.shape) != tuple(current[i].shape):
+                raise ValueError(
+                    f'State {i} is incompatible with layer "{self.name}": expected shape='
+                    f"{tuple(self._state_from_engine(current[i]).shape)} but found shape="
+                    f"{tuple(self._state_from_engine(value).shape)}")
+            with torch.no_grad():
+                current[i].copy_(value)
 
     # ---------------------------------------------------------------- shapes
     def _output_dims(self, input_shape):
@@ -356,87 +405,3 @@ class RNN(Layer):
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
         return cls(cell, **config)
-
-
-class StackedRNNCells(Layer):
-    """Several cells run as one: the output of each cell is the input of the next.
-
-    Args:
-        cells: the cells, first to last.
-    """
-
-    def __init__(self, cells, **kwargs):
-        for cell in cells:
-            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
-                raise ValueError("All cells must have a `call` method and a `state_size` "
-                                 f"attribute. Received: cell={cell!r}")
-        kwargs.pop("reverse_state_order", None)
-        super().__init__(**kwargs)
-        self.cells = torch.nn.ModuleList(cells)
-
-    @property
-    def state_size(self):
-        return tuple(cell.state_size for cell in self.cells)
-
-    @property
-    def output_size(self):
-        last = self.cells[-1]
-        return getattr(last, "output_size", None) or flat_state_sizes(last.state_size)[0]
-
-    def build(self, input_shape):
-        for cell in self.cells:
-            if isinstance(cell, Layer) and not cell.built:
-                cell._maybe_build(input_shape)
-                prefix_weight_names(cell.weights, self.name)
-            size = getattr(cell, "output_size", None) or flat_state_sizes(cell.state_size)[0]
-            input_shape = (input_shape[0], size)
-        self.built = True
-
-    def reset_dropout_mask(self):
-        for cell in self.cells:
-            if hasattr(cell, "reset_dropout_mask"):
-                cell.reset_dropout_mask()
-
-    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
-        states = []
-        for cell in self.cells:
-            fn = getattr(cell, "get_initial_state", None)
-            if fn is not None:
-                new = fn(inputs=inputs, batch_size=batch_size, dtype=dtype)
-                states.extend(new if isinstance(new, (list, tuple)) else [new])
-            else:
-                states.extend(torch.zeros(batch_size, s, dtype=inputs.dtype, device=inputs.device)
-                              for s in flat_state_sizes(cell.state_size))
-        return states
-
-    def _cell_plan(self):
-        """(cell, number of states, whether its call takes `training`), worked out once."""
-        plan = self.__dict__.get("_plan")
-        if plan is None:
-            plan = [(cell, len(flat_state_sizes(cell.state_size)), accepts_argument(cell.call, "training"))
-                    for cell in self.cells]
-            self.__dict__["_plan"] = plan
-        return plan
-
-    def call(self, inputs, states, training=None):
-        states = list(states)
-        new_states = []
-        for cell, n, takes_training in self._cell_plan():  # runs once per timestep
-            cell_states, states = states[:n], states[n:]
-            kwargs = {"training": training} if takes_training else {}
-            inputs, new = cell.call(inputs, cell_states, **kwargs)
-            new_states.extend(new if isinstance(new, (list, tuple)) else [new])
-        return inputs, new_states
-
-    def get_config(self):
-        from openkeras.utils.generic_utils import serialize_keras_object
-
-        return {**super().get_config(), "cells": [serialize_keras_object(c) for c in self.cells]}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from openkeras.layers import deserialize
-
-        config = dict(config)
-        cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
-        return cls(cells, **config)

@@ -1,5 +1,6 @@
 """ImageDataGenerator: real-time image augmentation and normalization (Keras 2)."""
 
+import numbers
 import warnings
 
 import numpy as np
@@ -78,9 +79,9 @@ class ImageDataGenerator:
             raise ValueError(
                 f"`validation_split` must be strictly between 0 and 1. Received: {validation_split}"
             )
-        if isinstance(zoom_range, (float, int)):
+        if isinstance(zoom_range, numbers.Real):
             zoom_range = [1 - zoom_range, 1 + zoom_range]
-        elif len(zoom_range) == 2 and all(isinstance(v, (float, int)) for v in zoom_range):
+        elif len(zoom_range) == 2 and all(isinstance(v, numbers.Real) for v in zoom_range):
             zoom_range = [zoom_range[0], zoom_range[1]]
         else:
             raise ValueError(
