@@ -222,4 +222,8 @@ def to_shape(shape, name: str = "shape", owner: str = ""):
     except TypeError:
         raise ValueError(f"{owner + ': ' if owner else ''}the argument `{name}` must be a tuple "
                          f"of integers or None. Received: {name}={shape!r}") from None
-    return tuple(None if d is None else to_int(d, name, owner) for d in dims)
+    try:
+        return tuple(None if d is None else to_int(d, name, owner) for d in dims)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner + ': ' if owner else ''}the argument `{name}` must be a tuple "
+                         f"of integers or None. Received: {name}={shape!r}") from None
