@@ -6,6 +6,7 @@ would, and returns its outputs as numpy arrays.
 """
 
 import importlib
+import json
 import logging
 import warnings
 
@@ -44,7 +45,8 @@ def export_program(module, inputs):
 
 
 def write_torch_export(module, inputs, path, input_names, output_names):
-    torch.export.save(export_program(module, inputs), path)
+    names = {"name": module.model.name, "input_names": list(input_names), "output_names": list(output_names)}
+    torch.export.save(export_program(module, inputs), path, extra_files={"openkeras.json": json.dumps(names)})
 
 
 def run_torch_export(path, inputs):
