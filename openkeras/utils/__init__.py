@@ -10,6 +10,7 @@ from openkeras.utils.generic_utils import (  # noqa: F401
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,
+    get_registered_object,
     register_keras_serializable,
 )
 from openkeras.utils.io_utils import HDF5Matrix  # noqa: F401
