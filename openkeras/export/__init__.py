@@ -151,9 +151,9 @@ def _write(model, fmt, module, inputs, path, input_names, output_names):
 
 def _check(model, fmt, path, batches, result):
     worst = 0.0
-    for inputs in batches:
+    outputs = formats.RUNNERS[fmt](path, batches)
+    for inputs, actual in zip(batches, outputs, strict=True):
         expected = reference_outputs(model, inputs)
-        actual = formats.RUNNERS[fmt](path, inputs)
         if len(actual) != len(expected):
             raise ExportCheckError(f"The {fmt} artifact {path!r} returns {len(actual)} outputs; the "
                                    f"model returns {len(expected)}.")

@@ -1,8 +1,8 @@
 """The three artifact formats: how each is written and how it is run back for the check.
 
 Every writer takes an ``InferenceModule`` (in inference mode, plain parameters), the sample
-inputs and the input/output names; every runner loads the file back from disk, as a user
-would, and returns its outputs as numpy arrays.
+inputs and the input/output names; every runner loads the file back from disk once, as a
+user would, runs it on each batch of inputs and returns the outputs as numpy arrays.
 """
 
 import importlib
@@ -32,10 +32,12 @@ def write_torchscript(module, inputs, path, input_names, output_names):
         torch.jit.save(traced, path)
 
 
-def run_torchscript(path, inputs):
-    loaded = torch.jit.load(path, map_location=inputs[0].device)
+def run_torchscript(path, batches):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit is deprecated in torch 2.9+
+        loaded = torch.jit.load(path, map_location=batches[0][0].device)
     with torch.no_grad():
-        return _numpy(loaded(*inputs))
+        return [_numpy(loaded(*inputs)) for inputs in batches]
 
 
 # --------------------------------------------------------------------- torch.export
@@ -49,10 +51,10 @@ def write_torch_export(module, inputs, path, input_names, output_names):
     torch.export.save(export_program(module, inputs), path, extra_files={"openkeras.json": json.dumps(names)})
 
 
-def run_torch_export(path, inputs):
-    program = torch.export.load(path)
+def run_torch_export(path, batches):
+    module = torch.export.load(path).module()
     with torch.no_grad():
-        return _numpy(program.module()(*inputs))
+        return [_numpy(module(*inputs)) for inputs in batches]
 
 
 # ------------------------------------------------------------------------------ ONNX
@@ -93,12 +95,13 @@ def onnx_runner_available():
     return _importable("onnxruntime")
 
 
-def run_onnx(path, inputs):
+def run_onnx(path, batches):
     import onnxruntime
 
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    feed = {i.name: x.detach().cpu().numpy() for i, x in zip(session.get_inputs(), inputs, strict=True)}
-    return session.run(None, feed)
+    names = [i.name for i in session.get_inputs()]
+    return [session.run(None, {n: x.detach().cpu().numpy() for n, x in zip(names, inputs, strict=True)})
+            for inputs in batches]
 
 
 def _importable(name):
