@@ -8,7 +8,7 @@ from numeric_utils import assert_close
 
 import openkeras as ok
 from openkeras.layers import Dense, Input, TorchModuleWrapper
-from openkeras.utils import register_keras_serializable
+from openkeras.utils import get_custom_objects, register_keras_serializable
 
 
 class Block(torch.nn.Module):
@@ -115,9 +115,18 @@ def test_fit_trains_the_module_then_save_and_reload(suffix, tmp_path):
     assert_close(loaded.layers[1].module.norm.running_var, block.norm.running_var)
 
 
-def test_registered_module_and_factory_function_rebuild(tmp_path):
+@pytest.fixture
+def registry():
+    """The global registry, restored afterwards (a registered name must not leak into other tests)."""
+    saved = dict(get_custom_objects())
+    yield
+    get_custom_objects().clear()
+    get_custom_objects().update(saved)
+
+
+def test_registered_module_and_factory_function_rebuild(tmp_path, registry):
     @register_keras_serializable(package="Interop")
-    class Scale(torch.nn.Module):
+    class ScaleModule(torch.nn.Module):
         def __init__(self, size):
             super().__init__()
             self.size = size
@@ -127,9 +136,9 @@ def test_registered_module_and_factory_function_rebuild(tmp_path):
             return x * self.weight
 
     inputs = Input((3,))
-    model = ok.Model(inputs, TorchModuleWrapper(Scale(3), module_config=lambda m: {"size": m.size})(inputs))
+    model = ok.Model(inputs, TorchModuleWrapper(ScaleModule(3), module_config=lambda m: {"size": m.size})(inputs))
     config = model.get_config()["layers"][1]["config"]["torch_module"]
-    assert config == {"class_name": "Interop>Scale", "config": {"size": 3}}
+    assert config == {"class_name": "Interop>ScaleModule", "config": {"size": 3}}
     model.save(tmp_path / "m.h5")
     loaded = ok.models.load_model(tmp_path / "m.h5")  # found through the registry
     assert_close(loaded.predict(np.ones((1, 3))), [[2.0, 2.0, 2.0]])
