@@ -145,8 +145,8 @@ def _write(model, fmt, module, inputs, path, input_names, output_names):
         unlisted = unlisted_layers(model)
         hint = (f" The model holds layers outside the supported list, one of which is the likely "
                 f"cause: {', '.join(unlisted)}." if unlisted else "")
-        raise ValueError(f"Exporting model {model.name!r} to {fmt} failed: {type(e).__name__}: "
-                         f"{str(e).strip()[:2000]}{hint}") from e
+        raise ValueError(f"Exporting model {model.name!r} to {fmt} failed.{hint} torch said: "
+                         f"{type(e).__name__}: {str(e).strip()[:2000]}") from e
 
 
 def _check(model, fmt, path, batches, result):

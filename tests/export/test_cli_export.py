@@ -40,6 +40,18 @@ def test_export_a_real_keras2_file(ext, tmp_path, capsys):
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5)
 
 
+def test_export_a_keras1_file_and_a_keras_archive(tmp_path, capsys):
+    keras1 = os.path.join(KERAS_FILES, "dl4j__simple_lstm_tf_keras_1_model.h5")  # Keras 1.2.2
+    assert cli.main(["export", keras1, str(tmp_path / "k1.pt")]) == 0
+    model = ok.Sequential([Dense(2, input_shape=(3,), activation="softmax")])
+    model.save(tmp_path / "m.keras")
+    assert cli.main(["export", str(tmp_path / "m.keras"), str(tmp_path / "m.pt")]) == 0
+    assert capsys.readouterr().out.count("output check passed") == 2
+    x = torch.randn(4, 3)
+    assert np.allclose(torch.jit.load(str(tmp_path / "m.pt"))(x).detach().numpy(), model.predict(x.numpy()),
+                       atol=1e-6)
+
+
 def test_export_errors_are_reported(tmp_path, capsys):
     model = ok.Sequential([Dense(2, input_shape=(3,))])
     model.save(tmp_path / "m.h5")

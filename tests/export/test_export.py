@@ -130,6 +130,17 @@ def test_unsupported_layers_are_named(tmp_path):
     assert not (tmp_path / "m.pt").exists() and not list(tmp_path.iterdir())
 
 
+def test_a_failing_trace_names_the_unlisted_layers(tmp_path):
+    class SignFlip(ok.layers.Layer):
+        def call(self, x):
+            return -x if float(x.sum()) > 0 else x  # branches on a value: torch.export refuses
+
+    model = ok.Sequential([Dense(3, input_shape=(2,)), SignFlip(name="flip")])
+    expected = r"to torch_export failed\. .*outside the supported list.*: flip \(SignFlip\)\. torch said"
+    with pytest.raises(ValueError, match=expected):
+        model.export(tmp_path / "m.pt2")
+
+
 def test_a_differing_artifact_fails_the_check(tmp_path, monkeypatch):
     run = formats.RUNNERS["torchscript"]
     monkeypatch.setitem(formats.RUNNERS, "torchscript",
@@ -144,6 +155,22 @@ def test_onnx_without_onnxruntime_writes_and_skips_the_check(tmp_path, monkeypat
     assert not result.checked and "onnxruntime is not installed" in result.reason
     assert "output check skipped" in capsys.readouterr().out
     onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
+
+
+def test_onnx_falls_back_to_the_torch_export_based_exporter(tmp_path, monkeypatch):
+    real_export = torch.onnx.export
+    used = []
+
+    def export(*args, dynamo=True, **kwargs):
+        used.append(dynamo)
+        if not dynamo:
+            raise RuntimeError("the TorchScript-based exporter is gone")
+        return real_export(*args, dynamo=dynamo, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", export)
+    model = ok.Sequential([Dense(3, activation="relu", input_shape=(4,)), Dense(2)])
+    result = model.export(tmp_path / "m.onnx", verbose=False)
+    assert used == [False, True] and result.checked and result.batch_sizes == (2, 3)
 
 
 def test_onnx_without_onnx_says_what_to_install(tmp_path, monkeypatch):
