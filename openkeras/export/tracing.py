@@ -132,7 +132,7 @@ def make_sample_inputs(model, batch_size, seed=0):
             if values.ndim >= 2 and values.shape[1] > 2:
                 values[0, -2:] = 0  # padding at the end of the first sample
                 values[-1, 1] = 0  # a hole in the middle of the last one
-            x = torch.as_tensor(values, dtype=dtype if not dtype.is_floating_point else torch.float32)
+            x = torch.as_tensor(values, dtype=dtype)
         elif dtype.is_floating_point:
             x = torch.as_tensor(rng.standard_normal(shape), dtype=dtype)
         else:
