@@ -30,6 +30,14 @@ def test_call_parameters_and_named_parameters():
     assert len(names) == 4 and all(isinstance(n, str) for n in names)
 
 
+def test_non_trainable_weights_are_parameters_without_grad():
+    model = ok.Sequential([Dense(3, input_shape=(2,)), ok.layers.BatchNormalization()])
+    assert {id(p) for p in model.parameters()} == {id(w) for w in model.weights}
+    trainable = {id(w) for w in model.trainable_weights}
+    assert [p.requires_grad for p in model.parameters()] == [id(p) in trainable for p in model.parameters()]
+    assert sum(not p.requires_grad for p in model.parameters()) == 2  # the moving mean and variance
+
+
 def test_state_dict_round_trip_through_torch_save():
     model, other = small_cnn(), small_cnn()
     x = torch.randn(2, 6, 6, 2)
