@@ -159,3 +159,14 @@ def test_bad_arguments():
         TorchModuleWrapper(torch.nn.ReLU(), module_config=[1])
     with pytest.raises(ValueError, match="holds no 'torch_module'"):
         TorchModuleWrapper.from_config({"name": "w"})
+
+
+@pytest.mark.parametrize("ext", ["pt", "pt2", "onnx"])
+def test_a_model_with_a_wrapped_module_exports(ext, tmp_path):
+    model = ok.Sequential([Dense(4, input_shape=(3,)), TorchModuleWrapper(Block(4)), Dense(1)])
+    block = model.layers[1].module
+    with torch.no_grad():
+        block.norm.running_mean.uniform_(-1, 1)  # inference uses the statistics: make them matter
+    result = model.export(tmp_path / f"m.{ext}", verbose=False)
+    assert result.checked and result.max_difference <= result.tolerance
+    assert not block.training and type(block.linear.weight).__name__ == "Variable"  # restored after export
