@@ -5,9 +5,13 @@ inputs and the input/output names; every runner loads the file back from disk on
 user would, runs it on each batch of inputs and returns the outputs as numpy arrays.
 """
 
+import contextlib
 import importlib
 import json
 import logging
+import os
+import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -73,8 +77,9 @@ def write_onnx(module, inputs, path, input_names, output_names):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript-based exporter is deprecated in torch 2.9+
         try:
-            torch.onnx.export(module, tuple(inputs), path, dynamo=False, input_names=list(input_names),
-                              output_names=list(output_names), dynamic_axes=axes)
+            with _output_dropped_if_failing():
+                torch.onnx.export(module, tuple(inputs), path, dynamo=False, input_names=list(input_names),
+                                  output_names=list(output_names), dynamic_axes=axes, verbose=False)
             return
         except Exception as e:  # removed or failing in this torch: the newer exporter may do
             if not _importable("onnxscript"):
@@ -89,6 +94,29 @@ def write_onnx(module, inputs, path, input_names, output_names):
                               dynamic_shapes=_batch_dims(inputs), verbose=False)
         finally:
             quiet.setLevel(level)
+
+
+@contextlib.contextmanager
+def _output_dropped_if_failing():
+    """Hold what is written to the stdout file descriptor; drop it if the block fails.
+
+    torch's TorchScript-based exporter prints its whole graph from C++ when it fails, which
+    the fallback exporter makes moot.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 1)
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            if not failed:
+                held.seek(0)
+                sys.stdout.write(held.read().decode(errors="replace"))
 
 
 def onnx_runner_available():
