@@ -1,4 +1,4 @@
-"""The ``openkeras`` command line: ``summary``, ``convert``, ``demo``, ``run``, ``check``, ``alias``.
+"""The ``openkeras`` command line: summary, convert, demo, run, check, alias, export.
 
 Each subcommand is one entry of ``COMMANDS``: a help line, a function adding its arguments to
 its parser, and a function running it that returns the exit status. Add a command by adding
@@ -160,6 +160,34 @@ def _run_alias(args):
     return 0
 
 
+def _add_export(parser):
+    parser.add_argument("input", help="a model file openkeras loads (.h5/.hdf5 from Keras 1/2/tf.keras, .keras)")
+    parser.add_argument("output", help="destination: .pt/.ts TorchScript, .pt2 torch.export, .onnx ONNX")
+    parser.add_argument("--format", choices=("torchscript", "torch_export", "onnx"), default=None,
+                        help="the format (default: from the output's extension)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="do not load the artifact back to compare its outputs with the model's")
+    parser.add_argument("--no-safe-mode", action="store_true",
+                        help="allow Lambda layers holding Python bytecode (trusted files only)")
+
+
+def _run_export(args):
+    """Load a model file and export it; the output check's result is printed."""
+    from openkeras import saving
+    from openkeras.export import ExportCheckError, export_model
+
+    model = saving.load_model(args.input, compile=False, safe_mode=not args.no_safe_mode)
+    try:
+        export_model(model, args.output, args.format, check=not args.no_check)
+    except ExportCheckError as e:
+        print(f"openkeras export: check failed: {e}", file=sys.stderr)
+        return 2
+    except ImportError as e:
+        print(f"openkeras export: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {
     "summary": ("print the summary of a saved model", _add_summary, _run_summary),
     "convert": ("convert a model file between Keras 2 HDF5 and the .keras archive",
@@ -171,6 +199,8 @@ COMMANDS = {
               _add_check, _run_check),
     "alias": ("make `import keras` import openkeras in every Python process of this "
               "environment (opt-in; `uninstall` undoes it)", _add_alias, _run_alias),
+    "export": ("export a model file to TorchScript (.pt), torch.export (.pt2) or ONNX (.onnx), "
+               "checking the artifact's outputs", _add_export, _run_export),
 }
 
 

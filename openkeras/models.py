@@ -68,3 +68,15 @@ def model_from_yaml(yaml_string, custom_objects=None):
     import yaml
 
     return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects)
+
+
+def from_torch_export(path, name=None):
+    """Load a torch.export program (``.pt2``) as a predict-only Keras model.
+
+    Args:
+        path: a file written by ``model.export('m.pt2')`` or ``torch.export.save``.
+        name: the model's name (default: the exported model's).
+    """
+    from openkeras.export.program_model import from_torch_export as load  # export is above models
+
+    return load(path, name=name)

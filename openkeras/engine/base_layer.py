@@ -25,6 +25,7 @@ _ALLOWED_KWARGS = {
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
 _LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
 _DROP_UNSUPPORTED_MASKS = [False]
+HOOKS_VERSION = [0]  # bumped when a forward hook is added to a layer: models then re-plan
 
 
 @contextlib.contextmanager
@@ -283,7 +284,17 @@ class Layer(torch.nn.Module, NodeAccessors):
     def __call__(self, inputs, *args, **kwargs):
         if is_symbolic(inputs):
             return self._symbolic_call(inputs, *args, **kwargs)
+        if self._forward_hooks or self._forward_pre_hooks:
+            return torch.nn.Module.__call__(self, inputs, *args, **kwargs)  # runs the hooks around forward
         return self._eager_call(inputs, *args, **kwargs)
+
+    def register_forward_hook(self, hook, *args, **kwargs):
+        HOOKS_VERSION[0] += 1
+        return super().register_forward_hook(hook, *args, **kwargs)
+
+    def register_forward_pre_hook(self, hook, *args, **kwargs):
+        HOOKS_VERSION[0] += 1
+        return super().register_forward_pre_hook(hook, *args, **kwargs)
 
     def _eager_call(self, inputs, *args, **kwargs):
         inputs = _to_torch(inputs)

@@ -1,11 +1,12 @@
 """Functional models: a graph of layers sorted once into a flat execution plan."""
 
 import collections
+import functools
 
 import torch
 
 from openkeras.engine import functional_config
-from openkeras.engine.base_layer import _LOSS_COLLECTOR, _to_torch
+from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.node import Node
@@ -88,6 +89,7 @@ class Functional(Model):
         return out
 
     def _compile_plan(self):
+        self._hooks_version = HOOKS_VERSION[0]
         slots = {id(x): i for i, x in enumerate(self.inputs)}
         steps = []
         uses_masks = False
@@ -132,6 +134,8 @@ class Functional(Model):
         Inside ``collect_losses()`` the model's own losses (``add_loss``) are computed from
         the same pass and handed to the collector.
         """
+        if self._hooks_version != HOOKS_VERSION[0]:  # a layer got a forward hook: call it through torch
+            self._compile_plan()
         flat = self._flatten_call_inputs(inputs)
         vals = [None] * self._n_slots
         vals[: len(flat)] = flat
@@ -412,6 +416,8 @@ class _Step:
     def __init__(self, layer, ins, outs, arguments, out_masked):
         self.layer = layer
         self.fn = layer._eager_call if layer.activity_regularizer is not None else layer.call
+        if layer._forward_hooks or layer._forward_pre_hooks:
+            self.fn = functools.partial(torch.nn.Module.__call__, layer)  # the hooks run around forward
         self.ins = ins
         self.outs = outs
         self.flat_outs = flatten(outs)

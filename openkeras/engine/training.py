@@ -76,6 +76,21 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
         saving.load_weights(self, filepath, by_name, skip_mismatch)
 
+    def export(self, filepath, format=None, sample_input=None, *, check=True, verbose=True):
+        """Write an inference artifact and check that it reproduces the model's outputs.
+
+        Args:
+            filepath: the file to write.
+            format: 'torchscript', 'torch_export' or 'onnx' (default: from the extension:
+                .pt/.ts, .pt2, .onnx).
+            sample_input: inputs to trace and check with (default: random, from the input shapes).
+            check: load the file back and compare its outputs with the model's.
+            verbose: print the result of the check.
+        """
+        from openkeras.export import export_model  # export sits above models in the layering
+
+        return export_model(self, filepath, format, sample_input, check=check, verbose=verbose)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional model from its config (``Model.from_config`` as in Keras)."""

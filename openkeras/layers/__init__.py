@@ -111,6 +111,7 @@ from openkeras.layers.recurrent import (
     StackedRNNCells,
 )
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
+from openkeras.layers.torch_module_wrapper import TorchModuleWrapper
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -56,6 +56,12 @@ def get_registered_name(obj):
     return getattr(obj, "_keras_registered_name", None) or getattr(obj, "__name__", None) or type(obj).__name__
 
 
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class or function registered under ``name`` (custom objects, scopes, registry), or None."""
+    found = _lookup_custom(name, custom_objects)
+    return found if found is not None else (module_objects or {}).get(name)
+
+
 def _lookup_custom(name, custom_objects):
     for scope in (custom_objects or {},) + tuple(reversed(_SCOPE_STACK)) + (_GLOBAL_CUSTOM_OBJECTS,):
         if name in scope:

@@ -66,6 +66,8 @@ def run_fused(kind, cell, inputs, states, mask=None, go_backwards=False,
         inputs = inputs * input_mask.unsqueeze(1)
     lengths = None
     if mask is not None:
+        if torch.jit.is_tracing() or torch.compiler.is_exporting():
+            return None  # finding the lengths reads the mask's values: a traced graph cannot branch on them
         found = _prefix_lengths(mask)
         if found is None:
             return None
