@@ -13,7 +13,7 @@ from openkeras import config
 from openkeras.backend.common import to_tensor
 
 
-def _lengths(x, op, name):
+def _lengths(x, op):
     x = to_tensor(x, op)
     return x.reshape(-1).to(torch.int64)
 
@@ -38,7 +38,7 @@ def ctc_label_dense_to_sparse(labels, label_lengths):
         (zeros among them stored explicitly), like TensorFlow's SparseTensor.
     """
     labels = to_tensor(labels, "ctc_label_dense_to_sparse")
-    lengths = _lengths(label_lengths, "ctc_label_dense_to_sparse", "label_lengths")
+    lengths = _lengths(label_lengths, "ctc_label_dense_to_sparse")
     if labels.dim() != 2 or lengths.shape[0] != labels.shape[0]:
         raise ValueError(f"K.ctc_label_dense_to_sparse expects labels (batch, max_length) and "
                          f"label_lengths (batch,). Received: labels of shape "
@@ -46,7 +46,8 @@ def ctc_label_dense_to_sparse(labels, label_lengths):
     keep = torch.arange(labels.shape[1], device=labels.device)[None, :] < lengths.to(
         labels.device)[:, None]
     indices = keep.nonzero().t()
-    return torch.sparse_coo_tensor(indices, labels[keep], tuple(labels.shape)).coalesce()
+    return torch.sparse_coo_tensor(indices, labels[keep], tuple(labels.shape),
+                                   check_invariants=True).coalesce()
 
 
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
@@ -65,8 +66,8 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     log_probs = torch.log_softmax(logp, dim=-1).transpose(0, 1)
     targets = to_tensor(y_true, "ctc_batch_cost").to(torch.int64).to(y_pred.device)
     loss = F.ctc_loss(log_probs, targets,
-                      _lengths(input_length, "ctc_batch_cost", "input_length"),
-                      _lengths(label_length, "ctc_batch_cost", "label_length"),
+                      _lengths(input_length, "ctc_batch_cost"),
+                      _lengths(label_length, "ctc_batch_cost"),
                       blank=y_pred.shape[-1] - 1, reduction="none", zero_infinity=False)
     return loss.unsqueeze(1)
 
@@ -138,7 +139,7 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
         log-probabilities of the paths for beam search.
     """
     y_pred, logp = _log_probs(y_pred, "ctc_decode")
-    lengths = _lengths(input_length, "ctc_decode", "input_length")
+    lengths = _lengths(input_length, "ctc_decode")
     if lengths.shape[0] != y_pred.shape[0]:
         raise ValueError(f"K.ctc_decode: `input_length` must have one entry per sample "
                          f"({y_pred.shape[0]}). Received: {lengths.shape[0]} entries")
