@@ -65,9 +65,11 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     y_pred, logp = _log_probs(y_pred, "ctc_batch_cost")
     log_probs = torch.log_softmax(logp, dim=-1).transpose(0, 1)
     targets = to_tensor(y_true, "ctc_batch_cost").to(torch.int64).to(y_pred.device)
-    loss = F.ctc_loss(log_probs, targets,
-                      _lengths(input_length, "ctc_batch_cost"),
-                      _lengths(label_length, "ctc_batch_cost"),
+    label_length = _lengths(label_length, "ctc_batch_cost").to(y_pred.device)
+    # padding after each label (Keras's OCR example pads with -1) is never read: made 0
+    valid = torch.arange(targets.shape[1], device=targets.device)[None, :] < label_length[:, None]
+    targets = torch.where(valid, targets, torch.zeros_like(targets))
+    loss = F.ctc_loss(log_probs, targets, _lengths(input_length, "ctc_batch_cost"), label_length,
                       blank=y_pred.shape[-1] - 1, reduction="none", zero_infinity=False)
     return loss.unsqueeze(1)
 
