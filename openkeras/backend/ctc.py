@@ -96,32 +96,52 @@ def _greedy(logp, lengths):
 
 
 def _beam_one(logp, blank, beam_width, top_paths):
-    """Prefix beam search over one (time, classes) array of log-probabilities."""
-    beams = {(): (0.0, -np.inf)}  # prefix -> (log p ending in blank, log p ending in a label)
-    classes = logp.shape[1]
+    """Prefix beam search over one (time, classes) array of log-probabilities.
+
+    Each beam is a label prefix with the log-probabilities of its alignments so far ending in
+    a blank (``pb``) and in its last label (``pnb``). A step scores all beams and all their
+    one-label extensions at once with numpy; an extension that equals a kept beam is merged
+    into it; the ``beam_width`` best by total probability survive.
+    """
+    labels = np.array([c for c in range(logp.shape[1]) if c != blank])
+    prefixes = [()]
+    pb, pnb = np.zeros(1), np.full(1, -np.inf)
     for row in logp:
-        grown = {}
-
-        def add(prefix, pb, pnb, grown=grown):
-            ob, onb = grown.get(prefix, (-np.inf, -np.inf))
-            grown[prefix] = (np.logaddexp(ob, pb), np.logaddexp(onb, pnb))
-
-        for prefix, (pb, pnb) in beams.items():
-            total = np.logaddexp(pb, pnb)
-            add(prefix, total + row[blank], -np.inf)
-            last = prefix[-1] if prefix else None
-            for c in range(classes):
-                if c == blank:
-                    continue
-                if c == last:  # a repeat extends only after a blank; else it merges
-                    add(prefix, -np.inf, pnb + row[c])
-                    add(prefix + (c,), -np.inf, pb + row[c])
-                else:
-                    add(prefix + (c,), -np.inf, total + row[c])
-        ranked = sorted(grown.items(), key=lambda kv: -np.logaddexp(*kv[1]))
-        beams = dict(ranked[:beam_width])
-    ranked = sorted(beams.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:top_paths]
-    return [list(p) for p, _ in ranked], [float(np.logaddexp(*s)) for _, s in ranked]
+        total = np.logaddexp(pb, pnb)
+        last = np.array([p[-1] if p else -1 for p in prefixes])
+        # staying: a blank after anything, or the last label repeated without a blank between
+        stay_b = total + row[blank]
+        stay_nb = np.where(last >= 0, pnb + row[np.maximum(last, 0)], -np.inf)
+        # extending by label c needs a blank in between when c repeats the last label
+        ext = np.where(labels[None, :] == last[:, None], pb[:, None], total[:, None])
+        ext = ext + row[labels][None, :]
+        index = {p: i for i, p in enumerate(prefixes)}
+        for i, p in enumerate(prefixes):
+            parent = index.get(p[:-1]) if p else None
+            if parent is not None:
+                column = np.searchsorted(labels, p[-1])
+                stay_nb[i] = np.logaddexp(stay_nb[i], ext[parent, column])
+                ext[parent, column] = -np.inf
+        scores = np.concatenate([np.logaddexp(stay_b, stay_nb), ext.reshape(-1)])
+        keep = min(beam_width, int(np.isfinite(scores).sum()) or 1)
+        best = np.argpartition(-scores, keep - 1)[:keep]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        n = len(prefixes)
+        new_prefixes, new_b, new_nb = [], [], []
+        for k in best.tolist():
+            if k < n:
+                new_prefixes.append(prefixes[k])
+                new_b.append(stay_b[k])
+                new_nb.append(stay_nb[k])
+            else:
+                parent, column = divmod(k - n, len(labels))
+                new_prefixes.append(prefixes[parent] + (int(labels[column]),))
+                new_b.append(-np.inf)
+                new_nb.append(ext[parent, column])
+        prefixes, pb, pnb = new_prefixes, np.array(new_b), np.array(new_nb)
+    total = np.logaddexp(pb, pnb)
+    order = np.argsort(-total, kind="stable")[:top_paths]
+    return [list(prefixes[k]) for k in order], [float(total[k]) for k in order]
 
 
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
