@@ -231,3 +231,10 @@ def test_conv2d_transpose_rejects_an_output_shape_that_does_not_fit():
         K.conv2d_transpose(x, k, (1, 20, 9, 2), (2, 2), "valid")
     with pytest.raises(ValueError, match="output_shape"):
         K.conv2d_transpose(x, k, (1, 8, 2), (2, 2), "same")
+
+
+def test_local_conv_rejects_a_kernel_that_does_not_fit_the_input():
+    with pytest.raises(ValueError, match="local_conv1d.*kernel of shape"):
+        K.local_conv1d(rand(2, 8, 3), rand(3, 8, 4), 3, 2)
+    with pytest.raises(ValueError, match="local_conv2d.*kernel of shape"):
+        K.local_conv2d(rand(2, 6, 5, 3), rand(5, 18, 4), (3, 2), (2, 2), (2, 2))
