@@ -238,3 +238,14 @@ def test_local_conv_rejects_a_kernel_that_does_not_fit_the_input():
         K.local_conv1d(rand(2, 8, 3), rand(3, 8, 4), 3, 2)
     with pytest.raises(ValueError, match="local_conv2d.*kernel of shape"):
         K.local_conv2d(rand(2, 6, 5, 3), rand(5, 18, 4), (3, 2), (2, 2), (2, 2))
+
+
+def test_local_conv1d_on_a_model_input_builds_a_graph_node():
+    from openkeras.layers import Input
+    from openkeras.models import Model
+
+    x, k = rand(2, 8, 3), rand(3, 9, 4)
+    inp = Input((8, 3))
+    out = K.local_conv1d(inp, K.variable(k), 3, 2)
+    assert K.int_shape(out) == (None, 3, 4)
+    close(Model(inp, out).predict(x), K.local_conv1d(x, k, 3, 2).numpy())
