@@ -67,6 +67,9 @@ CASES = [
     case("addition_rnn.py", "--epochs 1 --samples 64", r"(?m)^Q [\d+ ]+ T [\d ]+ "),
     case("mnist_siamese.py", "--epochs 1 --samples 600", r"\* Accuracy on test set: [\d.]+%",
          data="mnist"),
+    case("image_ocr_ctc.py", "--epochs 1 --samples 32",
+         r"Mean normalized edit distance: [\d.]+\nBeam search agrees with greedy decoding on "
+         r"\d+ of 8 words"),
 ]
 
 

@@ -5,7 +5,8 @@ code with Keras 2's signatures. Given KerasTensors (a model's symbolic tensors),
 shape and nn ops build an OpLambda layer node instead (openkeras.backend.symbolic), as in
 tf.keras 2.4+. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for KerasTensors.
 The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
-(K.function, gradients), session (TensorFlow-session code) and symbolic (the dispatch).
+(K.function, gradients), conv_extra and local_conv (more convolutions), ctc, session
+(TensorFlow-session code) and symbolic (the dispatch).
 """
 
 from openkeras.backend.common import (
@@ -24,6 +25,7 @@ from openkeras.backend.conv_extra import (
     separable_conv1d,
     separable_conv2d,
 )
+from openkeras.backend.ctc import ctc_batch_cost, ctc_decode, ctc_label_dense_to_sparse
 from openkeras.backend.function import (
     foldl,
     foldr,
@@ -34,6 +36,7 @@ from openkeras.backend.function import (
     rnn,
     stop_gradient,
 )
+from openkeras.backend.local_conv import local_conv1d, local_conv2d
 from openkeras.backend.naming import get_uid, reset_uids
 from openkeras.backend.nn import (
     batch_normalization,
@@ -177,6 +180,7 @@ from openkeras.config import (
 _wrap_namespace(globals(), [
     *(name for name, value in list(globals().items())
       if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn",
-                                                "openkeras.backend.conv_extra")),
+                                                "openkeras.backend.conv_extra",
+                                                "openkeras.backend.local_conv")),
     "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
 ])

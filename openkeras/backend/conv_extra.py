@@ -5,6 +5,8 @@ Kernels are in TensorFlow's layouts, as Keras 2 passes them: ``conv2d_transpose`
 and a pointwise kernel (1, 1, in * multiplier, out). 'same' padding is TensorFlow's.
 """
 
+import math
+
 import torch.nn.functional as F
 
 from openkeras import config
@@ -35,6 +37,15 @@ def _transpose(op, rank, x, kernel, output_shape, strides, padding, data_format,
     weight = kernel.permute((rank + 1, rank) + tuple(range(rank)))  # -> (in, out, *kernel)
     shape = [int(d) if d is not None else None for d in output_shape]
     spatial = shape[1:-1] if data_format == "channels_last" else shape[2:]
+    # the convolution this is the gradient of must map `spatial` back to x's size
+    reached = [math.ceil(n / s) if padding == "same"
+               else math.ceil((n - conv_utils.dilated_size(k, d) + 1) / s)
+               for n, k, s, d in zip(spatial, kernel.shape[:rank], strides, dilation, strict=False)]
+    if len(shape) != rank + 2 or reached != list(x.shape[2:]):
+        raise ValueError(f"K.{op}: output_shape={tuple(output_shape)} does not fit an input of "
+                         f"spatial shape {tuple(x.shape[2:])} with kernel "
+                         f"{tuple(kernel.shape[:rank])}, strides={strides} and "
+                         f"padding={padding!r}.")
     full = (F.conv_transpose2d if rank == 2 else F.conv_transpose3d)(
         x, weight, None, strides, 0, 0, 1, dilation)
     # The transposed convolution is the gradient of a convolution from `spatial` to x's

@@ -185,6 +185,9 @@ def foldr(fn, elems, initializer=None, name=None):
 def _fold(fn, elems, initializer, reverse):
     items = list(to_tensor(elems, "foldr" if reverse else "foldl"))
     items = items[::-1] if reverse else items
+    if initializer is None and not items:
+        raise ValueError(f"K.{'foldr' if reverse else 'foldl'}: `elems` is empty and no "
+                         f"`initializer` was given.")
     acc = items.pop(0) if initializer is None else initializer
     for item in items:
         acc = fn(acc, item)

@@ -5,6 +5,7 @@ sequence of values on every run (as TensorFlow's seeded ops do); without one it 
 (``openkeras.utils.set_random_seed`` seeds it).
 """
 
+import numpy as np
 import torch
 
 from openkeras import config
@@ -31,8 +32,31 @@ def reset_generators():
     _GENERATORS.clear()
 
 
+def _shape(shape) -> tuple:
+    """A shape as a tuple of Python ints.
+
+    Args:
+        shape: an int, a tuple/list of ints (numpy ints too), a torch.Size, or a 1-D integer
+            tensor or array (as ``K.shape`` may give).
+    """
+    if isinstance(shape, (torch.Tensor, np.ndarray)):
+        integer = (not shape.dtype.is_floating_point and not shape.dtype.is_complex
+                   if isinstance(shape, torch.Tensor) else shape.dtype.kind in "iu")
+        if shape.ndim > 1 or not integer:
+            raise ValueError(f"A random shape must be a 1-D integer tensor or a tuple of ints. "
+                             f"Received: shape={shape!r}")
+        return tuple(int(d) for d in shape.reshape(-1).tolist())
+    if is_int(shape):
+        return (int(shape),)
+    dims = tuple(shape) if isinstance(shape, (tuple, list, torch.Size)) else None
+    if dims is None or not all(is_int(d) for d in dims):
+        raise ValueError(f"A random shape must be a tuple of ints, a torch.Size or a 1-D integer "
+                         f"tensor. Received: shape={shape!r}")
+    return tuple(int(d) for d in dims)
+
+
 def _empty(shape, dtype, device=None):
-    shape = (int(shape),) if is_int(shape) else tuple(int(d) for d in shape)
+    shape = _shape(shape)
     return torch.empty(shape, dtype=config.torch_dtype(dtype), device=device or default_device())
 
 
