@@ -114,7 +114,7 @@ def test_initial_state_eager_matches_torch():
     np.testing.assert_allclose(out.detach().numpy(), ref_out, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(h.detach().numpy(), ref_h, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(c.detach().numpy(), ref_c, rtol=1e-5, atol=1e-5)
-    gru = GRU(4, return_sequences=True)
+    gru = GRU(4, return_sequences=True, reset_after=True)  # torch.nn.GRU's formula
     np.testing.assert_allclose(gru(x, initial_state=h0).detach().numpy(),
                                torch_reference("gru", gru.get_weights(), 4, x.numpy(), h0)[0],
                                rtol=1e-5, atol=1e-5)
@@ -124,8 +124,8 @@ def test_initial_state_eager_matches_torch():
 @pytest.mark.parametrize("kind,layer_cls,kwargs", [
     ("lstm", LSTM, {}),
     ("lstm", LSTM, {"use_bias": False}),
-    ("gru", GRU, {}),
-    ("gru", GRU, {"use_bias": False}),
+    ("gru", GRU, {"reset_after": True}),
+    ("gru", GRU, {"use_bias": False, "reset_after": True}),
     ("tanh", SimpleRNN, {}),
     ("relu", SimpleRNN, {"activation": "relu"}),
 ])
@@ -145,7 +145,8 @@ def test_matches_torch_nn_modules(kind, layer_cls, kwargs, fused, monkeypatch):
 def test_gru_fused_kernel_used_only_when_exact():
     from openkeras.layers.recurrent.fused import fused_kind
 
-    assert fused_kind(GRUCell(3), False) == "gru"
+    assert fused_kind(GRUCell(3, reset_after=True), False) == "gru"
+    assert fused_kind(GRUCell(3), False) is None  # Keras 2's default reset_after=False
     assert fused_kind(GRUCell(3, reset_after=False), False) is None
     assert fused_kind(LSTMCell(3, recurrent_activation="hard_sigmoid"), False) is None
     assert fused_kind(LSTMCell(3, recurrent_dropout=0.5), True) is None
@@ -333,9 +334,12 @@ def test_unit_forget_bias_and_layouts():
     kernel, recurrent, bias = lstm.get_weights()
     assert kernel.shape == (4, 12) and recurrent.shape == (3, 12)
     np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
-    gru = GRU(3)
+    gru = GRU(3, reset_after=True)
     gru(torch.zeros(1, 2, 4))
     assert [w.shape for w in gru.get_weights()] == [(4, 9), (3, 9), (2, 9)]
+    default_gru = GRU(3)  # Keras 2.2.4 / 2.3.1: reset_after=False, one bias vector
+    default_gru(torch.zeros(1, 2, 4))
+    assert [w.shape for w in default_gru.get_weights()] == [(4, 9), (3, 9), (9,)]
     new = [np.arange(w.size, dtype="float32").reshape(w.shape) for w in gru.get_weights()]
     gru.set_weights(new)
     for a, b in zip(gru.get_weights(), new, strict=True):

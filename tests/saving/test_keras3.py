@@ -28,7 +28,7 @@ def _model():
                                  name="inner")
     x = openkeras.Input((5, 3), name="seq")
     h = layers.Bidirectional(layers.LSTM(2, return_sequences=True), name="bi")(x)
-    h = layers.GRU(2, name="gru")(h)
+    h = layers.GRU(2, name="gru", reset_after=True)(h)  # Keras 3's default
     h = inner(layers.Dense(3, name="proj")(h))
     return openkeras.Model(x, layers.BatchNormalization(name="bn")(h), name="m")
 

@@ -304,8 +304,8 @@ class GRUCell(_CellBase):
         units: dimensionality of the output and state.
         activation: activation of the candidate state (default tanh).
         recurrent_activation: activation of the gates (default sigmoid).
-        reset_after: apply the reset gate after the recurrent matmul (tf.keras 2 default,
-            bias shape (2, 3*units)); False is the Keras 2.0-2.2 layout (bias (3*units,)).
+        reset_after: apply the reset gate after the recurrent matmul (bias shape
+            (2, 3*units), tf.keras 2's default); False (Keras 2's default) has bias (3*units,).
         implementation: 1 or 2 (accepted; both compute the same values).
     """
 
@@ -317,7 +317,7 @@ class GRUCell(_CellBase):
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, implementation=2,
-                 reset_after=True, **kwargs):
+                 reset_after=False, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          recurrent_initializer=recurrent_initializer,

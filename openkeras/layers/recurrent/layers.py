@@ -120,8 +120,9 @@ class LSTM(_CellRNN):
 class GRU(_CellRNN):
     """Gated Recurrent Unit (Cho et al. 2014), Keras gates z, r, h.
 
-    ``reset_after=True`` (tf.keras 2 default, bias (2, 3*units)) runs on torch's fused GRU
-    kernel with tanh/sigmoid; ``reset_after=False`` is the Keras 2.0-2.2 variant.
+    ``reset_after=False`` is Keras 2.2.4 / 2.3.1's default (bias (3*units,)); ``reset_after=True``
+    (tf.keras 2's default and CuDNNGRU's, bias (2, 3*units)) runs on torch's fused GRU kernel
+    with tanh/sigmoid.
 
     Args:
         units: dimensionality of the output space.
@@ -145,6 +146,6 @@ class GRU(_CellRNN):
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, implementation=2,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 unroll=False, time_major=False, reset_after=True, **kwargs):
+                 unroll=False, time_major=False, reset_after=False, **kwargs):
         args = {k: v for k, v in locals().items() if k not in ("self", "kwargs", "__class__")}
         self._init_from_args(args, kwargs)
