@@ -48,21 +48,26 @@ def check_links(group, filepath=None):
     """Raise UnsafeFileError if anything under ``group`` is an external link."""
     count = 0
 
-    def visit(name, link):
+    def visit(name, link):  # a non-None return stops the walk (raising inside h5py cannot)
         nonlocal count
         count += 1
-        if count > MAX_LINKS:
-            raise FileFormatError(f"{describe(filepath)} has more than {MAX_LINKS} HDF5 links.")
-        if isinstance(link, h5py.ExternalLink):
-            raise UnsafeFileError(
-                f"{describe(filepath)}: {name!r} is an HDF5 external link to "
-                f"{link.filename!r}:{link.path!r}. openkeras does not follow links into other "
-                "files (they could make any readable file's bytes become weights).")
+        if count > MAX_LINKS or isinstance(link, h5py.ExternalLink):
+            return name, link
+        return None
 
     try:
-        group.visititems_links(visit)
-    except RuntimeError as e:
+        found = group.visititems_links(visit)
+    except (RuntimeError, OSError, SystemError) as e:
         raise FileFormatError(f"Cannot list the contents of {describe(filepath)}: {e}") from e
+    if found is None:
+        return
+    name, link = found
+    if not isinstance(link, h5py.ExternalLink):
+        raise FileFormatError(f"{describe(filepath)} has more than {MAX_LINKS} HDF5 links.")
+    raise UnsafeFileError(
+        f"{describe(filepath)}: {name!r} is an HDF5 external link to {link.filename!r}:"
+        f"{link.path!r}. openkeras does not follow links into other files (they could make any "
+        "readable file's bytes become weights).")
 
 
 def dataset_shape(obj, where):
