@@ -12,6 +12,7 @@ import sys
 
 import h5py
 
+from openkeras.engine import weight_budget
 from openkeras.saving import hdf5_format, keras3, legacy
 from openkeras.saving.errors import (
     FileFormatError,
@@ -163,7 +164,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def _load_archive(filepath, custom_objects):
     config, metadata, weights = keras3.read_keras_archive(filepath)
     version = metadata.get("keras_version", "3") if isinstance(metadata, dict) else "3"
-    with reading(filepath, "config.json"):
+    budget = 4 * len(weights) + hdf5_format.WEIGHT_BUDGET_FLOOR
+    with reading(filepath, "config.json"), weight_budget.limit(
+            budget, f"archive {filepath!r} stores {len(weights)} bytes of weights"):
         model = model_from_config(config, custom_objects, str(version))
     with reading(filepath, "model.weights.h5"):
         keras3.load_weights_from_archive(model, weights, filepath)

@@ -13,6 +13,7 @@ import warnings
 import h5py
 import numpy as np
 
+from openkeras.engine import weight_budget
 from openkeras.saving import compile_state, h5_checks, legacy
 from openkeras.saving.atomic import atomic_path
 from openkeras.saving.errors import (  # noqa: F401  (FileFormatError is public here too)
@@ -31,6 +32,8 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 # (correlation, channels-last kernels), so 'tensorflow' is the backend older loaders expect.
 KERAS_VERSION = "2.21.0"
 BACKEND = "tensorflow"
+# A model rebuilt from a file may allocate 4 times the weight bytes the file stores, plus this.
+WEIGHT_BUDGET_FLOOR = 256 * 2**20
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -392,7 +395,8 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     with reading(filepath, "model_config"):
         config = normalize_model_config(read_model_config(f, filepath),
                                         attr_text(f.attrs, "keras_version"))
-        model = deserialize(config, custom_objects=custom_objects)
+        with weight_budget.limit(*_budget(f.get("model_weights"), filepath)):
+            model = deserialize(config, custom_objects=custom_objects)
     if not isinstance(f.get("model_weights"), h5py.Group):
         raise FileFormatError(f"{filepath!r} has a model config but no `model_weights` group: "
                               "the file is damaged or is not a Keras model file (Keras 2 "
@@ -413,6 +417,19 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     with reading(filepath, "training_config"):
         compile_state.compile_from_config(model, training, values, custom_objects=custom_objects)
     return model
+
+
+def _budget(group, filepath):
+    """(bytes, source): how much weight memory a model rebuilt from this file may allocate."""
+    stored = 0
+    if isinstance(group, h5py.Group):
+        def add(_, obj):
+            nonlocal stored
+            if isinstance(obj, h5py.Dataset):
+                stored += obj.id.get_storage_size()
+        group.visititems(add)
+    # stored weights may be float16 and the layers float32; the floor covers weightless files
+    return 4 * stored + WEIGHT_BUDGET_FLOOR, f"file {filepath!r} stores {stored} bytes of weights"
 
 
 def parse_training_config(text, where):

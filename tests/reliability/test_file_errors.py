@@ -144,7 +144,7 @@ def test_yaml_alias_bomb_and_self_reference_are_refused():
 
 @pytest.mark.parametrize("load", [models.model_from_json, models.model_from_yaml])
 def test_deep_nesting_is_a_clear_error(load):
-    deep = '{"class_name": "Sequential", "config": ' + "[" * 1000 + "]" * 1000 + "}"
+    deep = '{"class_name": "Sequential", "config": ' + "[" * 300 + "]" * 300 + "}"
     with pytest.raises(saving.FileFormatError, match="nested"):
         load(deep)
 
@@ -257,3 +257,15 @@ def test_json_config_written_by_openkeras_round_trips():
     model = _model()
     config = json.loads(model.to_json())
     assert models.model_from_config(config).count_params() == model.count_params()
+
+
+def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "r+") as f:
+        text = f.attrs["model_config"]
+        f.attrs["model_config"] = text.replace('"units": 4', '"units": 100000000').encode()
+        del f.attrs["openkeras_digest"]
+    start = time.perf_counter()
+    with pytest.raises(saving.FileFormatError, match="d1.*kernel.*more than openkeras allocates"):
+        saving.load_model(path)
+    assert time.perf_counter() - start < 2
