@@ -6,6 +6,7 @@ that points into its own node makes a self-referencing config. Keras writes YAML
 aliases, so they are refused outright.
 """
 
+import numpy as np
 import yaml
 
 from openkeras.saving.errors import FileFormatError, check_config_depth, check_config_text
@@ -33,12 +34,25 @@ class _PlainLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+def _check_flow_depth(text):
+    """Refuse deeply nested [ ] / { } before PyYAML's scanner spends seconds on them."""
+    data = np.frombuffer(text.encode("utf-8", "replace") if isinstance(text, str) else text,
+                         dtype=np.uint8)
+    opens = (data == ord("[")) | (data == ord("{"))
+    closes = (data == ord("]")) | (data == ord("}"))
+    depth = np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
+    if depth.size and depth.max() > _MAX_YAML_DEPTH:
+        raise FileFormatError(f"the YAML config is nested more than {_MAX_YAML_DEPTH} levels "
+                              "deep.")
+
+
 def parse(text):
     """The config dict in YAML ``text`` (str or bytes), or a FileFormatError saying why not."""
     if not isinstance(text, (str, bytes)):
         raise FileFormatError(f"model_from_yaml expects a YAML string. Received: "
                               f"{type(text).__name__}")
     check_config_text(text, "the YAML string")
+    _check_flow_depth(text)
     try:
         config = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
