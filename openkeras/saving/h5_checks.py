@@ -12,6 +12,8 @@
 
 import hashlib
 import os
+import signal
+import time
 
 import h5py
 import numpy as np
@@ -24,6 +26,8 @@ _DIGEST_PREFIX = "sha256:"
 MAX_LINKS = 1_000_000
 # A compressed dataset may not declare more than this many times its stored size.
 MAX_COMPRESSION_RATIO = 1100
+# How long the child process of ``probe`` may take to read a file's metadata.
+PROBE_TIMEOUT_S = 4.0
 
 
 def open_h5(filepath, mode="r"):
@@ -37,11 +41,60 @@ def open_h5(filepath, mode="r"):
         raise FileFormatError(f"Cannot read {filepath!r} as a Keras HDF5 file: {e}") from e
     if mode == "r":
         try:
+            probe(f, filepath)
             check_links(f, filepath)
         except BaseException:
             f.close()
             raise
     return f
+
+
+def _read_everything_small(f):
+    """Walk the file and read every attribute (what a load reads before the weights)."""
+    def visit(name, obj):
+        for key in obj.attrs:
+            obj.attrs[key]  # noqa: B018 - reading it is the point
+
+    for key in f.attrs:
+        f.attrs[key]  # noqa: B018
+    f.visititems(visit)
+    f.visititems_links(lambda name, link: None)
+
+
+def probe(f, filepath, timeout=PROBE_TIMEOUT_S):
+    """Read the file's structure and attributes in a child process first.
+
+    A few kinds of damage (a corrupted global heap under a string attribute, a looping
+    B-tree) make the HDF5 library itself loop forever, where Python cannot interrupt it.
+    The child meets them instead, and is killed after ``timeout`` seconds; the parent then
+    reads the same (now known to be readable) places itself. Where ``fork`` does not exist
+    the probe is skipped.
+    """
+    if not hasattr(os, "fork"):
+        return
+    pid = os.fork()
+    if pid == 0:  # the child: read, report by exit status, never return into the caller
+        code = 0
+        try:
+            _read_everything_small(f)
+        except BaseException:  # noqa: BLE001 - errors are for the parent to find and report
+            code = 1
+        os._exit(code)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise FileFormatError(
+                f"{describe(filepath)} is damaged: reading its structure and attributes did not "
+                f"finish in {timeout} s (the HDF5 library loops on damaged metadata).")
+        time.sleep(0.002)
+    if os.WIFSIGNALED(status):
+        raise FileFormatError(f"{describe(filepath)} is damaged: reading its structure crashed "
+                              f"the HDF5 library (signal {os.WTERMSIG(status)}).")
 
 
 def check_links(group, filepath=None):

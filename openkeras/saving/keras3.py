@@ -8,6 +8,7 @@ sub-layers in child groups (``cell``, ``forward_layer``, ``backward_layer``, ``l
 """
 
 import datetime
+import hashlib
 import io
 import json
 import zipfile
@@ -20,6 +21,7 @@ from openkeras.saving.errors import (
     MAX_ARCHIVE_WEIGHTS_BYTES,
     MAX_CONFIG_BYTES,
     FileFormatError,
+    FileIntegrityError,
     check_config_depth,
     reading,
 )
@@ -275,10 +277,30 @@ def save_keras_archive(model, filepath):
         layers_group = f.create_group("layers")
         for path, layer in _numbered(model.layers):
             _write_layer(layers_group.create_group(path), layer, layer.get_weights())
+    members = {"config.json": json.dumps(config, default=get_json_type).encode("utf-8"),
+               "model.weights.h5": buffer.getvalue()}
+    metadata[h5_checks.DIGEST_ATTR] = {name: _sha256(data) for name, data in members.items()}
     with atomic_open(filepath, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
         z.writestr("metadata.json", json.dumps(metadata))
-        z.writestr("config.json", json.dumps(config, default=get_json_type))
-        z.writestr("model.weights.h5", buffer.getvalue())
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _sha256(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _verify_members(filepath, metadata, members):
+    """Check the digests openkeras stores in metadata.json (archives without them pass)."""
+    digests = metadata.get(h5_checks.DIGEST_ATTR)
+    if digests is None:
+        return
+    if not isinstance(digests, dict):
+        raise FileIntegrityError(f"{filepath!r}: metadata.json's digests are damaged.")
+    for name, data in members.items():
+        if name in digests and digests[name] != _sha256(data):
+            raise FileIntegrityError(f"{filepath!r}: archive member {name} is damaged: its "
+                                     "checksum does not match what openkeras wrote.")
 
 
 def read_keras_archive(filepath):
@@ -303,12 +325,15 @@ def read_keras_archive(filepath):
             if missing:
                 raise FileFormatError(f"{filepath!r} is not a Keras archive: it lacks "
                                       f"{sorted(missing)}.")
-            config = _read_json_member(z, members["config.json"], filepath)
+            config_bytes = _read_member(z, members["config.json"], filepath, MAX_CONFIG_BYTES)
             metadata = {}
             if "metadata.json" in members:
                 metadata = _read_json_member(z, members["metadata.json"], filepath)
             weights = _read_member(z, members["model.weights.h5"], filepath,
                                    MAX_ARCHIVE_WEIGHTS_BYTES)
+            _verify_members(filepath, metadata, {"config.json": config_bytes,
+                                                 "model.weights.h5": weights})
+            config = _parse_json_member(config_bytes, "config.json", filepath)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
             OSError, RuntimeError) as e:
         raise FileFormatError(f"Cannot read {filepath!r} as a .keras archive: {e}") from e
@@ -332,14 +357,18 @@ def _read_member(z, info, filepath, limit):
 
 
 def _read_json_member(z, info, filepath):
-    data = _read_member(z, info, filepath, MAX_CONFIG_BYTES)
+    return _parse_json_member(_read_member(z, info, filepath, MAX_CONFIG_BYTES), info.filename,
+                              filepath)
+
+
+def _parse_json_member(data, name, filepath):
     try:
         value = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise FileFormatError(f"{filepath!r}: {info.filename} is not valid JSON ({e})") from e
+        raise FileFormatError(f"{filepath!r}: {name} is not valid JSON ({e})") from e
     if not isinstance(value, dict):
-        raise FileFormatError(f"{filepath!r}: {info.filename} is not a JSON object.")
-    return check_config_depth(value, f"{filepath!r}: {info.filename}")
+        raise FileFormatError(f"{filepath!r}: {name} is not a JSON object.")
+    return check_config_depth(value, f"{filepath!r}: {name}")
 
 
 def load_weights_from_archive(model, weights_bytes, filepath):
@@ -350,6 +379,7 @@ def load_weights_from_archive(model, weights_bytes, filepath):
     except OSError as e:
         raise FileFormatError(f"{where} is not an HDF5 file ({e})") from e
     with f:
+        h5_checks.probe(f, f"{filepath} (model.weights.h5)")
         h5_checks.check_links(f, f"{filepath} (model.weights.h5)")
         assignments = []
         for path, layer in _numbered(model.layers):
