@@ -61,7 +61,7 @@ def _read_everything_small(f):
     f.visititems_links(lambda name, link: None)
 
 
-def probe(f, filepath, timeout=PROBE_TIMEOUT_S):
+def probe(f, filepath, timeout=None):
     """Read the file's structure and attributes in a child process first.
 
     A few kinds of damage (a corrupted global heap under a string attribute, a looping
@@ -72,6 +72,7 @@ def probe(f, filepath, timeout=PROBE_TIMEOUT_S):
     """
     if not hasattr(os, "fork"):
         return
+    timeout = PROBE_TIMEOUT_S if timeout is None else timeout
     pid = os.fork()
     if pid == 0:  # the child: read, report by exit status, never return into the caller
         code = 0

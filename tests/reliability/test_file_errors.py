@@ -277,3 +277,23 @@ def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
     with pytest.raises(saving.FileFormatError, match="d1.*kernel.*more than openkeras allocates"):
         saving.load_model(path)
     assert time.perf_counter() - start < 2
+
+
+def test_metadata_that_makes_hdf5_loop_forever_is_an_error_not_a_hang(monkeypatch):
+    from openkeras.saving import h5_checks
+
+    monkeypatch.setattr(h5_checks, "PROBE_TIMEOUT_S", 0.5)
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "damaged",
+                        "heap_loop_weights.h5")
+    start = time.perf_counter()
+    with pytest.raises(saving.FileFormatError, match="heap_loop_weights.h5.*did not finish"):
+        openkeras.Sequential([layers.Dense(2, input_shape=(3,))]).load_weights(path)
+    assert time.perf_counter() - start < 3
+
+
+def test_call_arguments_a_layer_does_not_take_are_refused():
+    model = openkeras.Sequential([layers.Dense(2, input_shape=(3,), name="d")])
+    config = json.loads(models.Model(model.inputs, model.outputs).to_json())
+    config["config"]["layers"][1]["inbound_nodes"][0][0][3] = {"class_name": "x"}
+    with pytest.raises(ValueError, match=r"'d'.*\['class_name'\].*Dense.call"):
+        models.model_from_config(config)
