@@ -42,6 +42,7 @@ def _lambda_conf(config):
     ("builtins", "open", {"file": "{target}", "mode": "w"}),
     ("os", "system", {"command": "touch {target}"}),
     ("builtins", "exec", {"source": "open('{target}', 'w')"}),
+    ("antigravity", "fly", {}),                      # a module that must not be imported
     ("openkeras.backend", "set_floatx", {}),         # public, but not a tensor function
     ("openkeras.backend", "print_tensor", {}),
 ])
@@ -63,6 +64,7 @@ def test_lambda_naming_a_foreign_function_is_refused(tmp_path, module, function,
     assert path in str(info.value)
     assert set(os.listdir(tmp_path)) == before and not os.path.exists(target)
     assert K.floatx() == "float32"
+    assert "antigravity" not in sys.modules
 
 
 def test_backend_function_by_name_still_loads(tmp_path):
