@@ -13,7 +13,7 @@ import sys
 import h5py
 
 from openkeras.engine import weight_budget
-from openkeras.saving import hdf5_format, keras3, legacy
+from openkeras.saving import h5_checks, hdf5_format, keras3, legacy
 from openkeras.saving.errors import (
     FileFormatError,
     FileIntegrityError,
@@ -150,8 +150,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
         if isinstance(filepath, h5py.Group):
-            return hdf5_format.load_model_from_hdf5(filepath, filepath.file.filename,
-                                                    custom_objects, compile)
+            name = filepath.file.filename
+            with reading(name, "the file"):
+                h5_checks.probe(filepath.file, name)
+                h5_checks.check_links(filepath, name)
+                return hdf5_format.load_model_from_hdf5(filepath, name, custom_objects, compile)
         filepath = os.fspath(filepath)
         fmt = _sniff(filepath)
         with reading(filepath, "the file"):
