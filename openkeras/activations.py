@@ -184,9 +184,8 @@ def _module_objects(with_layers):
             layers = importlib.import_module("openkeras.layers.advanced_activations")
         except ModuleNotFoundError:
             return objects
-        for name in dir(layers):
-            value = getattr(layers, name)
-            if isinstance(value, type) and hasattr(value, "get_config"):
+        for name, value in vars(layers).items():  # the classes defined there, nothing imported
+            if isinstance(value, type) and value.__module__ == layers.__name__:
                 objects.setdefault(name, value)
     return objects
 

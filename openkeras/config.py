@@ -106,10 +106,11 @@ def torch_dtype(name=None) -> torch.dtype:
     name = name or _FLOATX
     if hasattr(name, "name") and not isinstance(name, str):  # numpy dtype
         name = name.name
-    try:
-        return getattr(torch, {"bool": "bool", "string": "uint8"}.get(name, name))
-    except AttributeError:
-        raise ValueError(f"Unknown dtype: {name!r}") from None
+    dtype = getattr(torch, {"bool": "bool", "string": "uint8"}.get(name, name), None) \
+        if isinstance(name, str) and not name.startswith("_") else None
+    if not isinstance(dtype, torch.dtype):  # a name from a file must not reach other attributes
+        raise ValueError(f"Unknown dtype: {name!r}")
+    return dtype
 
 
 def _apply(cfg: dict, path: str) -> None:

@@ -53,21 +53,17 @@ def model_from_config(config, custom_objects=None):
 
 def model_from_json(json_string, custom_objects=None):
     """A model from the JSON written by ``model.to_json()`` (here or by Keras 2)."""
-    if not isinstance(json_string, (str, bytes, bytearray)):
-        raise TypeError("model_from_json: `json_string` must be the JSON text of a model "
-                        f"(str). Received: a {type(json_string).__name__}; for a config dict, "
-                        "use `model_from_config`.")
-    config = json.loads(json_string)
-    if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
-        config = json.loads(config)
+    from openkeras.saving import hdf5_format
+
+    config = hdf5_format.parse_config(json_string, "the JSON string")
     return model_from_config(config, custom_objects=custom_objects)
 
 
 def model_from_yaml(yaml_string, custom_objects=None):
-    """A model from YAML (parsed with yaml.safe_load only)."""
-    import yaml
+    """A model from YAML (plain data only: no tags, no aliases; bounded in size and depth)."""
+    from openkeras.saving import yaml_config
 
-    return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects)
+    return model_from_config(yaml_config.parse(yaml_string), custom_objects=custom_objects)
 
 
 def from_torch_export(path, name=None):

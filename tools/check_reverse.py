@@ -4,6 +4,8 @@ For every golden model in tests/fixtures/h5 (made by tf_keras), openkeras loads 
 it back (``model.save`` to .h5, ``save_weights``, and a Keras 3 ``.keras`` archive); then
 tf_keras 2.21 loads the .h5 (compiled, with the optimizer state) and the weights file, and
 Keras 3 loads the archive, and each prediction is compared with the golden ``y`` (atol 1e-5).
+It also checks that the files carry openkeras's checksums (fletcher32 on every non-scalar
+weight dataset, ``openkeras_digest`` attributes), so the check covers checksummed files.
 
     tools/.tfenv/bin/python tools/check_reverse.py            # both phases
     .venv/bin/python tools/check_reverse.py --write DIR       # phase 1 only (openkeras)
@@ -68,6 +70,18 @@ def _max_err(outs, ys):
     return max(float(np.max(np.abs(o - y))) for o, y in zip(outs, ys, strict=True))
 
 
+def _checksummed(path) -> bool:
+    """Whether a file openkeras wrote has fletcher32 weight datasets and digest attributes."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        datasets = []
+        f.visititems(lambda n, o: datasets.append(o) if isinstance(o, h5py.Dataset) else None)
+        weights = [d for d in datasets if d.shape and d.size]
+        return "openkeras_digest" in f.attrs and bool(weights) and all(d.fletcher32
+                                                                       for d in weights)
+
+
 def check(out_dir: pathlib.Path) -> dict:
     """Phase 2 (tf_keras 2.21 and Keras 3): load what phase 1 wrote and compare predictions."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -101,7 +115,9 @@ def check(out_dir: pathlib.Path) -> dict:
             row["keras3_max_abs_err"] = _max_err(_predict(model, xs), ys)
         except Exception as e:  # noqa: BLE001
             row["keras3_error"] = f"{type(e).__name__}: {e}"[:300]
-        row["ok"] = all(row.get(k, 1) <= ATOL for k in
+        row["checksummed"] = _checksummed(out_dir / f"{name}.h5") and \
+            _checksummed(out_dir / f"{name}_weights.h5")
+        row["ok"] = row["checksummed"] and all(row.get(k, 1) <= ATOL for k in
                         ("h5_max_abs_err", "weights_max_abs_err", "keras3_max_abs_err")) \
             and not any(k.endswith("_error") for k in row)
         results[name] = row

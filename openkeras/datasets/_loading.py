@@ -20,10 +20,13 @@ import zipfile
 
 import numpy as np
 
+from openkeras.saving.errors import FileFormatError, UnsafeFileError, reading
 from openkeras.utils.data_utils import DownloadError, get_file
 
 ORIGIN_FOLDER = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 VERIFY_ENV = "OPENKERAS_VERIFY_DATASETS"
+# An .npz member may expand at most this many times (the published files compress ~4x).
+MAX_RATIO = 200
 
 
 def verify_enabled(verify=None) -> bool:
@@ -87,13 +90,17 @@ _ALLOWED = {
 }
 
 
+class RefusedObjectError(UnsafeFileError, pickle.UnpicklingError):
+    """A dataset pickle names something other than plain data."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An Unpickler that builds plain data and numpy arrays, and refuses everything else."""
 
     def find_class(self, module, name):
         found = _ALLOWED.get((module, name))
         if found is None:
-            raise pickle.UnpicklingError(
+            raise RefusedObjectError(
                 f"Refusing to load {module}.{name}: dataset files may only hold plain data "
                 "(dicts, lists, strings, bytes, numbers and numpy arrays)."
             )
@@ -106,29 +113,49 @@ def restricted_load(fileobj, encoding="bytes"):
 
 
 def load_npz(path) -> dict:
-    """All arrays of an `.npz` file; object arrays are read with `RestrictedUnpickler`."""
-    fmt = np.lib.format
+    """All arrays of an `.npz` file; object arrays are read with `RestrictedUnpickler`.
+
+    A damaged or hostile file gives a `FileFormatError` naming the file and the member: each
+    member's declared shape is checked against its stored size before it is read.
+    """
     arrays = {}
-    with zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
+    with reading(path, "the archive"):
+        archive = zipfile.ZipFile(path)
+    with archive:
+        for info in archive.infolist():
+            member = info.filename
             if not member.endswith(".npy"):
                 continue
-            with archive.open(member) as f:
-                version = fmt.read_magic(f)
-                read_header = fmt.read_array_header_1_0 if version == (1, 0) else (
-                    fmt.read_array_header_2_0)
-                shape, fortran_order, dtype = read_header(f)
-                if dtype.hasobject:
-                    array = restricted_load(f, encoding="latin1")
-                    if not isinstance(array, np.ndarray):
-                        raise ValueError(f"{path}: member {member} is not an array.")
-                else:
-                    count = int(np.prod(shape))
-                    data = f.read(count * dtype.itemsize)
-                    order = "F" if fortran_order else "C"
-                    array = np.frombuffer(data, dtype, count).reshape(shape, order=order).copy()
-            arrays[member[: -len(".npy")]] = array
+            with reading(path, f"member {member}"):
+                arrays[member[: -len(".npy")]] = _read_member(archive, info)
     return arrays
+
+
+def _read_member(archive, info):
+    fmt = np.lib.format
+    if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
+        raise FileFormatError(f"it declares {info.file_size} bytes from {info.compress_size} "
+                              f"compressed (more than {MAX_RATIO} times).")
+    with archive.open(info) as f:
+        version = fmt.read_magic(f)
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else (
+            fmt.read_array_header_2_0)
+        shape, fortran_order, dtype = read_header(f)
+        if dtype.hasobject:
+            array = restricted_load(f, encoding="latin1")
+            if not isinstance(array, np.ndarray):
+                raise FileFormatError("it is not an array.")
+            return array
+        count = int(np.prod(shape, dtype=object))
+        if count * dtype.itemsize > info.file_size:
+            raise FileFormatError(f"it declares shape {shape} of {dtype} ({count * dtype.itemsize}"
+                                  f" bytes) but stores {info.file_size} bytes.")
+        data = f.read(count * dtype.itemsize)
+        if len(data) != count * dtype.itemsize:
+            raise FileFormatError(f"it is truncated ({len(data)} of {count * dtype.itemsize} "
+                                  "bytes).")
+        order = "F" if fortran_order else "C"
+        return np.frombuffer(data, dtype, count).reshape(shape, order=order).copy()
 
 
 def remove_long_seq(maxlen, seq, label):

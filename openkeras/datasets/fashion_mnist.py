@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from openkeras.datasets._loading import ORIGIN_FOLDER, fetch
+from openkeras.saving.errors import FileFormatError, reading
 
 # sha256 of the four published files (Keras itself does not check them).
 FILES = {
@@ -20,9 +21,19 @@ FILES = {
 }
 
 
+# The largest published file unpacks to 47 MB; anything much larger is not Fashion-MNIST.
+_MAX_BYTES = 64 * 2**20
+
+
 def _read_idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
+    with reading(path, "the gzip data"), gzip.open(path, "rb") as f:
+        data = f.read(_MAX_BYTES + 1)
+        if len(data) > _MAX_BYTES:
+            raise FileFormatError(f"it unpacks to more than {_MAX_BYTES} bytes.")
+        if len(data) < offset:
+            raise FileFormatError(f"it holds {len(data)} bytes, less than its {offset}-byte "
+                                  "header.")
+        return np.frombuffer(data, np.uint8, offset=offset)
 
 
 def load_data(*, verify=None):
@@ -40,7 +51,15 @@ def load_data(*, verify=None):
     paths = [fetch(name, ORIGIN_FOLDER + name, sha, verify, cache_subdir=subdir)
              for name, sha in FILES.items()]
     y_train = _read_idx(paths[0], 8)
-    x_train = _read_idx(paths[1], 16).reshape(len(y_train), 28, 28)
+    x_train = _images(paths[1], len(y_train))
     y_test = _read_idx(paths[2], 8)
-    x_test = _read_idx(paths[3], 16).reshape(len(y_test), 28, 28)
+    x_test = _images(paths[3], len(y_test))
     return (x_train, y_train), (x_test, y_test)
+
+
+def _images(path, count):
+    pixels = _read_idx(path, 16)
+    if pixels.size != count * 28 * 28:
+        raise FileFormatError(f"Cannot load {path!r}: it holds {pixels.size} pixels, not "
+                              f"{count} images of 28x28 (one per label).")
+    return pixels.reshape(count, 28, 28)

@@ -9,7 +9,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
-from openkeras.engine import shape_inference
+from openkeras.engine import shape_inference, weight_budget
 from openkeras.engine.arrays import as_tensor, from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
@@ -172,6 +172,7 @@ class Layer(torch.nn.Module, NodeAccessors):
         dtype = dtype or self._dtype
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
+        weight_budget.charge(self._name, name, shape, config.torch_dtype(dtype).itemsize)
         value = initializers.get(initializer)(shape, dtype=dtype)
         value = as_tensor(value, dtype=config.torch_dtype(dtype))
         if layout is not None:

@@ -1,5 +1,7 @@
 """Functional model configs in Keras 2's format (layers, inbound_nodes, input/output_layers)."""
 
+import inspect
+
 from openkeras.utils.generic_utils import get_registered_name, unpack_singleton
 
 
@@ -95,6 +97,7 @@ def _reconstruct(config, custom_objects, layer_module):
                 return False
             tensors.append(parent._inbound_nodes[node_index].output_tensors[tensor_index])
         if tensors:
+            _check_call_arguments(layer, kwargs)
             layer(unpack_singleton(tensors), **kwargs)
         return True
 
@@ -132,6 +135,24 @@ def _reconstruct(config, custom_objects, layer_module):
     inputs = tensors_for(config["input_layers"])
     outputs = tensors_for(config["output_layers"])
     return inputs, outputs, config.get("name")
+
+
+def _check_call_arguments(layer, kwargs):
+    """Refuse call arguments from a config that the layer's ``call`` does not take (they would
+    only fail later, at prediction time)."""
+    if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+        raise ValueError(f"Layer {layer.name!r}: the call arguments in its inbound node must be "
+                         f"a dict of names. Received: {str(kwargs)[:200]}")
+    try:
+        params = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    unknown = sorted(set(kwargs) - set(params) - {"mask", "training"})
+    if unknown:
+        raise ValueError(f"Layer {layer.name!r}: its inbound node passes {unknown} to "
+                         f"{type(layer).__name__}.call, which takes {sorted(params)}.")
 
 
 def _node_entries(node_data):

@@ -13,7 +13,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
-from openkeras.engine import shape_inference
+from openkeras.engine import allow_list, shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
@@ -126,8 +126,6 @@ def function_name(fn) -> str:
 
 def resolve_function(name: str):
     """The function a config names; only openkeras.backend and operator functions resolve."""
-    from openkeras import backend
-
     module = next((m for m in _MODULES if isinstance(name, str) and name.startswith(m)), None)
     attr = name[len(module):] if module else ""
     if not module or not attr.isidentifier() or attr.startswith("_"):
@@ -138,8 +136,8 @@ def resolve_function(name: str):
     if module == "operator.":
         if attr in OPERATORS:
             return getattr(operator, attr)
-    elif getattr(getattr(backend, attr, None), "symbolic_dispatch", False):
-        return getattr(backend, attr).__wrapped__
+    elif allow_list.backend_function(attr) is not None:
+        return allow_list.backend_function(attr).__wrapped__
     raise ValueError(f"Unknown OpLambda function: {name!r}")
 
 

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
+from openkeras.engine import allow_list
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
 from openkeras.utils import generic_utils
@@ -438,7 +439,8 @@ class Lambda(Layer):
         return cls(function, output_shape=output_shape, **config_)
 
 
-_BUILTIN_FUNCTION_MODULES = {"openkeras", "keras", "tensorflow", "math", "torch", "builtins", "numpy"}
+_BACKEND_LIKE_MODULES = {"openkeras", "keras", "tf_keras", "tensorflow", "math", "torch", "builtins",
+                         "numpy"}
 
 
 def _from_keras3_function(value, function_type, module):
@@ -455,6 +457,9 @@ def _from_keras3_function(value, function_type, module):
 
 
 def _serialize_function(fn):
+    name = allow_list.backend_function_name(fn)
+    if name is not None:  # K.square and friends are stored by name, not as bytecode
+        return name, "function", "openkeras.backend"
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or getattr(fn, "__closure__", None):
         code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
         closure = [c.cell_contents for c in fn.__closure__] if fn.__closure__ else None
@@ -463,20 +468,30 @@ def _serialize_function(fn):
 
 
 def _deserialize_function(value, function_type, module, custom_objects, layer_name):
+    """The callable a Lambda config names: the user's object, an allow-listed openkeras.backend
+    function, or (only with safe_mode=False) the stored bytecode. ``module`` is never imported."""
+    if isinstance(value, dict) and value.get("class_name") == "__lambda__":  # Keras 3
+        conf = value.get("config") if isinstance(value.get("config"), dict) else {}
+        value, function_type = [conf.get("code"), conf.get("defaults"), conf.get("closure")], "lambda"
     if function_type == "function":
+        if not isinstance(value, str):
+            raise ValueError(f"Lambda layer {layer_name!r}: the function name must be a string. "
+                             f"Received: function={str(value)[:200]}")
         obj = generic_utils._lookup_custom(value, custom_objects)
         if obj is not None:
             return obj
-        from openkeras import backend
-
-        # Only names that came from a backend/math/torch module resolve to ours: a user's own
-        # `square` must not silently become K.square.
-        builtin = module is None or str(module).split(".")[0] in _BUILTIN_FUNCTION_MODULES
-        for namespace in (vars(backend), vars(math), vars(torch)) if builtin else ():
-            if value in namespace and callable(namespace[value]):
-                return namespace[value]
-        raise ValueError(f"Lambda layer {layer_name!r}: unknown function {value!r} (module {module!r}). "
-                         "Pass it in `custom_objects`.")
+        # A name from a backend-like module maps to openkeras.backend's function of that name
+        # (never to the module's own attribute); a user's own `square` must not silently
+        # become K.square.
+        builtin = module is None or str(module).split(".")[0] in _BACKEND_LIKE_MODULES
+        obj = allow_list.backend_function(value) if builtin else None
+        if obj is not None:
+            return obj
+        raise ValueError(
+            f"Lambda layer {layer_name!r}: unknown function {value!r} (module {module!r}). Only "
+            "openkeras.backend tensor functions and your own objects can be named in a file; "
+            "pass the function in `custom_objects`."
+        )
     if function_type == "lambda":
         if generic_utils.in_safe_mode():
             raise ValueError(

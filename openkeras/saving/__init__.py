@@ -13,12 +13,19 @@ import warnings
 
 import h5py
 
-from openkeras.saving import hdf5_format, keras3, legacy
-from openkeras.saving.hdf5_format import FileFormatError
+from openkeras.engine import weight_budget
+from openkeras.saving import h5_checks, hdf5_format, keras3, legacy
+from openkeras.saving.errors import (
+    FileFormatError,
+    FileIntegrityError,
+    UnsafeFileError,
+    check_config_depth,
+    reading,
+)
 from openkeras.utils.generic_utils import CustomObjectScope, SafeModeScope
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_config",
-           "normalize_model_config", "FileFormatError"]
+           "normalize_model_config", "FileFormatError", "FileIntegrityError", "UnsafeFileError"]
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _ZIP_SIGNATURE = b"PK\x03\x04"
@@ -31,11 +38,13 @@ def normalize_model_config(config, keras_version=None):
         config: ``{'class_name', 'config'}`` (or its JSON, possibly double-encoded).
         keras_version: the version that wrote it, when the file says so.
     """
-    while isinstance(config, (str, bytes)):
-        config = json.loads(config)
+    for _ in range(3):  # double-encoded JSON, as some tools wrote it (bounded)
+        if isinstance(config, (str, bytes)):
+            config = hdf5_format.parse_config(config, "the model config")
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A model config must be a {{'class_name', 'config'}} dict. Received: "
                          f"{str(config)[:200]}")
+    check_config_depth(config, "the model config")
     keras_version = keras_version or config.get("keras_version")
     config = keras3.to_keras2_config(config, str(keras_version or "").startswith("3"))
     if legacy.is_keras1_config(config, keras_version):
@@ -47,8 +56,9 @@ def model_from_config(config, custom_objects=None, keras_version=None):
     """A model from a config written by any Keras version (see ``normalize_model_config``)."""
     from openkeras import layers
 
-    return layers.deserialize(normalize_model_config(config, keras_version),
-                              custom_objects=custom_objects)
+    with reading("the model config", "its layers"):
+        return layers.deserialize(normalize_model_config(config, keras_version),
+                                  custom_objects=custom_objects)
 
 
 def _fspath(filepath, what):
@@ -173,7 +183,7 @@ def _sniff(filepath):
             "files and .keras archives; re-save the model with `model.save('model.h5')`."
         )
     if not os.path.exists(filepath):
-        raise OSError(f"No file or directory found at {filepath}")
+        raise FileNotFoundError(f"No file or directory found at {filepath}")
     with open(filepath, "rb") as f:
         head = f.read(8)
     if head.startswith(_ZIP_SIGNATURE):
@@ -200,23 +210,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
         if isinstance(filepath, h5py.Group):
-            return hdf5_format.load_model_from_hdf5(filepath, _group_name(filepath),
-                                                    custom_objects, compile)
+            name = _group_name(filepath)
+            with reading(name, "the file"):
+                h5_checks.probe(filepath.file, name)
+                h5_checks.check_links(filepath, name)
+                return hdf5_format.load_model_from_hdf5(filepath, name, custom_objects, compile)
         filepath = _fspath(filepath, "load_model")
         fmt = _sniff(filepath)
-        try:
+        with reading(filepath, "the file"):
             if fmt == "keras":
                 return _load_archive(filepath, custom_objects)
             with hdf5_format.open_h5(filepath) as f:
                 return hdf5_format.load_model_from_hdf5(f, filepath, custom_objects, compile)
-        except FileFormatError as e:
-            if filepath in str(e):
-                raise
-            raise FileFormatError(f"Cannot load {filepath!r}: {e}") from e
-        except (OSError, KeyError, TypeError, ValueError, EOFError, AttributeError) as e:
-            if filepath in str(e):
-                raise
-            raise _wrap(e, filepath) from e
 
 
 def _warn_if_no_name_matches(group, model, filepath):
@@ -230,18 +235,15 @@ def _warn_if_no_name_matches(group, model, filepath):
                       stacklevel=4)
 
 
-def _wrap(error, filepath):
-    kind = type(error) if isinstance(error, (TypeError, ValueError)) else FileFormatError
-    try:
-        return kind(f"Cannot load model from {filepath!r}: {error}")
-    except TypeError:  # an exception class with a special constructor
-        return FileFormatError(f"Cannot load model from {filepath!r}: {error}")
-
-
 def _load_archive(filepath, custom_objects):
     config, metadata, weights = keras3.read_keras_archive(filepath)
-    model = model_from_config(config, custom_objects, metadata.get("keras_version", "3"))
-    keras3.load_weights_from_archive(model, weights, filepath)
+    version = metadata.get("keras_version", "3") if isinstance(metadata, dict) else "3"
+    budget = 4 * len(weights) + hdf5_format.WEIGHT_BUDGET_FLOOR
+    with reading(filepath, "config.json"), weight_budget.limit(
+            budget, f"archive {filepath!r} stores {len(weights)} bytes of weights"):
+        model = model_from_config(config, custom_objects, str(version))
+    with reading(filepath, "model.weights.h5"):
+        keras3.load_weights_from_archive(model, weights, filepath)
     return model
 
 
@@ -256,29 +258,30 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
         skip_mismatch: warn and skip layers whose weights do not fit instead of raising.
     """
     if isinstance(filepath, h5py.Group):
-        _load_h5_weights(model, filepath, _group_name(filepath), by_name, skip_mismatch)
+        name = _group_name(filepath)
+        with reading(name, "the weights"):
+            h5_checks.check_links(filepath, name)
+            _load_h5_weights(model, filepath, name, by_name, skip_mismatch)
         return
     filepath = _fspath(filepath, "load_weights")
     if _sniff(filepath) == "keras":
-        _, _, weights = keras3.read_keras_archive(filepath)
-        keras3.load_weights_from_archive(model, weights, filepath)
+        with reading(filepath, "model.weights.h5"):
+            _, _, weights = keras3.read_keras_archive(filepath)
+            keras3.load_weights_from_archive(model, weights, filepath)
         return
-    with hdf5_format.open_h5(filepath) as f:
+    with hdf5_format.open_h5(filepath) as f, reading(filepath, "the weights"):
+        hdf5_format.verify_root(f, filepath)
         _load_h5_weights(model, f, filepath, by_name, skip_mismatch)
 
 
 def _load_h5_weights(model, f, filepath, by_name, skip_mismatch):
     group = f
-    if "layer_names" not in f.attrs and "model_weights" in f:
+    if "layer_names" not in f.attrs and isinstance(f.get("model_weights"), h5py.Group):
         group = f["model_weights"]
-    if "layer_names" not in group.attrs and not any(k.startswith("layer_names") for k in
-                                                     group.attrs):
+    if not any(k.startswith("layer_names") for k in group.attrs):
         raise FileFormatError(f"{filepath!r} holds no Keras weights (no `layer_names` "
                               "attribute).")
     if by_name:
         _warn_if_no_name_matches(group, model, filepath)
-    try:
-        hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
-                                            skip_mismatch=skip_mismatch, filepath=filepath)
-    except (OSError, KeyError) as e:
-        raise FileFormatError(f"Cannot read the weights in {filepath!r}: {e}") from e
+    hdf5_format.load_weights_from_group(group, model.layers, by_name=by_name,
+                                        skip_mismatch=skip_mismatch, filepath=filepath)

@@ -1,8 +1,22 @@
-"""Atomic file writes: write a temporary file next to the target, fsync it, rename it."""
+"""Atomic file writes: write a temporary file next to the target, fsync it, rename it.
+
+The temporary file is ``.<name>.<pid>.<random>.tmp`` in the target's directory: hidden, with
+another extension, so it is never taken for the file itself. A process killed during a save
+leaves it behind; the next save to the same place removes such leftovers once the process
+that wrote them is gone (or, for leftovers of another machine or an older openkeras, once
+they are a day old).
+"""
 
 import contextlib
 import os
+import re
 import tempfile
+import time
+
+# Leftovers whose writer cannot be checked (another machine, no pid in the name) are removed
+# after this many seconds without a change.
+STALE_AFTER_S = 24 * 3600
+_ACTIVE = set()  # temporary files this process is writing right now
 
 
 @contextlib.contextmanager
@@ -23,9 +37,11 @@ def atomic_path(filepath):
         raise FileNotFoundError(
             f"Cannot save to {filepath!r}: the directory {directory!r} does not exist."
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
-                               dir=directory)
+    remove_leftovers(filepath)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.{os.getpid()}.",
+                               suffix=".tmp", dir=directory)
     os.close(fd)
+    _ACTIVE.add(tmp)
     try:
         yield tmp
         _fsync_file(tmp)
@@ -35,7 +51,60 @@ def atomic_path(filepath):
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+    finally:
+        _ACTIVE.discard(tmp)
     _fsync_dir(directory)
+
+
+def remove_leftovers(filepath):
+    """Remove the temporary files of interrupted saves to ``filepath``; return their paths.
+
+    A leftover is removed when the process that wrote it no longer runs (its pid is in the
+    name), or when it has not changed for ``STALE_AFTER_S`` seconds; the temporary files of
+    saves still running, in this process or another, are left alone.
+
+    Args:
+        filepath: the final path of a file saved with ``atomic_path``.
+    """
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    pattern = re.compile(r"\." + re.escape(os.path.basename(filepath)) +
+                         r"\.(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp")
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        path = os.path.join(directory, name)
+        if match is None or path in _ACTIVE or not _is_stale(path, match.group(1)):
+            continue
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            removed.append(path)
+    return removed
+
+
+def _is_stale(path, pid):
+    try:
+        age = time.time() - os.stat(path).st_mtime
+    except OSError:
+        return False
+    if age > STALE_AFTER_S:
+        return True
+    if pid is None:
+        return False
+    pid = int(pid)
+    if pid == os.getpid():  # ours, but not a save in progress (that is in _ACTIVE)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError, OverflowError):
+        return False  # alive under another user, or unknowable
+    return False
 
 
 @contextlib.contextmanager

@@ -8,14 +8,21 @@ group at the root.
 """
 
 import json
-import os
 import warnings
 
 import h5py
 import numpy as np
 
-from openkeras.saving import compile_state, legacy, training_state
+from openkeras.engine import weight_budget
+from openkeras.saving import compile_state, h5_checks, legacy, training_state
 from openkeras.saving.atomic import atomic_path
+from openkeras.saving.errors import (  # noqa: F401  (FileFormatError is public here too)
+    FileFormatError,
+    check_config_depth,
+    check_config_text,
+    reading,
+)
+from openkeras.saving.h5_checks import open_h5  # noqa: F401  (the name loaders use)
 from openkeras.saving.json_utils import get_json_type
 from openkeras.saving.weight_matching import order_by_name
 
@@ -25,10 +32,8 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 # (correlation, channels-last kernels), so 'tensorflow' is the backend older loaders expect.
 KERAS_VERSION = "2.21.0"
 BACKEND = "tensorflow"
-
-
-class FileFormatError(ValueError):
-    """A file that is not a Keras file, or is damaged."""
+# A model rebuilt from a file may allocate 4 times the weight bytes the file stores, plus this.
+WEIGHT_BUDGET_FLOOR = 256 * 2**20
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -87,9 +92,24 @@ def save_weights_to_group(group, layers):
         names = _unique_names([w.name or f"{layer.name}/param_{i}:0"
                                for i, w in enumerate(weights)])
         save_attributes(g, "weight_names", names)
-        for name, value in zip(names, layer.get_weights(), strict=True):
-            dset = g.create_dataset(name, value.shape, dtype=value.dtype)
-            dset[()] = value
+        values = layer.get_weights()
+        for name, value in zip(names, values, strict=True):
+            write_dataset(g, name, value)
+        g.attrs[h5_checks.DIGEST_ATTR] = h5_checks.weights_digest(g, names, values)
+
+
+def write_dataset(group, name, value):
+    """A weight dataset with HDF5's fletcher32 checksum (which needs chunked storage)."""
+    value = np.asarray(value)
+    if value.ndim and value.size and value.nbytes < 2**31:  # one chunk: HDF5 allows < 4 GB
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype, chunks=value.shape,
+                                    fletcher32=True)
+    elif value.ndim and value.size:
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype, chunks=True,
+                                    fletcher32=True)
+    else:  # scalars and empty arrays cannot be chunked; the digest still covers them
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype)
+    dset[()] = value
 
 
 def _unique_names(names):
@@ -102,11 +122,33 @@ def _unique_names(names):
     return out
 
 
-def read_layer_weights(group, name):
-    """(weight names, arrays) stored for layer ``name`` in a weights group."""
-    g = group[name]
+def _layer_group(group, name, where):
+    g = group.get(name)
+    if not isinstance(g, h5py.Group):
+        raise FileFormatError(f"{where}: layer group {name!r} is missing or is not a group.")
+    return g
+
+
+def stored_shapes(group, name, where):
+    """(weight names, declared shapes) for layer ``name``: checked, but nothing is read."""
+    g = _layer_group(group, name, where)
     names = load_attributes(g, "weight_names")
-    return names, [np.asarray(g[n]) for n in names]
+    shapes = []
+    for n in names:
+        if n not in g:
+            raise FileFormatError(f"{where}: layer {name!r} lists weight {n!r} that it does not "
+                                  "contain.")
+        shapes.append(h5_checks.dataset_shape(g[n], f"{where}: weight {name}/{n}"))
+    return names, shapes
+
+
+def read_layer_weights(group, name, where="the weights file"):
+    """(weight names, arrays) stored for layer ``name``, checked against its checksum."""
+    g = _layer_group(group, name, where)
+    names = load_attributes(g, "weight_names")
+    values = [h5_checks.read_dataset(g[n], f"{where}: weight {name}/{n}") for n in names]
+    h5_checks.verify(g, h5_checks.weights_digest(g, names, values), f"{where}: layer {name!r}")
+    return names, values
 
 
 def _file_versions(group):
@@ -118,6 +160,9 @@ def _file_versions(group):
 
 def load_weights_from_group(group, layers, by_name=False, skip_mismatch=False, filepath=None):
     """Load weights from a Keras weights group into ``layers``.
+
+    Every layer's stored shapes are checked against the layer before its data is read, and
+    its checksum (files openkeras wrote) after; nothing is changed unless every layer fits.
 
     Args:
         group: an h5py group in Keras 2's weights layout.
@@ -134,20 +179,16 @@ def load_weights_from_group(group, layers, by_name=False, skip_mismatch=False, f
     if missing:
         raise FileFormatError(f"{where} is damaged: it lists layers {missing[:5]} that it does "
                               "not contain.")
-    assignments = []
+    pairs = []
     if by_name:
         by = {}
         for layer in layers:
             by.setdefault(layer.name, []).append(layer)
-        for k, name in enumerate(stored):
-            for layer in by.get(name, []):
-                names, values = read_layer_weights(group, name)
-                values = _prepare(layer, names, values, version, backend, k, where, skip_mismatch)
-                if values is not None:
-                    assignments.append((layer, values))
+        pairs = [(k, name, layer) for k, name in enumerate(stored) for layer in by.get(name, [])]
     else:
         with_weights = [layer for layer in layers if layer.weights]
-        stored = [n for n in stored if load_attributes(group[n], "weight_names")]
+        stored = [n for n in stored
+                  if load_attributes(_layer_group(group, n, where), "weight_names")]
         if len(stored) != len(with_weights):
             raise ValueError(
                 f"You are trying to load a weight file containing {len(stored)} layers into a "
@@ -155,14 +196,45 @@ def load_weights_from_group(group, layers, by_name=False, skip_mismatch=False, f
                 f"{stored[:10]}; in the model: {[la.name for la in with_weights][:10]}). Use "
                 "`by_name=True` to load the layers whose names match."
             )
-        for k, (name, layer) in enumerate(zip(stored, with_weights, strict=True)):
-            names, values = read_layer_weights(group, name)
-            values = _prepare(layer, names, values, version, backend, k, where, skip_mismatch,
-                              name)
-            if values is not None:
-                assignments.append((layer, values))
+        pairs = list(zip(range(len(stored)), stored, with_weights, strict=True))
+    assignments = []
+    for k, name, layer in pairs:
+        with reading(filepath, f"model_weights/{name}"):
+            values = _read_for(group, name, layer, version, backend, k, where, skip_mismatch,
+                               by_name)
+        if values is not None:
+            assignments.append((layer, values))
     for layer, values in assignments:  # nothing is changed unless every layer fits
         layer.set_weights(values)
+
+
+def _read_for(group, name, layer, version, backend, k, where, skip_mismatch, by_name):
+    """The checked arrays of stored layer ``name`` for ``layer``, or None to skip it."""
+    stored_name = None if by_name else name
+    _, shapes = stored_shapes(group, name, where)
+    expected = [tuple(getattr(p, "_keras_shape", p.shape)) for p in layer.weights]
+    needed = sum(int(np.prod(shape)) for shape in expected)
+    if sum(int(np.prod(shape, dtype=object)) for shape in shapes) != needed:
+        # refused before reading anything: a declared shape can be anything
+        problem = (f"expects {len(expected)} weight(s), but the saved weights have "
+                   f"{len(shapes)} element(s)")
+        if len(shapes) == len(expected):
+            i = next(i for i, (a, b) in enumerate(zip(expected, shapes, strict=True)) if a != b)
+            problem = (f"weight {layer.weights[i].name} has shape {expected[i]}, but the saved "
+                       f"weight has shape {shapes[i]}")
+        return _mismatch(layer, problem, k, where, skip_mismatch, stored_name)
+    names, values = read_layer_weights(group, name, where)
+    return _prepare(layer, names, values, version, backend, k, where, skip_mismatch, stored_name)
+
+
+def _mismatch(layer, problem, k, where, skip_mismatch, stored_name=None):
+    if skip_mismatch:
+        warnings.warn(f"Skipping loading weights for layer #{k} (named {layer.name}) due to "
+                      f"mismatch: it {problem} ({where}).", stacklevel=5)
+        return None
+    source = f' (stored as "{stored_name}")' if stored_name and stored_name != layer.name else ""
+    raise ValueError(f'Layer #{k} (named "{layer.name}"{source}) {problem} ({where}). Pass '
+                     "`by_name=True, skip_mismatch=True` to skip layers that do not fit.")
 
 
 def _prepare(layer, names, values, version, backend, k, where, skip_mismatch, stored_name=None):
@@ -170,26 +242,43 @@ def _prepare(layer, names, values, version, backend, k, where, skip_mismatch, st
     values = order_by_name(layer, names, values)
     values = legacy.preprocess_weights(layer, values, version, backend)
     params = layer.weights
-    source = f' (stored as "{stored_name}")' if stored_name and stored_name != layer.name else ""
     problem = None
     if len(values) != len(params):
         problem = (f"expects {len(params)} weight(s), but the saved weights have {len(values)} "
                    "element(s)")
     else:
-        for p, v in zip(params, values, strict=True):
+        for i, (p, v) in enumerate(zip(params, values, strict=True)):
             expected = tuple(getattr(p, "_keras_shape", p.shape))
             if tuple(v.shape) != expected:
                 problem = (f"weight {p.name} has shape {expected}, but the saved weight has shape "
                            f"{tuple(v.shape)}")
                 break
+            values[i], problem = _same_dtype(p, v, layer)
+            if problem:
+                break
     if problem is None:
         return values
-    if skip_mismatch:
-        warnings.warn(f"Skipping loading weights for layer #{k} (named {layer.name}) due to "
-                      f"mismatch: it {problem} ({where}).", stacklevel=4)
-        return None
-    raise ValueError(f'Layer #{k} (named "{layer.name}"{source}) {problem} ({where}). Pass '
-                     "`by_name=True, skip_mismatch=True` to skip layers that do not fit.")
+    return _mismatch(layer, problem, k, where, skip_mismatch, stored_name)
+
+
+def _same_dtype(param, value, layer):
+    """``value`` in ``param``'s dtype when that cast is exact (with a warning), else a problem."""
+    try:
+        target = np.dtype(str(param.dtype).replace("torch.", ""))
+    except TypeError:  # bfloat16 and other dtypes numpy lacks: set_weights converts
+        return value, None
+    if value.dtype == target:
+        return value, None
+    with np.errstate(all="ignore"):
+        cast = value.astype(target)
+        back = cast.astype(value.dtype)
+    if not np.array_equal(back, value, equal_nan=value.dtype.kind == "f" == target.kind):
+        return value, (f"weight {param.name} is {target}, but the saved weight is {value.dtype} "
+                       "with values that do not convert exactly")
+    warnings.warn(f"Layer {layer.name!r}: weight {param.name} is stored as {value.dtype}; its "
+                  f"values convert exactly to {target}, so it was loaded as {target}.",
+                  stacklevel=6)
+    return cast, None
 
 
 # ---------------------------------------------------------------------------- whole models
@@ -229,6 +318,7 @@ def _write_model(f, model, model_json, training_json, include_optimizer):
     if include_optimizer:
         _save_optimizer_weights(f, model)
         training_state.write_if_trained(f, model)  # to resume exactly
+    f.attrs[h5_checks.DIGEST_ATTR] = _root_digest(f)
 
 
 def save_weights_to_hdf5(model, filepath):
@@ -236,10 +326,24 @@ def save_weights_to_hdf5(model, filepath):
     ``h5py.Group``, which is left open)."""
     if isinstance(filepath, h5py.Group):
         save_weights_to_group(filepath, model.layers)
+        filepath.attrs[h5_checks.DIGEST_ATTR] = _root_digest(filepath)
         return
     with atomic_path(filepath) as tmp:
         with h5py.File(tmp, "w") as f:
             save_weights_to_group(f, model.layers)
+            f.attrs[h5_checks.DIGEST_ATTR] = _root_digest(f)
+
+
+def _root_digest(f):
+    """Checksum of the root's attributes (configs, versions) and model_weights' (layer names)."""
+    weights = f.get("model_weights")
+    groups = (f, weights) if isinstance(weights, h5py.Group) else (f,)
+    return h5_checks.attrs_digest(*groups)
+
+
+def verify_root(f, filepath):
+    """Check the root checksum of a file openkeras wrote (before anything is parsed)."""
+    h5_checks.verify(f, _root_digest(f), f"{filepath!r}: the model config or layer list")
 
 
 def _save_optimizer_weights(f, model):
@@ -249,26 +353,50 @@ def _save_optimizer_weights(f, model):
     group = f.create_group("optimizer_weights")
     names = _unique_names([name for name, _ in named])
     save_attributes(group, "weight_names", names)
-    for name, (_, value) in zip(names, named, strict=True):
-        dset = group.create_dataset(name, np.shape(value), dtype=np.asarray(value).dtype)
-        dset[()] = value
+    values = [np.asarray(value) for _, value in named]
+    for name, value in zip(names, values, strict=True):
+        write_dataset(group, name, value)
+    group.attrs[h5_checks.DIGEST_ATTR] = h5_checks.weights_digest(group, names, values)
 
 
-def read_model_config(f):
+def _read_optimizer_weights(f, filepath):
+    group = f["optimizer_weights"]
+    if not isinstance(group, h5py.Group):
+        raise FileFormatError("optimizer_weights is not a group")
+    names = load_attributes(group, "weight_names")
+    values = [h5_checks.read_dataset(group[n], f"optimizer weight {n!r}") for n in names]
+    h5_checks.verify(group, h5_checks.weights_digest(group, names, values), "optimizer_weights")
+    return names, values
+
+
+def read_model_config(f, filepath=None):
     """The model config (a dict) stored in an open HDF5 file."""
     text = f.attrs.get("model_config")
     if text is None:
         raise ValueError("No model found in config file: it has no `model_config` attribute "
                          "(a weights-only file? load it with `model.load_weights`).")
+    return parse_config(text, f"{filepath!r}: model_config" if filepath else "model_config")
+
+
+def parse_config(text, where):
+    """A {'class_name', 'config'} dict from JSON text (bounded in size and depth)."""
+    if isinstance(text, np.ndarray) and text.size == 1:
+        text = text.reshape(()).item()
+    if not isinstance(text, (str, bytes, np.bytes_)):
+        raise FileFormatError(f"{where} is not text (it holds {type(text).__name__}).")
+    check_config_text(text, where)
     try:
         config = json.loads(_decode(text))
-    except json.JSONDecodeError as e:
-        raise FileFormatError(f"its model_config attribute is not valid JSON ({e})") from e
-    if isinstance(config, str):
-        config = json.loads(config)
+        if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
+            check_config_text(config, where)
+            config = json.loads(config)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FileFormatError(f"{where} is not valid JSON ({e})") from e
+    except RecursionError as e:
+        raise FileFormatError(f"{where} is nested too deeply to parse") from e
     if not isinstance(config, dict) or "class_name" not in config:
-        raise FileFormatError("its model_config is not a {'class_name', 'config'} dict")
-    return config
+        raise FileFormatError(f"{where} is not a {{'class_name', 'config'}} dict")
+    return check_config_depth(config, where)
 
 
 def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
@@ -276,10 +404,18 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     from openkeras.layers import deserialize
     from openkeras.saving import normalize_model_config
 
-    config = normalize_model_config(read_model_config(f), attr_text(f.attrs, "keras_version"))
-    model = deserialize(config, custom_objects=custom_objects)
-    if "model_weights" in f:
-        load_weights_from_group(f["model_weights"], model.layers, filepath=filepath)
+    with reading(filepath, "root attributes"):
+        verify_root(f, filepath)
+    with reading(filepath, "model_config"):
+        config = normalize_model_config(read_model_config(f, filepath),
+                                        attr_text(f.attrs, "keras_version"))
+        with weight_budget.limit(*_budget(f.get("model_weights"), filepath)):
+            model = deserialize(config, custom_objects=custom_objects)
+    if not isinstance(f.get("model_weights"), h5py.Group):
+        raise FileFormatError(f"{filepath!r} has a model config but no `model_weights` group: "
+                              "the file is damaged or is not a Keras model file (Keras 2 "
+                              "refuses it too), so there are no weights to load.")
+    load_weights_from_group(f["model_weights"], model.layers, filepath=filepath)
     training_state.attach(model, training_state.read(f, filepath))
     if not compile:
         return model
@@ -289,20 +425,40 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
                       "*not* compiled. Compile it manually.", stacklevel=3)
         return model
     values = names = None
-    if "optimizer_weights" in f:
-        group = f["optimizer_weights"]
-        names = load_attributes(group, "weight_names")
-        values = [np.asarray(group[n]) for n in names]
-    compile_state.compile_from_config(model, json.loads(_decode(training)), values,
-                                      custom_objects=custom_objects, optimizer_names=names)
+    with reading(filepath, "optimizer_weights / training_config"):
+        if "optimizer_weights" in f:
+            names, values = _read_optimizer_weights(f, filepath)
+        training = parse_training_config(training, f"{filepath!r}: training_config")
+    with reading(filepath, "training_config"):
+        compile_state.compile_from_config(model, training, values, custom_objects=custom_objects,
+                                          optimizer_names=names)
     return model
 
 
-def open_h5(filepath, mode="r"):
-    """Open an HDF5 file, turning h5py's low-level errors into a clear one naming the file."""
-    if not os.path.exists(filepath):
-        raise OSError(f"No file or directory found at {filepath}")
+def _budget(group, filepath):
+    """(bytes, source): how much weight memory a model rebuilt from this file may allocate."""
+    stored = 0
+    if isinstance(group, h5py.Group):
+        def add(_, obj):
+            nonlocal stored
+            if isinstance(obj, h5py.Dataset):
+                stored += obj.id.get_storage_size()
+        group.visititems(add)
+    # stored weights may be float16 and the layers float32; the floor covers weightless files
+    return 4 * stored + WEIGHT_BUDGET_FLOOR, f"file {filepath!r} stores {stored} bytes of weights"
+
+
+def parse_training_config(text, where):
+    """The training_config dict (bounded like the model config)."""
+    if isinstance(text, np.ndarray) and text.size == 1:
+        text = text.reshape(()).item()
+    if not isinstance(text, (str, bytes, np.bytes_)):
+        raise FileFormatError(f"{where} is not text")
+    check_config_text(text, where)
     try:
-        return h5py.File(filepath, mode)
-    except OSError as e:
-        raise FileFormatError(f"Cannot read {filepath!r} as a Keras HDF5 file: {e}") from e
+        config = json.loads(_decode(text))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise FileFormatError(f"{where} is not valid JSON ({e})") from e
+    if not isinstance(config, dict):
+        raise FileFormatError(f"{where} is not a dict")
+    return check_config_depth(config, where)

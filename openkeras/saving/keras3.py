@@ -8,14 +8,23 @@ sub-layers in child groups (``cell``, ``forward_layer``, ``backward_layer``, ``l
 """
 
 import datetime
+import hashlib
 import io
 import json
 import zipfile
 
 import h5py
-import numpy as np
 
+from openkeras.saving import h5_checks
 from openkeras.saving.atomic import atomic_open
+from openkeras.saving.errors import (
+    MAX_ARCHIVE_WEIGHTS_BYTES,
+    MAX_CONFIG_BYTES,
+    FileFormatError,
+    FileIntegrityError,
+    check_config_depth,
+    reading,
+)
 from openkeras.saving.json_utils import get_json_type
 from openkeras.utils.generic_utils import to_snake_case
 
@@ -34,6 +43,10 @@ _KERAS3_REFUSES = {
     "SeparableConv2D": ("groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"),
 }
 KERAS3_VERSION = "3.0.0"
+# Archive members: how many are listed at most, and how much a member may expand (weights
+# barely compress; config.json compresses about 10 times).
+_MAX_MEMBERS = 10_000
+_MAX_RATIO = 200
 
 
 # --------------------------------------------------------------------- configs: 3 -> 2
@@ -230,16 +243,29 @@ def _write_layer(group, layer, values):
     return values
 
 
-def _read_layer(group, layer):
-    """The arrays of ``layer`` in Keras order from its archive group."""
+def _layer_datasets(group, layer, where):
+    """The datasets holding ``layer``'s arrays in Keras order (nothing is read yet)."""
     children = _children(layer)
     if not children or children == [("cell", None)]:
         vars_group = group["cell/vars"] if children else group["vars"]
-        return [np.asarray(vars_group[str(i)]) for i in range(len(vars_group))]
+        if not isinstance(vars_group, h5py.Group):
+            raise FileFormatError(f"{where}: 'vars' of layer {layer.name!r} is not a group")
+        return [vars_group[str(i)] for i in range(len(vars_group))]
     out = []
     for path, sub in children:
-        out.extend(_read_layer(group[path], sub))
+        out.extend(_layer_datasets(group[path], sub, where))
     return out
+
+
+def _read_layer(group, layer, where):
+    """The arrays of ``layer`` in Keras order, after checking their declared shapes."""
+    datasets = _layer_datasets(group, layer, where)
+    shapes = [h5_checks.dataset_shape(d, f"{where}: {d.name}") for d in datasets]
+    expected = [tuple(getattr(p, "_keras_shape", p.shape)) for p in layer.weights]
+    if shapes != expected:
+        raise FileFormatError(f"{where}: layer {layer.name!r} expects weights of shapes "
+                              f"{expected[:8]}, but the archive stores shapes {shapes[:8]}.")
+    return [h5_checks.read_dataset(d, f"{where}: {d.name}") for d in datasets]
 
 
 # ---------------------------------------------------------------------------- archive
@@ -253,45 +279,120 @@ def save_keras_archive(model, filepath):
         layers_group = f.create_group("layers")
         for path, layer in _numbered(model.layers):
             _write_layer(layers_group.create_group(path), layer, layer.get_weights())
+    members = {"config.json": json.dumps(config, default=get_json_type).encode("utf-8"),
+               "model.weights.h5": buffer.getvalue()}
+    metadata[h5_checks.DIGEST_ATTR] = {name: _sha256(data) for name, data in members.items()}
     with atomic_open(filepath, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
         z.writestr("metadata.json", json.dumps(metadata))
-        z.writestr("config.json", json.dumps(config, default=get_json_type))
-        z.writestr("model.weights.h5", buffer.getvalue())
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _sha256(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _verify_members(filepath, metadata, members):
+    """Check the digests openkeras stores in metadata.json (archives without them pass)."""
+    digests = metadata.get(h5_checks.DIGEST_ATTR)
+    if digests is None:
+        return
+    if not isinstance(digests, dict):
+        raise FileIntegrityError(f"{filepath!r}: metadata.json's digests are damaged.")
+    for name, data in members.items():
+        if name in digests and digests[name] != _sha256(data):
+            raise FileIntegrityError(f"{filepath!r}: archive member {name} is damaged: its "
+                                     "checksum does not match what openkeras wrote.")
 
 
 def read_keras_archive(filepath):
-    """(config dict, metadata dict, weights h5 bytes) from a ``.keras`` archive."""
+    """(config dict, metadata dict, weights h5 bytes) from a ``.keras`` archive.
+
+    Member sizes are checked from the archive's directory before anything is extracted.
+    """
     try:
         with zipfile.ZipFile(filepath) as z:
-            names = set(z.namelist())
-            missing = {"config.json", "model.weights.h5"} - names
+            infos = z.infolist()
+            if len(infos) > _MAX_MEMBERS:
+                raise FileFormatError(f"{filepath!r} has {len(infos)} members; a Keras archive "
+                                      f"has a handful (at most {_MAX_MEMBERS} are read).")
+            members = {}
+            for info in infos:
+                parts = info.filename.replace("\\", "/").split("/")
+                if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                    raise FileFormatError(f"{filepath!r}: archive member {info.filename!r} points "
+                                          "outside the archive (an absolute path or '..').")
+                members.setdefault(info.filename, info)
+            missing = {"config.json", "model.weights.h5"} - set(members)
             if missing:
-                raise ValueError(f"{filepath!r} is not a Keras archive: it lacks "
-                                 f"{sorted(missing)}.")
-            config = json.loads(z.read("config.json"))
-            metadata = json.loads(z.read("metadata.json")) if "metadata.json" in names else {}
-            weights = z.read("model.weights.h5")
-    except (zipfile.BadZipFile, json.JSONDecodeError, EOFError) as e:
-        raise ValueError(f"Cannot read {filepath!r} as a .keras archive: {e}") from e
+                raise FileFormatError(f"{filepath!r} is not a Keras archive: it lacks "
+                                      f"{sorted(missing)}.")
+            config_bytes = _read_member(z, members["config.json"], filepath, MAX_CONFIG_BYTES)
+            metadata = {}
+            if "metadata.json" in members:
+                metadata = _read_json_member(z, members["metadata.json"], filepath)
+            weights = _read_member(z, members["model.weights.h5"], filepath,
+                                   MAX_ARCHIVE_WEIGHTS_BYTES)
+            _verify_members(filepath, metadata, {"config.json": config_bytes,
+                                                 "model.weights.h5": weights})
+            config = _parse_json_member(config_bytes, "config.json", filepath)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
+            OSError, RuntimeError) as e:
+        raise FileFormatError(f"Cannot read {filepath!r} as a .keras archive: {e}") from e
     return config, metadata, weights
+
+
+def _read_member(z, info, filepath, limit):
+    """A member's bytes, refused from its declared sizes (size, ratio) before extraction."""
+    ratio_ok = info.file_size <= max(_MAX_RATIO * info.compress_size, 2**20)
+    if info.file_size > limit or not ratio_ok:
+        raise FileFormatError(
+            f"{filepath!r}: archive member {info.filename!r} declares {info.file_size} bytes "
+            f"uncompressed from {info.compress_size} compressed; more than openkeras extracts "
+            f"(at most {limit} bytes, at most {_MAX_RATIO} times the compressed size).")
+    with z.open(info) as f:
+        data = f.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise FileFormatError(f"{filepath!r}: archive member {info.filename!r} is larger than "
+                              "it declares.")
+    return data
+
+
+def _read_json_member(z, info, filepath):
+    return _parse_json_member(_read_member(z, info, filepath, MAX_CONFIG_BYTES), info.filename,
+                              filepath)
+
+
+def _parse_json_member(data, name, filepath):
+    try:
+        value = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise FileFormatError(f"{filepath!r}: {name} is not valid JSON ({e})") from e
+    if not isinstance(value, dict):
+        raise FileFormatError(f"{filepath!r}: {name} is not a JSON object.")
+    return check_config_depth(value, f"{filepath!r}: {name}")
 
 
 def load_weights_from_archive(model, weights_bytes, filepath):
     """Set ``model``'s weights from an archive's ``model.weights.h5`` bytes."""
+    where = f"{filepath!r}: model.weights.h5"
     try:
-        with h5py.File(io.BytesIO(weights_bytes), "r") as f:
-            assignments = []
-            for path, layer in _numbered(model.layers):
-                if not layer.weights:
-                    continue
-                key = f"layers/{path}"
-                if key not in f:
-                    raise ValueError(f"the weights of layer {layer.name!r} ({key}) are missing")
-                assignments.append((layer, _read_layer(f[key], layer)))
-    except (OSError, KeyError) as e:
-        raise ValueError(f"Cannot read the weights in {filepath!r}: {e}") from e
+        f = h5py.File(io.BytesIO(weights_bytes), "r")
+    except OSError as e:
+        raise FileFormatError(f"{where} is not an HDF5 file ({e})") from e
+    with f:
+        h5_checks.probe(f, f"{filepath} (model.weights.h5)")
+        h5_checks.check_links(f, f"{filepath} (model.weights.h5)")
+        assignments = []
+        for path, layer in _numbered(model.layers):
+            if not layer.weights:
+                continue
+            key = f"layers/{path}"
+            if key not in f:
+                raise FileFormatError(f"{where}: the weights of layer {layer.name!r} ({key}) are "
+                                      "missing")
+            with reading(filepath, f"model.weights.h5/{key}"):
+                assignments.append((layer, _read_layer(f[key], layer, where)))
     for layer, values in assignments:
-        try:
+        with reading(filepath, f"weights of layer {layer.name!r}"):
             layer.set_weights(values)
-        except ValueError as e:
-            raise ValueError(f"{filepath!r}: {e}") from e

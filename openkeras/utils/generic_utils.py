@@ -5,6 +5,8 @@ import numbers
 import re
 import warnings
 
+from openkeras.engine import allow_list
+
 _GLOBAL_CUSTOM_OBJECTS = {}
 _SCOPE_STACK = []
 
@@ -84,6 +86,17 @@ def serialize_keras_object(instance):
     raise ValueError(f"Cannot serialize {instance!r}: it has neither get_config nor a __name__.")
 
 
+def _resolve_name(name, module_objects, custom_objects, kind):
+    """The user's object or the openkeras object (from the allow-listed table) called ``name``."""
+    if not isinstance(name, str):
+        raise ValueError(f"The {kind} name in a config must be a string. Received: {name!r}")
+    obj = _lookup_custom(name, custom_objects)
+    if obj is not None:
+        return obj
+    obj = module_objects.get(name)
+    return None if obj is None else allow_list.check_table_entry(name, obj, kind)
+
+
 def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
                              printable_module_name="object"):
     """Turn a name or a {'class_name', 'config'} dict into the object it names."""
@@ -92,7 +105,7 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         if "class_name" not in identifier or "config" not in identifier:
             raise ValueError(f"Improper config format for {printable_module_name}: {identifier}")
         class_name = identifier["class_name"]
-        cls = _lookup_custom(class_name, custom_objects) or module_objects.get(class_name)
+        cls = _resolve_name(class_name, module_objects, custom_objects, printable_module_name)
         if cls is None:
             raise ValueError(
                 f"Unknown {printable_module_name}: {class_name!r}. Please ensure this object is "
@@ -106,10 +119,13 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
                 return cls.from_config(config, custom_objects=custom_objects)
             with CustomObjectScope(custom_objects or {}):
                 return cls.from_config(config)
+        if not isinstance(config, dict):
+            raise ValueError(f"The config of {printable_module_name} {class_name!r} must be a "
+                             f"dict. Received: {str(config)[:200]}")
         with CustomObjectScope(custom_objects or {}):
             return cls(**config)
     if isinstance(identifier, str):
-        obj = _lookup_custom(identifier, custom_objects) or module_objects.get(identifier)
+        obj = _resolve_name(identifier, module_objects, custom_objects, printable_module_name)
         if obj is None:
             raise ValueError(
                 f"Unknown {printable_module_name}: {identifier!r}. Known names: "

@@ -189,3 +189,26 @@ def test_restricted_unpickler_accepts_plain_data():
     out = _loading.restricted_load(io.BytesIO(pickle.dumps(value, protocol=2)), encoding="bytes")
     assert out["a"] == value["a"]
     np.testing.assert_array_equal(out["arr"], value["arr"])
+
+
+def test_damaged_dataset_files_give_a_clear_error(tmp_path):
+    from openkeras.saving import FileFormatError
+
+    np.savez(tmp_path / "ok.npz", x=np.arange(1000, dtype="int64"))
+    data = (tmp_path / "ok.npz").read_bytes()
+    (tmp_path / "short.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(FileFormatError, match="short.npz"):
+        _loading.load_npz(tmp_path / "short.npz")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as z:  # a header declaring 10**12 values
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                      "shape": (10**6, 10**6)})
+        z.writestr("x.npy", header.getvalue() + bytes(80))
+    with pytest.raises(FileFormatError, match=r"huge.npz.*x.npy.*declares shape"):
+        _loading.load_npz(tmp_path / "huge.npz")
+    batch_file = tmp_path / "data_batch_1"
+    _write(batch_file, {b"data": b"\x00" * 100, b"labels": [1]})
+    with pytest.raises(FileFormatError, match="data_batch_1.*32x32x3"):
+        load_batch(str(batch_file))
