@@ -55,6 +55,10 @@ def model_from_json(json_string, custom_objects=None):
     """A model from the JSON written by ``model.to_json()`` (here or by Keras 2)."""
     from openkeras.saving import hdf5_format
 
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError("model_from_json: `json_string` must be the JSON text of a model "
+                        f"(str). Received: a {type(json_string).__name__}; for a config dict, "
+                        "use `model_from_config`.")
     config = hdf5_format.parse_config(json_string, "the JSON string")
     return model_from_config(config, custom_objects=custom_objects)
 

@@ -168,19 +168,24 @@ def _attr_bytes(value):
     return array.dtype.str.encode() + repr(array.shape).encode() + array.tobytes()
 
 
-def _update_attrs(hasher, attrs, label):
+def _update_attrs(hasher, attrs, label, only=None):
     for key in sorted(attrs):
-        if key == DIGEST_ATTR:
+        if key == DIGEST_ATTR or (only is not None and not only(key)):
             continue
         hasher.update(f"{label}@{key}=".encode())
         hasher.update(_attr_bytes(attrs[key]))
 
 
-def attrs_digest(*groups):
-    """Checksum over the attributes (but not the contents) of ``groups``."""
+def attrs_digest(*groups, only=None):
+    """Checksum over the attributes (but not the contents) of ``groups``.
+
+    Args:
+        only: a predicate on attribute names; when given, other attributes (a user's own
+            notes on the file) are left out.
+    """
     hasher = hashlib.sha256()
     for i, group in enumerate(groups):
-        _update_attrs(hasher, group.attrs, str(i))
+        _update_attrs(hasher, group.attrs, str(i), only)
     return _DIGEST_PREFIX + hasher.hexdigest()
 
 

@@ -335,10 +335,18 @@ def save_weights_to_hdf5(model, filepath):
 
 
 def _root_digest(f):
-    """Checksum of the root's attributes (configs, versions) and model_weights' (layer names)."""
+    """Checksum of the root's attributes (configs, versions) and model_weights' (layer names).
+
+    Only the attributes Keras files hold are covered: a user's own note on the file is not damage.
+    """
     weights = f.get("model_weights")
     groups = (f, weights) if isinstance(weights, h5py.Group) else (f,)
-    return h5_checks.attrs_digest(*groups)
+    return h5_checks.attrs_digest(*groups, only=_is_keras_attr)
+
+
+def _is_keras_attr(key):
+    return key in ("keras_version", "backend", "model_config", "training_config") or \
+        key.startswith("layer_names")
 
 
 def verify_root(f, filepath):
