@@ -24,6 +24,8 @@ _ALLOWED_KWARGS = {
 }
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
 _LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
+_TF_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner", "getter",
+                     "caching_device", "experimental_autocast"}
 _DROP_UNSUPPORTED_MASKS = [False]
 
 
@@ -41,10 +43,18 @@ def drop_unsupported_masks():
         _DROP_UNSUPPORTED_MASKS.pop()
 
 
+class _Collected(list):
+    """The losses added during a forward pass; ``updates`` holds the ``add_update`` ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.updates = []
+
+
 @contextlib.contextmanager
 def collect_losses():
-    """Collect the losses that layers add with ``add_loss`` during a forward pass."""
-    losses = []
+    """Collect the losses (and updates) that layers add during a forward pass."""
+    losses = _Collected()
     _LOSS_COLLECTOR.append(losses)
     try:
         yield losses
@@ -61,8 +71,17 @@ class Layer(torch.nn.Module, NodeAccessors):
         dtype: the dtype of the layer's weights and outputs (default: floatx).
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Keras 2 layers may assign attributes, sub-layers and weights before calling
+        # ``super().__init__(**kwargs)``; torch needs its Module state for that, so it is set
+        # up here and ``__init__`` keeps it.
+        self = super().__new__(cls)
+        torch.nn.Module.__init__(self)
+        return self
+
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
-        super().__init__()
+        if "_modules" not in self.__dict__:  # made without __new__ (e.g. copy protocols)
+            super().__init__()
         legacy_kwarg(kwargs, "input_dtype", "dtype", type(self).__name__)
         if "dtype" in kwargs:
             dtype = kwargs.pop("dtype") or dtype
@@ -81,10 +100,12 @@ class Layer(torch.nn.Module, NodeAccessors):
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._own_weights = []
-        self.input_spec = None
+        # Set before super().__init__() by the subclass: kept.
+        self.input_spec = self.__dict__.get("input_spec")
+        self._updates = self.__dict__.get("_updates") or []
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
-        self.activity_regularizer = None
+        self.activity_regularizer = self.__dict__.get("activity_regularizer")
         self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
             from openkeras import regularizers
@@ -93,6 +114,9 @@ class Layer(torch.nn.Module, NodeAccessors):
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params
+        # Keras 2 passes a user layer with several inputs a list of masks (None entries).
+        self._call_wants_mask_list = self._call_takes_mask and not type(self).__module__.startswith(
+            "openkeras.")
 
     # ---------------------------------------------------------------- properties
     @property
@@ -157,17 +181,29 @@ class Layer(torch.nn.Module, NodeAccessors):
     variables = weights
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, layout=None):
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None, layout=None, **kwargs):
         """Create a weight; ``shape`` is the Keras-layout shape.
 
+        Keras 2's signature, positional or by keyword:
+        ``add_weight(name, shape, dtype, initializer, regularizer, trainable, constraint)``.
+
         Args:
+            name: the weight's name (default 'Variable').
+            shape: the weight's shape (default: a scalar).
             layout: optional converter (e.g. ``Transpose``) between the Keras layout seen by
                 ``get_weights``/files and the layout the layer computes with.
+            **kwargs: tf.keras's distribution arguments (``use_resource``, ``synchronization``,
+                ``aggregation``, ``experimental_autocast``...), which do not apply here.
         """
         from openkeras import constraints, initializers, regularizers
 
-        shape = tuple(int(d) for d in shape)
+        unknown = set(kwargs) - _TF_WEIGHT_KWARGS
+        if unknown:
+            raise TypeError(f"Layer {self.__dict__.get('_name', type(self).__name__)}: "
+                            f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}.")
+        name = "Variable" if name is None else name
+        shape = tuple(int(d) for d in (shape or ()))
         dtype = dtype or self._dtype
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
@@ -246,9 +282,59 @@ class Layer(torch.nn.Module, NodeAccessors):
         return mask
 
     def add_loss(self, loss, inputs=None):
-        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer)."""
+        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer), or a list."""
         if _LOSS_COLLECTOR:
-            _LOSS_COLLECTOR[-1].append(loss() if callable(loss) else loss)
+            for value in loss if isinstance(loss, (list, tuple)) else [loss]:
+                if value is not None:
+                    _LOSS_COLLECTOR[-1].append(value() if callable(value) else value)
+
+    def add_update(self, updates, inputs=None):
+        """Register state updates computed in ``call``; training applies them after the step.
+
+        Keras 2 collects update ops and runs them in the training function only. openkeras
+        runs ``call`` on real tensors, so an update is given as something to apply later:
+
+        Args:
+            updates: one update or a list. Each is a ``(variable, new_value)`` pair (what
+                Keras 2's Theano backend's ``K.update`` / ``K.moving_average_update`` return),
+                a zero-argument callable, or a tensor an update already returned (applied
+                when it was made; nothing left to do).
+            inputs: the inputs the updates depend on (kept for ``get_updates_for``).
+        """
+        updates = _update_list(updates)
+        if not updates:
+            return
+        key = None if inputs is None or inputs == [] else _object_list_uid(inputs)
+        self._updates.append((key, updates))
+        del self._updates[:-_KEPT_UPDATE_CALLS]  # only the latest calls are listed
+        if _LOSS_COLLECTOR:  # inside a training or test step: applied by the train step only
+            _LOSS_COLLECTOR[-1].updates.extend(updates)
+
+    @property
+    def updates(self):
+        """The updates registered by the latest calls of this layer and its sub-layers.
+
+        Empty for a non-trainable layer, as in Keras 2 (stateful layers excepted).
+        """
+        if not self._trainable and not getattr(self, "stateful", False):
+            return []
+        own = [u for _, group in self.__dict__.get("_updates", ()) for u in group]
+        return own + [u for layer in self._sublayers() for u in layer.updates]
+
+    def get_updates_for(self, inputs):
+        """The updates registered for ``inputs`` (None: those given without inputs)."""
+        if not self._trainable and not getattr(self, "stateful", False):
+            return []
+        key = None if inputs is None else _object_list_uid(inputs)
+        own = [u for k, group in self.__dict__.get("_updates", ()) if k == key for u in group]
+        return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
+
+    def get_losses_for(self, inputs):
+        """Losses that depend on ``inputs``; None: the unconditional ones (weight penalties)."""
+        if inputs is None:
+            return [p.regularizer(weight_keras_view(p)) for p in self.weights
+                    if getattr(p, "regularizer", None) is not None]
+        return [loss for module in self.modules() for loss in getattr(module, "_activity_losses", ())]
 
     @property
     def losses(self):
@@ -291,6 +377,8 @@ class Layer(torch.nn.Module, NodeAccessors):
             kwargs.pop("training", None)
         if not self._call_takes_mask:
             kwargs.pop("mask", None)
+        elif self._call_wants_mask_list and isinstance(inputs, list) and kwargs.get("mask") is None:
+            kwargs["mask"] = [None] * len(inputs)
         try:  # costs nothing unless something fails: then the error names the layer
             if not self.built:
                 self._maybe_build(_shape_structure(inputs))
@@ -380,7 +468,7 @@ class Layer(torch.nn.Module, NodeAccessors):
         return cls(**config_)
 
     def extra_repr(self):
-        return f"name={self._name!r}"
+        return f"name={self.__dict__.get('_name')!r}"
 
     def __getattr__(self, name):
         # nn.Module.__getattr__ would hide the message of a property's AttributeError.
@@ -409,6 +497,35 @@ class Layer(torch.nn.Module, NodeAccessors):
 
 
 # ---------------------------------------------------------------------- helpers
+_KEPT_UPDATE_CALLS = 8
+
+
+def _update_list(updates):
+    if updates is None:
+        return []
+    if isinstance(updates, tuple) and len(updates) == 2 and isinstance(updates[0], torch.Tensor) \
+            and not isinstance(updates[1], tuple):
+        return [updates]  # one (variable, value) pair
+    return [u for u in (updates if isinstance(updates, (list, tuple)) else [updates])
+            if u is not None]
+
+
+def _object_list_uid(objects):
+    return ", ".join(str(abs(id(x))) for x in flatten(objects))
+
+
+def apply_updates(updates):
+    """Apply ``add_update`` updates: (variable, value) pairs are assigned, callables called."""
+    with torch.no_grad():
+        for u in updates:
+            if isinstance(u, tuple) and len(u) == 2:
+                variable, value = u
+                variable.copy_(torch.as_tensor(value, dtype=variable.dtype,
+                                               device=variable.device).reshape(variable.shape))
+            elif callable(u):
+                u()
+
+
 def _dedup(weights):
     seen, out = set(), []
     for w in weights:

@@ -4,7 +4,7 @@ import collections
 
 import torch
 
-from openkeras.engine import functional_config
+from openkeras.engine import functional_config, shape_inference
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, _to_torch
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
@@ -418,6 +418,8 @@ class _Step:
         self.single_in = isinstance(ins, int)
         self.single_out = isinstance(outs, int)
         self.kwargs = {k: v for k, v in arguments.items() if k != "mask"}
+        if not self.single_in and shape_inference.needs_mask_list(layer):
+            self.kwargs["mask"] = [None] * len(flatten(ins))  # replaced when masks flow
         self.takes_training = layer._call_takes_training and "training" not in self.kwargs
         self.out_masked = out_masked
         if not layer._call_takes_training:

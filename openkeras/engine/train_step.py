@@ -10,7 +10,7 @@ import contextlib
 import torch
 
 from openkeras.backend.common import _PHASE, fixed_learning_phase
-from openkeras.engine.base_layer import collect_losses, weight_keras_view
+from openkeras.engine.base_layer import apply_updates, collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
 from openkeras.metrics.names import Logs
 
@@ -81,6 +81,7 @@ class StepRunner:
                             for p in self.params if getattr(p, "constraint", None) is not None]
         self.collect = _needs_loss_collection(model) or not self.fed
         self.accumulating = False  # *_on_batch with reset_metrics=False
+        self._updates = None  # add_update() updates of the latest forward pass
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
         self.needs_masks = self.functional and any(
             m is not None for m in getattr(model, "_output_mask_cache", []))
@@ -190,6 +191,7 @@ class StepRunner:
             extra = None
             outs, masks = self.forward(xs, training)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
+        self._updates = extra.updates if extra is not None else None
         return outs, masks, total, per_output
 
     def train_batch(self, xs, ys, sws):
@@ -210,6 +212,9 @@ class StepRunner:
             # Nothing to train (no trainable weights, or none the loss depends on): Keras 2
             # computes loss and metrics, updates nothing and still counts the step.
             self.optimizer.iterations.add_(1)
+        if self._updates:  # add_update() from custom layers: applied after the step (Keras 2)
+            apply_updates(self._updates)
+            self._updates = None
         with torch.no_grad():
             for p, constraint, layout in self.constrained:
                 if layout is None:

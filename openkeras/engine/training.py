@@ -40,6 +40,19 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
+    def __init__(self, *args, **kwargs):
+        from openkeras.engine.functional import Functional
+
+        if not isinstance(self, Functional) and (
+                args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
+            # A Keras 2 Network-style subclass: ``super().__init__(inputs=..., outputs=...)``
+            # (or ``Model.__init__(self, inputs, outputs)``). The instance becomes a functional
+            # model whose class still derives from the subclass, so its methods and name stay.
+            self.__class__ = _network_class(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        Layer.__init__(self, **kwargs)
+
     # --------------------------------------------------------------- structure
     @property
     def layers(self):
@@ -270,11 +283,18 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                           "weights, did you set `model.trainable` without calling "
                           "`model.compile` after ?", stacklevel=2)
         history = History()
+        # Keras 2.2.4's params: 'samples' (None for generators) and 'metrics' with the val_ names.
+        metric_names = list(runner.metrics_names)
+        if val is not None:
+            metric_names += ["val_" + n for n in runner.metrics_names]
         cbs = self._callback_list(callbacks, history, verbose, epochs, train.steps_per_epoch,
-                                  "train", batch_size=batch_size, do_validation=val is not None)
+                                  "train", batch_size=getattr(train, "batch_size", batch_size),
+                                  do_validation=val is not None,
+                                  samples=getattr(train, "n", None), metrics=metric_names)
         if val is not None and isinstance(val, da.ArrayAdapter):
+            validation_arrays = _validation_arrays(val)
             for cb in cbs:
-                cb.validation_data = list(val.xs) + list(val.ys) + list(val.sws)
+                cb.validation_data = validation_arrays
         self.stop_training = False
         names = runner.metrics_names
         with runner.trainable_scope():
@@ -328,7 +348,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if history is not None:
             cbs.append(history)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps,
-                  "metrics": self.metrics_names, **extra}
+                  "metrics": list(self.metrics_names), **extra}
         return CallbackList(cbs, model=self, params=params)
 
     # ----------------------------------------------------------------- evaluate
@@ -529,3 +549,27 @@ def _should_validate(epoch, freq):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
 
+
+_NETWORK_CLASSES = {}
+
+
+def _network_class(cls, functional):
+    """``cls`` (a Model subclass) combined with the functional model, made once per class."""
+    made = _NETWORK_CLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, functional),
+                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                     "__doc__": cls.__doc__})
+        _NETWORK_CLASSES[cls] = made
+    return made
+
+
+def _validation_arrays(val):
+    """Keras 2.2.4's ``callback.validation_data``: numpy inputs, targets, then sample weights
+    (ones where none were given)."""
+    def host(t):
+        return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else t
+
+    ones = torch.ones(val.n).numpy()
+    return ([host(t) for t in val.xs] + [host(t) for t in val.ys]
+            + [ones if t is None else host(t) for t in val.sws])
