@@ -67,6 +67,12 @@ CASES = [
     case("addition_rnn.py", "--epochs 1 --samples 64", r"(?m)^Q [\d+ ]+ T [\d ]+ "),
     case("mnist_siamese.py", "--epochs 1 --samples 600", r"\* Accuracy on test set: [\d.]+%",
          data="mnist"),
+    case("custom_attention_layer.py", "--epochs 1 --samples 64",
+         r"Reloaded with custom_objects, same predictions: True", files=("attention_model.h5",)),
+    case("network_model_subclass.py", "--epochs 1 --samples 64",
+         r"Model class: ResidualRegressor - a keras Model: True(.|\n)*"
+         r"Weights reloaded into a new instance, same predictions: True",
+         files=("residual_regressor_weights.h5",)),
 ]
 
 

@@ -14,6 +14,12 @@ from openkeras.engine.arrays import as_tensor, from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.layer_nodes import NodeAccessors, _as_tuple_shapes
+from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
+    _LOSS_COLLECTOR,
+    LayerUpdatesMixin,
+    apply_updates,
+    collect_losses,
+)
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
@@ -23,7 +29,6 @@ _ALLOWED_KWARGS = {
     "autocast", "implementation", "input_dim",
 }
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
-_LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
 _TF_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner", "getter",
                      "caching_device", "experimental_autocast"}
 _DROP_UNSUPPORTED_MASKS = [False]
@@ -43,26 +48,7 @@ def drop_unsupported_masks():
         _DROP_UNSUPPORTED_MASKS.pop()
 
 
-class _Collected(list):
-    """The losses added during a forward pass; ``updates`` holds the ``add_update`` ones."""
-
-    def __init__(self):
-        super().__init__()
-        self.updates = []
-
-
-@contextlib.contextmanager
-def collect_losses():
-    """Collect the losses (and updates) that layers add during a forward pass."""
-    losses = _Collected()
-    _LOSS_COLLECTOR.append(losses)
-    try:
-        yield losses
-    finally:
-        _LOSS_COLLECTOR.pop()
-
-
-class Layer(torch.nn.Module, NodeAccessors):
+class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
     """A Keras layer: weights, ``build``, ``call``, nodes and config.
 
     Args:
@@ -281,61 +267,6 @@ class Layer(torch.nn.Module, NodeAccessors):
             return None
         return mask
 
-    def add_loss(self, loss, inputs=None):
-        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer), or a list."""
-        if _LOSS_COLLECTOR:
-            for value in loss if isinstance(loss, (list, tuple)) else [loss]:
-                if value is not None:
-                    _LOSS_COLLECTOR[-1].append(value() if callable(value) else value)
-
-    def add_update(self, updates, inputs=None):
-        """Register state updates computed in ``call``; training applies them after the step.
-
-        Keras 2 collects update ops and runs them in the training function only. openkeras
-        runs ``call`` on real tensors, so an update is given as something to apply later:
-
-        Args:
-            updates: one update or a list. Each is a ``(variable, new_value)`` pair (what
-                Keras 2's Theano backend's ``K.update`` / ``K.moving_average_update`` return),
-                a zero-argument callable, or a tensor an update already returned (applied
-                when it was made; nothing left to do).
-            inputs: the inputs the updates depend on (kept for ``get_updates_for``).
-        """
-        updates = _update_list(updates)
-        if not updates:
-            return
-        key = None if inputs is None or inputs == [] else _object_list_uid(inputs)
-        self._updates.append((key, updates))
-        del self._updates[:-_KEPT_UPDATE_CALLS]  # only the latest calls are listed
-        if _LOSS_COLLECTOR:  # inside a training or test step: applied by the train step only
-            _LOSS_COLLECTOR[-1].updates.extend(updates)
-
-    @property
-    def updates(self):
-        """The updates registered by the latest calls of this layer and its sub-layers.
-
-        Empty for a non-trainable layer, as in Keras 2 (stateful layers excepted).
-        """
-        if not self._trainable and not getattr(self, "stateful", False):
-            return []
-        own = [u for _, group in self.__dict__.get("_updates", ()) for u in group]
-        return own + [u for layer in self._sublayers() for u in layer.updates]
-
-    def get_updates_for(self, inputs):
-        """The updates registered for ``inputs`` (None: those given without inputs)."""
-        if not self._trainable and not getattr(self, "stateful", False):
-            return []
-        key = None if inputs is None else _object_list_uid(inputs)
-        own = [u for k, group in self.__dict__.get("_updates", ()) if k == key for u in group]
-        return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
-
-    def get_losses_for(self, inputs):
-        """Losses that depend on ``inputs``; None: the unconditional ones (weight penalties)."""
-        if inputs is None:
-            return [p.regularizer(weight_keras_view(p)) for p in self.weights
-                    if getattr(p, "regularizer", None) is not None]
-        return [loss for module in self.modules() for loss in getattr(module, "_activity_losses", ())]
-
     @property
     def losses(self):
         """Weight regularization losses (computed now), then activity regularization losses.
@@ -497,35 +428,6 @@ class Layer(torch.nn.Module, NodeAccessors):
 
 
 # ---------------------------------------------------------------------- helpers
-_KEPT_UPDATE_CALLS = 8
-
-
-def _update_list(updates):
-    if updates is None:
-        return []
-    if isinstance(updates, tuple) and len(updates) == 2 and isinstance(updates[0], torch.Tensor) \
-            and not isinstance(updates[1], tuple):
-        return [updates]  # one (variable, value) pair
-    return [u for u in (updates if isinstance(updates, (list, tuple)) else [updates])
-            if u is not None]
-
-
-def _object_list_uid(objects):
-    return ", ".join(str(abs(id(x))) for x in flatten(objects))
-
-
-def apply_updates(updates):
-    """Apply ``add_update`` updates: (variable, value) pairs are assigned, callables called."""
-    with torch.no_grad():
-        for u in updates:
-            if isinstance(u, tuple) and len(u) == 2:
-                variable, value = u
-                variable.copy_(torch.as_tensor(value, dtype=variable.dtype,
-                                               device=variable.device).reshape(variable.shape))
-            elif callable(u):
-                u()
-
-
 def _dedup(weights):
     seen, out = set(), []
     for w in weights:

@@ -79,7 +79,10 @@ class StepRunner:
                             if getattr(p, "regularizer", None) is not None]
         self.constrained = [(p, p.constraint, getattr(p, "_keras_layout", None))
                             for p in self.params if getattr(p, "constraint", None) is not None]
-        self.collect = _needs_loss_collection(model) or not self.fed
+        # Model.add_metric tensors: computed in the forward pass, averaged like the losses
+        self.added_metrics = [LossTracker(name) for _, name in
+                              getattr(model, "_symbolic_metrics", ())]
+        self.collect = _needs_loss_collection(model) or not self.fed or bool(self.added_metrics)
         self.accumulating = False  # *_on_batch with reset_metrics=False
         self._updates = None  # add_update() updates of the latest forward pass
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
@@ -91,12 +94,13 @@ class StepRunner:
     @property
     def metrics_names(self):
         return (["loss"] + [t.name for t in self.output_trackers]
-                + [m.name for m in self.metrics])
+                + [m.name for m in self.metrics] + [t.name for t in self.added_metrics])
 
     def results(self):
         """The running values (0-d tensors) in ``metrics_names`` order."""
         return ([self.loss_tracker.result()] + [t.result() for t in self.output_trackers]
-                + [m.metric.result() for m in self.metrics])
+                + [m.metric.result() for m in self.metrics]
+                + [t.result() for t in self.added_metrics])
 
     def logs(self):
         """The running values as ``Logs`` ``{name: float}``, read from the device in one
@@ -115,6 +119,8 @@ class StepRunner:
             t.reset_state()
         for m in self.metrics:
             m.metric.reset_state()
+        for t in self.added_metrics:
+            t.reset_state()
 
     # ------------------------------------------------------------- trainable
     @contextlib.contextmanager
@@ -192,6 +198,9 @@ class StepRunner:
             outs, masks = self.forward(xs, training)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
         self._updates = extra.updates if extra is not None else None
+        if self.added_metrics:
+            for tracker, value in zip(self.added_metrics, extra.metrics, strict=True):
+                tracker.update_state(value.detach().float().mean(), max(value.numel(), 1))
         return outs, masks, total, per_output
 
     def train_batch(self, xs, ys, sws):

@@ -11,7 +11,8 @@ from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
-from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments
+from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments, network_class
+from openkeras.engine.training_data import validation_arrays as validation_arrays_of
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import is_int, legacy_kwarg
@@ -48,7 +49,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             # A Keras 2 Network-style subclass: ``super().__init__(inputs=..., outputs=...)``
             # (or ``Model.__init__(self, inputs, outputs)``). The instance becomes a functional
             # model whose class still derives from the subclass, so its methods and name stay.
-            self.__class__ = _network_class(type(self), Functional)
+            self.__class__ = network_class(type(self), Functional)
             Functional.__init__(self, *args, **kwargs)
             return
         Layer.__init__(self, **kwargs)
@@ -213,7 +214,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if self._runner is None:
             return []
         r = self._runner
-        return [r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
+        return ([r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
+                + r.added_metrics)
 
     def reset_metrics(self):
         """Reset the running loss and every metric."""
@@ -292,7 +294,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                                   do_validation=val is not None,
                                   samples=getattr(train, "n", None), metrics=metric_names)
         if val is not None and isinstance(val, da.ArrayAdapter):
-            validation_arrays = _validation_arrays(val)
+            validation_arrays = validation_arrays_of(val)
             for cb in cbs:
                 cb.validation_data = validation_arrays
         self.stop_training = False
@@ -549,27 +551,3 @@ def _should_validate(epoch, freq):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
 
-
-_NETWORK_CLASSES = {}
-
-
-def _network_class(cls, functional):
-    """``cls`` (a Model subclass) combined with the functional model, made once per class."""
-    made = _NETWORK_CLASSES.get(cls)
-    if made is None:
-        made = type(cls.__name__, (cls, functional),
-                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
-                     "__doc__": cls.__doc__})
-        _NETWORK_CLASSES[cls] = made
-    return made
-
-
-def _validation_arrays(val):
-    """Keras 2.2.4's ``callback.validation_data``: numpy inputs, targets, then sample weights
-    (ones where none were given)."""
-    def host(t):
-        return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else t
-
-    ones = torch.ones(val.n).numpy()
-    return ([host(t) for t in val.xs] + [host(t) for t in val.ys]
-            + [ones if t is None else host(t) for t in val.sws])

@@ -115,3 +115,28 @@ def test_network_style_init_with_a_bad_input_names_the_model():
 
     with pytest.raises(TypeError, match="broken"):
         Broken()
+
+
+def test_add_metric_on_a_symbolic_tensor_shows_in_the_logs():
+    inp = keras.layers.Input(shape=(3,))
+    hidden = keras.layers.Dense(2, name="hidden")(inp)
+    out = keras.layers.Dense(1, name="out")(hidden)
+    model = keras.models.Model(inp, out)
+    model.add_metric(K.mean(hidden), name="hidden_mean", aggregation="mean")
+    model.add_metric(K.mean(hidden), name="hidden_mean")  # a second one of the name is ignored
+    model.compile("sgd", "mse", metrics=["mae"])
+    assert model.metrics_names == ["loss", "mae", "hidden_mean"]
+    x, y = _data(n=12)
+    hist = model.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_data=(x, y))
+    assert "hidden_mean" in hist.history and "val_hidden_mean" in hist.history
+    k, b = model.get_layer("hidden").get_weights()
+    # evaluate in one batch: the metric is the mean of the hidden layer's outputs
+    values = model.evaluate(x, y, batch_size=12, verbose=0)
+    np.testing.assert_allclose(values[2], np.mean(x @ k + b), rtol=1e-5)
+    # three batches of equal size: the mean of the batch means
+    values = model.evaluate(x, y, batch_size=4, verbose=0)
+    np.testing.assert_allclose(values[2], np.mean(x @ k + b), rtol=1e-5)
+    with pytest.raises(ValueError, match="name"):
+        model.add_metric(K.mean(hidden))
+    with pytest.raises(TypeError, match="symbolic"):
+        model.add_metric(np.float32(1.0), name="constant")
