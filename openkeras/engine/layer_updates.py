@@ -56,7 +56,10 @@ class LayerUpdatesMixin:
         updates = _update_list(updates)
         if not updates:
             return
-        key = None if inputs is None or inputs == [] else _object_list_uid(inputs)
+        key = None if inputs is None or (isinstance(inputs, list) and not inputs) \
+            else _object_list_uid(inputs)
+        # detached: neither the listing nor the pending updates keep a batch's autograd graph
+        updates = [_detached(u) for u in updates]
         self._updates.append((key, updates))
         del self._updates[:-_KEPT_UPDATE_CALLS]  # only the latest calls are listed
         if _LOSS_COLLECTOR:  # inside a training or test step: applied by the train step only
@@ -101,6 +104,12 @@ def _update_list(updates):
         return [updates]  # one (variable, value) pair
     return [u for u in (updates if isinstance(updates, (list, tuple)) else [updates])
             if u is not None]
+
+
+def _detached(update):
+    if isinstance(update, tuple) and len(update) == 2 and isinstance(update[1], torch.Tensor):
+        return (update[0], update[1].detach())
+    return update
 
 
 def _object_list_uid(objects):

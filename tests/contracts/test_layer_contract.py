@@ -206,6 +206,11 @@ def test_add_update_is_applied_in_training_only():
     # Keras 2's listing: layer.updates, get_updates_for(inputs), nothing unconditional
     assert len(bm.updates) >= 1
     assert bm.get_updates_for(None) == []
+    x_t = torch.ones(3, 2)
+    bm(x_t)
+    (variable, value), = bm.get_updates_for(x_t)
+    assert variable is bm.moving_mean and not value.requires_grad
+    np.testing.assert_allclose(value.numpy(), 0.5 * K.get_value(bm.moving_mean) + 0.5)
     bm.trainable = False
     assert bm.updates == []
 
