@@ -86,9 +86,8 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._own_weights = []
-        # Set before super().__init__() by the subclass: kept.
-        self.input_spec = self.__dict__.get("input_spec")
-        self._updates = self.__dict__.get("_updates") or []
+        self._updates = []  # (inputs key, updates) of the latest add_update calls
+        self.input_spec = self.__dict__.get("input_spec")  # kept when set before super().__init__
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
         self.activity_regularizer = self.__dict__.get("activity_regularizer")
