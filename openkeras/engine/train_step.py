@@ -79,6 +79,10 @@ class StepRunner:
                             if getattr(p, "regularizer", None) is not None]
         self.constrained = [(p, p.constraint, getattr(p, "_keras_layout", None))
                             for p in self.params if getattr(p, "constraint", None) is not None]
+        # Keras 2.3.1 Metric subclasses update their state tensors themselves (K.update_add):
+        # the states are moved to the outputs' device before each update.
+        self.user_metrics = {id(m) for m in metrics if hasattr(m.metric, "_states_on")
+                             and not type(m.metric).__module__.startswith("openkeras.")}
         # Model.add_metric tensors: computed in the forward pass, averaged like the losses
         self.added_metrics = [LossTracker(name) for _, name in
                               getattr(model, "_symbolic_metrics", ())]
@@ -186,6 +190,8 @@ class StepRunner:
                 sw = sws[k]
                 weight = sw if weight is None else sw.reshape(
                     sw.shape + (1,) * (weight.dim() - sw.dim())) * weight.to(sw.dtype)
+            if self.user_metrics and id(m) in self.user_metrics:
+                m.metric._states_on(outs[i].device)
             m.metric.update_state(ys[k], outs[i].detach(), sample_weight=weight)
 
     def _forward_and_loss(self, xs, ys, sws, training):

@@ -135,3 +135,12 @@ def test_save_and_load_with_custom_objects(tmp_path):
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0),
                                rtol=1e-5)
     loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)  # the restored optimizer state trains on
+
+
+def test_metric_state_attributes_follow_the_state_to_another_device():
+    # Training moves a metric's states to the outputs' device (a GPU); the tensors a Keras
+    # 2.3.1 subclass kept from add_weight must be the moved ones. "meta" stands in for a GPU.
+    m = BinaryTruePositives()
+    m._states_on("meta")
+    assert m.true_positives.device.type == "meta"
+    assert m.variables[0] is m.true_positives
