@@ -70,6 +70,12 @@ CASES = [
     case("image_ocr_ctc.py", "--epochs 1 --samples 32",
          r"Mean normalized edit distance: [\d.]+\nBeam search agrees with greedy decoding on "
          r"\d+ of 8 words"),
+    case("custom_attention_layer.py", "--epochs 1 --samples 64",
+         r"Reloaded with custom_objects, same predictions: True", files=("attention_model.h5",)),
+    case("network_model_subclass.py", "--epochs 1 --samples 64",
+         r"Model class: ResidualRegressor - a keras Model: True(.|\n)*"
+         r"Weights reloaded into a new instance, same predictions: True",
+         files=("residual_regressor_weights.h5",)),
 ]
 
 

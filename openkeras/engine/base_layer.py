@@ -14,6 +14,12 @@ from openkeras.engine.arrays import as_tensor, from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.layer_nodes import NodeAccessors, _as_tuple_shapes
+from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
+    _LOSS_COLLECTOR,
+    LayerUpdatesMixin,
+    apply_updates,
+    collect_losses,
+)
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
@@ -23,7 +29,8 @@ _ALLOWED_KWARGS = {
     "autocast", "implementation", "input_dim",
 }
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
-_LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
+_TF_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner", "getter",
+                     "caching_device", "experimental_autocast"}
 _DROP_UNSUPPORTED_MASKS = [False]
 HOOKS_VERSION = [0]  # bumped when a forward hook is added to a layer: models then re-plan
 
@@ -42,18 +49,7 @@ def drop_unsupported_masks():
         _DROP_UNSUPPORTED_MASKS.pop()
 
 
-@contextlib.contextmanager
-def collect_losses():
-    """Collect the losses that layers add with ``add_loss`` during a forward pass."""
-    losses = []
-    _LOSS_COLLECTOR.append(losses)
-    try:
-        yield losses
-    finally:
-        _LOSS_COLLECTOR.pop()
-
-
-class Layer(torch.nn.Module, NodeAccessors):
+class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
     """A Keras layer: weights, ``build``, ``call``, nodes and config.
 
     Args:
@@ -62,8 +58,17 @@ class Layer(torch.nn.Module, NodeAccessors):
         dtype: the dtype of the layer's weights and outputs (default: floatx).
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Keras 2 layers may assign attributes, sub-layers and weights before calling
+        # ``super().__init__(**kwargs)``; torch needs its Module state for that, so it is set
+        # up here and ``__init__`` keeps it.
+        self = super().__new__(cls)
+        torch.nn.Module.__init__(self)
+        return self
+
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
-        super().__init__()
+        if "_modules" not in self.__dict__:  # made without __new__ (e.g. copy protocols)
+            super().__init__()
         legacy_kwarg(kwargs, "input_dtype", "dtype", type(self).__name__)
         if "dtype" in kwargs:
             dtype = kwargs.pop("dtype") or dtype
@@ -82,10 +87,11 @@ class Layer(torch.nn.Module, NodeAccessors):
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._own_weights = []
-        self.input_spec = None
+        self._updates = []  # (inputs key, updates) of the latest add_update calls
+        self.input_spec = self.__dict__.get("input_spec")  # kept when set before super().__init__
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs, type(self).__name__)
-        self.activity_regularizer = None
+        self.activity_regularizer = self.__dict__.get("activity_regularizer")
         self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
             from openkeras import regularizers
@@ -94,6 +100,9 @@ class Layer(torch.nn.Module, NodeAccessors):
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params
+        # Keras 2 passes a user layer with several inputs a list of masks (None entries).
+        self._call_wants_mask_list = self._call_takes_mask and not type(self).__module__.startswith(
+            "openkeras.")
 
     # ---------------------------------------------------------------- properties
     @property
@@ -158,17 +167,29 @@ class Layer(torch.nn.Module, NodeAccessors):
     variables = weights
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, layout=None):
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None, layout=None, **kwargs):
         """Create a weight; ``shape`` is the Keras-layout shape.
 
+        Keras 2's signature, positional or by keyword:
+        ``add_weight(name, shape, dtype, initializer, regularizer, trainable, constraint)``.
+
         Args:
+            name: the weight's name (default 'Variable').
+            shape: the weight's shape (default: a scalar).
             layout: optional converter (e.g. ``Transpose``) between the Keras layout seen by
                 ``get_weights``/files and the layout the layer computes with.
+            **kwargs: tf.keras's distribution arguments (``use_resource``, ``synchronization``,
+                ``aggregation``, ``experimental_autocast``...), which do not apply here.
         """
         from openkeras import constraints, initializers, regularizers
 
-        shape = tuple(int(d) for d in shape)
+        unknown = set(kwargs) - _TF_WEIGHT_KWARGS
+        if unknown:
+            raise TypeError(f"Layer {self.__dict__.get('_name', type(self).__name__)}: "
+                            f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}.")
+        name = "Variable" if name is None else name
+        shape = tuple(int(d) for d in (shape or ()))
         dtype = dtype or self._dtype
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
@@ -247,11 +268,6 @@ class Layer(torch.nn.Module, NodeAccessors):
             return None
         return mask
 
-    def add_loss(self, loss, inputs=None):
-        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer)."""
-        if _LOSS_COLLECTOR:
-            _LOSS_COLLECTOR[-1].append(loss() if callable(loss) else loss)
-
     @property
     def losses(self):
         """Weight regularization losses (computed now), then activity regularization losses.
@@ -303,6 +319,8 @@ class Layer(torch.nn.Module, NodeAccessors):
             kwargs.pop("training", None)
         if not self._call_takes_mask:
             kwargs.pop("mask", None)
+        elif self._call_wants_mask_list and isinstance(inputs, list) and kwargs.get("mask") is None:
+            kwargs["mask"] = [None] * len(inputs)
         try:  # costs nothing unless something fails: then the error names the layer
             if not self.built:
                 self._maybe_build(_shape_structure(inputs))
@@ -392,7 +410,7 @@ class Layer(torch.nn.Module, NodeAccessors):
         return cls(**config_)
 
     def extra_repr(self):
-        return f"name={self._name!r}"
+        return f"name={self.__dict__.get('_name')!r}"
 
     def __getattr__(self, name):
         # nn.Module.__getattr__ would hide the message of a property's AttributeError.

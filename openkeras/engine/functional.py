@@ -5,8 +5,9 @@ import functools
 
 import torch
 
-from openkeras.engine import functional_config
+from openkeras.engine import functional_config, shape_inference
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
+from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.node import Node
@@ -14,7 +15,7 @@ from openkeras.engine.training import Model
 from openkeras.utils.generic_utils import legacy_kwarg
 
 
-class Functional(Model):
+class Functional(AddedLossesMixin, Model):
     """A model defined by ``Model(inputs, outputs)``.
 
     Args:
@@ -67,6 +68,7 @@ class Functional(Model):
         self.output_names = [layer.name for layer in self._output_layers]
         self._output_mask_cache = [x._keras_mask for x in self.outputs]
         self._symbolic_losses = []
+        self._symbolic_metrics = []  # (tensor, name) from add_metric
         self._callable_losses = getattr(self, "_callable_losses", None) or []  # kept by Sequential.add
         self.built = True
         self._compile_plan()
@@ -109,8 +111,9 @@ class Functional(Model):
         self._output_slots = [slots[id(x)] for x in self.outputs]
         self._uses_masks = uses_masks
         self._loss_steps = []
-        if self._symbolic_losses:
-            _, loss_nodes, _ = map_graph_network(self.inputs, self._symbolic_losses)
+        extra = self._symbolic_losses + [t for t, _ in self._symbolic_metrics]
+        if extra:
+            _, loss_nodes, _ = map_graph_network(self.inputs, extra)
             for depth in sorted(loss_nodes, reverse=True):
                 for node in loss_nodes[depth]:
                     if node.is_input or id(node.output_tensors[0]) in slots:
@@ -121,6 +124,7 @@ class Functional(Model):
                     out_slots = pack_like(node.outputs, [slots[id(t)] for t in node.output_tensors])
                     self._loss_steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, False))
         self._loss_slots = [slots[id(x)] for x in self._symbolic_losses]
+        self._metric_slots = [slots[id(x)] for x, _ in self._symbolic_metrics]
         self._n_slots = len(slots)
 
     # -------------------------------------------------------------- execution
@@ -144,10 +148,11 @@ class Functional(Model):
             out, masks = [vals[i] for i in self._output_slots], None
         else:
             out, masks = self._run_masked(vals, len(flat), training, mask)
-        if _LOSS_COLLECTOR and (self._loss_slots or self._callable_losses):
+        if _LOSS_COLLECTOR and (self._loss_slots or self._callable_losses or self._metric_slots):
             _walk(self._loss_steps, vals, training)
             collected = [vals[i] for i in self._loss_slots] + [f() for f in self._callable_losses]
             _LOSS_COLLECTOR[-1].extend(v if v.dim() == 0 else v.mean() for v in collected)
+            _LOSS_COLLECTOR[-1].metrics.extend(vals[i] for i in self._metric_slots)
         return self._pack_outputs(out), masks
 
     def _run_masked(self, vals, n_inputs, training, mask):
@@ -300,51 +305,6 @@ class Functional(Model):
     def output(self):
         return self._nested_outputs
 
-    @property
-    def losses(self):
-        """Weight regularization losses (computed now), then the losses given to ``add_loss``:
-        symbolic tensors as they are, callables' values computed now."""
-        own = [loss for layer in self.layers for loss in layer.losses]
-        return own + list(self._symbolic_losses) + [f() for f in self._callable_losses]
-
-    def add_loss(self, losses, inputs=None):
-        """Add losses to optimize besides the compiled ones (Keras 2's ``model.add_loss``).
-
-        Args:
-            losses: a scalar symbolic tensor computed from the model's inputs (e.g.
-                ``K.mean(reconstruction + kl)``; its value comes from the same forward pass
-                as the outputs), a zero-argument callable (e.g. a weight penalty), or a list
-                of them. A non-scalar loss is averaged.
-            inputs: ignored (Keras 2 conditional losses).
-        """
-        added = False
-        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if isinstance(loss, KerasTensor):
-                self._add_symbolic_loss(loss)
-                added = True
-            elif callable(loss):
-                self._callable_losses.append(loss)
-                added = True
-            else:
-                super().add_loss(loss, inputs)
-        runner = self._runner
-        if added and runner is not None:
-            runner.collect = True
-
-    def _add_symbolic_loss(self, loss):
-        try:
-            nodes, _, layers = map_graph_network(self.inputs, [loss])
-        except ValueError as e:
-            raise ValueError(
-                f"Model {self.name!r}: add_loss() was given a symbolic tensor that cannot be "
-                f"computed from the model's inputs. Received: {loss!r} ({e})") from e
-        # As tf.keras: the loss's layers join the model (weights, summary, config).
-        known = set(self._layer_list)
-        self._layer_list.extend(la for la in layers if la not in known and not isinstance(la, InputLayer))
-        self._network_nodes |= nodes
-        self._symbolic_losses.append(loss)
-        self._compile_plan()
-
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print a table of the layers, output shapes and parameter counts (Keras 2 format)."""
         from openkeras.utils.layer_utils import print_summary
@@ -424,6 +384,8 @@ class _Step:
         self.single_in = isinstance(ins, int)
         self.single_out = isinstance(outs, int)
         self.kwargs = {k: v for k, v in arguments.items() if k != "mask"}
+        if not self.single_in and shape_inference.needs_mask_list(layer):
+            self.kwargs["mask"] = [None] * len(flatten(ins))  # replaced when masks flow
         self.takes_training = layer._call_takes_training and "training" not in self.kwargs
         self.out_masked = out_masked
         if not layer._call_takes_training:

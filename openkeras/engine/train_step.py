@@ -10,7 +10,7 @@ import contextlib
 import torch
 
 from openkeras.backend.common import _PHASE, fixed_learning_phase
-from openkeras.engine.base_layer import collect_losses, weight_keras_view
+from openkeras.engine.base_layer import apply_updates, collect_losses, weight_keras_view
 from openkeras.engine.compile_utils import LossTracker
 from openkeras.metrics.names import Logs
 
@@ -79,8 +79,16 @@ class StepRunner:
                             if getattr(p, "regularizer", None) is not None]
         self.constrained = [(p, p.constraint, getattr(p, "_keras_layout", None))
                             for p in self.params if getattr(p, "constraint", None) is not None]
-        self.collect = _needs_loss_collection(model) or not self.fed
+        # Keras 2.3.1 Metric subclasses update their state tensors themselves (K.update_add):
+        # the states are moved to the outputs' device before each update.
+        self.user_metrics = {id(m) for m in metrics if hasattr(m.metric, "_states_on")
+                             and not type(m.metric).__module__.startswith("openkeras.")}
+        # Model.add_metric tensors: computed in the forward pass, averaged like the losses
+        self.added_metrics = [LossTracker(name) for _, name in
+                              getattr(model, "_symbolic_metrics", ())]
+        self.collect = _needs_loss_collection(model) or not self.fed or bool(self.added_metrics)
         self.accumulating = False  # *_on_batch with reset_metrics=False
+        self._updates = None  # add_update() updates of the latest forward pass
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
         self.needs_masks = self.functional and any(
             m is not None for m in getattr(model, "_output_mask_cache", []))
@@ -90,12 +98,13 @@ class StepRunner:
     @property
     def metrics_names(self):
         return (["loss"] + [t.name for t in self.output_trackers]
-                + [m.name for m in self.metrics])
+                + [m.name for m in self.metrics] + [t.name for t in self.added_metrics])
 
     def results(self):
         """The running values (0-d tensors) in ``metrics_names`` order."""
         return ([self.loss_tracker.result()] + [t.result() for t in self.output_trackers]
-                + [m.metric.result() for m in self.metrics])
+                + [m.metric.result() for m in self.metrics]
+                + [t.result() for t in self.added_metrics])
 
     def logs(self):
         """The running values as ``Logs`` ``{name: float}``, read from the device in one
@@ -114,6 +123,8 @@ class StepRunner:
             t.reset_state()
         for m in self.metrics:
             m.metric.reset_state()
+        for t in self.added_metrics:
+            t.reset_state()
 
     # ------------------------------------------------------------- trainable
     @contextlib.contextmanager
@@ -179,6 +190,8 @@ class StepRunner:
                 sw = sws[k]
                 weight = sw if weight is None else sw.reshape(
                     sw.shape + (1,) * (weight.dim() - sw.dim())) * weight.to(sw.dtype)
+            if self.user_metrics and id(m) in self.user_metrics:
+                m.metric._states_on(outs[i].device)
             m.metric.update_state(ys[k], outs[i].detach(), sample_weight=weight)
 
     def _forward_and_loss(self, xs, ys, sws, training):
@@ -190,6 +203,10 @@ class StepRunner:
             extra = None
             outs, masks = self.forward(xs, training)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
+        self._updates = extra.updates if extra is not None else None
+        if self.added_metrics:
+            for tracker, value in zip(self.added_metrics, extra.metrics, strict=True):
+                tracker.update_state(value.detach().float().mean(), max(value.numel(), 1))
         return outs, masks, total, per_output
 
     def train_batch(self, xs, ys, sws):
@@ -210,6 +227,9 @@ class StepRunner:
             # Nothing to train (no trainable weights, or none the loss depends on): Keras 2
             # computes loss and metrics, updates nothing and still counts the step.
             self.optimizer.iterations.add_(1)
+        if self._updates:  # add_update() from custom layers: applied after the step (Keras 2)
+            apply_updates(self._updates)
+            self._updates = None
         with torch.no_grad():
             for p, constraint, layout in self.constrained:
                 if layout is None:

@@ -11,7 +11,8 @@ from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
-from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments
+from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments, network_class
+from openkeras.engine.training_data import validation_arrays as validation_arrays_of
 from openkeras.engine.training_legacy import LegacyTrainingMixin
 from openkeras.metrics.names import MetricNames
 from openkeras.utils.generic_utils import is_int, legacy_kwarg
@@ -39,6 +40,19 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        from openkeras.engine.functional import Functional
+
+        if not isinstance(self, Functional) and (
+                args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
+            # A Keras 2 Network-style subclass: ``super().__init__(inputs=..., outputs=...)``
+            # (or ``Model.__init__(self, inputs, outputs)``). The instance becomes a functional
+            # model whose class still derives from the subclass, so its methods and name stay.
+            self.__class__ = network_class(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        Layer.__init__(self, **kwargs)
 
     # --------------------------------------------------------------- structure
     @property
@@ -215,7 +229,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if self._runner is None:
             return []
         r = self._runner
-        return [r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
+        return ([r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
+                + r.added_metrics)
 
     def reset_metrics(self):
         """Reset the running loss and every metric."""
@@ -285,11 +300,18 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                           "weights, did you set `model.trainable` without calling "
                           "`model.compile` after ?", stacklevel=2)
         history = History()
+        # Keras 2.2.4's params: 'samples' (None for generators) and 'metrics' with the val_ names.
+        metric_names = list(runner.metrics_names)
+        if val is not None:
+            metric_names += ["val_" + n for n in runner.metrics_names]
         cbs = self._callback_list(callbacks, history, verbose, epochs, train.steps_per_epoch,
-                                  "train", batch_size=batch_size, do_validation=val is not None)
+                                  "train", batch_size=getattr(train, "batch_size", batch_size),
+                                  do_validation=val is not None,
+                                  samples=getattr(train, "n", None), metrics=metric_names)
         if val is not None and isinstance(val, da.ArrayAdapter):
+            validation_arrays = validation_arrays_of(val)
             for cb in cbs:
-                cb.validation_data = list(val.xs) + list(val.ys) + list(val.sws)
+                cb.validation_data = validation_arrays
         self.stop_training = False
         names = runner.metrics_names
         with runner.trainable_scope():
@@ -343,7 +365,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         if history is not None:
             cbs.append(history)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps,
-                  "metrics": self.metrics_names, **extra}
+                  "metrics": list(self.metrics_names), **extra}
         return CallbackList(cbs, model=self, params=params)
 
     # ----------------------------------------------------------------- evaluate

@@ -213,3 +213,28 @@ def _peek(source):
         first = next(source)
         return itertools.chain([first], source), first
     return source, next(iter(source))
+
+
+def validation_arrays(val):
+    """Keras 2.2.4's ``callback.validation_data``: numpy inputs, targets, then sample weights
+    (ones where none were given)."""
+    def host(t):
+        return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else t
+
+    ones = torch.ones(val.n).numpy()
+    return ([host(t) for t in val.xs] + [host(t) for t in val.ys]
+            + [ones if t is None else host(t) for t in val.sws])
+
+
+_NETWORK_CLASSES = {}
+
+
+def network_class(cls, functional):
+    """``cls`` (a Model subclass) combined with the functional model, made once per class."""
+    made = _NETWORK_CLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, functional),
+                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                     "__doc__": cls.__doc__})
+        _NETWORK_CLASSES[cls] = made
+    return made

@@ -46,24 +46,34 @@ class Metric:
     def torch_dtype(self) -> torch.dtype:
         return config.torch_dtype(self._dtype)
 
-    def add_weight(self, name: str, shape=(), initializer: float = 0.0):
-        """Declare a state tensor; it is created on first use on the inputs' device.
+    def add_weight(self, name: str, shape=(), aggregation=None, synchronization=None,
+                   initializer=0.0, dtype=None):
+        """Declare a state tensor and return it (Keras 2.3.1's ``Metric.add_weight``).
 
         Args:
             name: State name, also readable as an attribute.
             shape: State shape.
-            initializer: Constant fill value.
+            aggregation, synchronization: accepted for Keras 2.3.1 code; not used.
+            initializer: a constant fill value, or 'zeros' / 'ones' (or None: zeros).
+            dtype: accepted for Keras 2.3.1 code; states use the metric's dtype.
         """
-        self._specs[name] = (tuple(shape), float(initializer))
+        del aggregation, synchronization, dtype
+        self._specs[name] = (tuple(shape), _fill_value(initializer, name, type(self).__name__))
         if name in self._state:
             del self._state[name]
+        return self._states_on(self._device or "cpu")[name]
 
     def _states_on(self, device):
         """Create the state tensors on ``device`` or move them there."""
         device = torch.device(device)
         if self._device != device:
+            moved = {}
             for key, tensor in self._state.items():
-                self._state[key] = tensor.to(device)
+                self._state[key] = moved[id(tensor)] = tensor.to(device)
+            # Keras 2.3.1 subclasses keep the tensors add_weight returned as attributes
+            for attr, value in list(self.__dict__.items()):
+                if torch.is_tensor(value) and id(value) in moved:
+                    self.__dict__[attr] = moved[id(value)]
             self._device = device
         for key, (shape, fill) in self._specs.items():
             if key not in self._state:
@@ -98,12 +108,22 @@ class Metric:
 
     def reset_state(self) -> None:
         """Put every state tensor back to its initial value."""
-        for key, tensor in self._state.items():
-            tensor.fill_(self._specs[key][1])
+        if type(self).reset_states is not Metric.reset_states:  # a Keras 2.3.1 subclass's own
+            self.reset_states()
+            return
+        self._reset_to_initial()
 
     def reset_states(self) -> None:
         """Keras 2.0-2.4 name of ``reset_state``."""
-        self.reset_state()
+        if type(self).reset_state is not Metric.reset_state:
+            self.reset_state()
+            return
+        self._reset_to_initial()
+
+    def _reset_to_initial(self):
+        with torch.no_grad():
+            for key, tensor in self._state.items():
+                tensor.fill_(self._specs[key][1])
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -118,6 +138,19 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _fill_value(initializer, name, owner):
+    if initializer is None or initializer in ("zeros", "zero"):
+        return 0.0
+    if initializer in ("ones", "one"):
+        return 1.0
+    try:
+        return float(initializer)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}.add_weight({name!r}): a metric state starts from a constant; "
+                         "initializer must be a number, 'zeros' or 'ones'. Received: "
+                         f"{initializer!r}") from None
 
 
 def _broadcasts_to(shape, target) -> bool:

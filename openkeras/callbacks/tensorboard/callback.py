@@ -303,6 +303,9 @@ class TensorBoard(Callback):
         # output
         n_targets = len(runner.fed)
         n_inputs = len(data) - 2 * n_targets
+        # Keras 2 hands callbacks numpy arrays; the train step wants tensors on the model's device
+        device = next(self.model.parameters()).device
+        data = [None if a is None else torch.as_tensor(a, device=device) for a in data]
         return (data[:n_inputs], data[n_inputs:n_inputs + n_targets],
                 data[n_inputs + n_targets:])
 

@@ -1,0 +1,128 @@
+"""Losses and state updates that layers add while they run (``add_loss``, ``add_update``)."""
+
+import contextlib
+
+import torch
+
+from openkeras.engine.keras_tensor import flatten
+from openkeras.engine.weights import weight_keras_view
+
+_LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
+
+
+class _Collected(list):
+    """The losses added during a forward pass; ``updates`` holds the ``add_update`` ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.updates = []
+        self.metrics = []  # values of Model.add_metric tensors
+
+
+@contextlib.contextmanager
+def collect_losses():
+    """Collect the losses (and updates) that layers add during a forward pass."""
+    losses = _Collected()
+    _LOSS_COLLECTOR.append(losses)
+    try:
+        yield losses
+    finally:
+        _LOSS_COLLECTOR.pop()
+
+
+class LayerUpdatesMixin:
+    """Keras 2's ``add_loss`` / ``add_update`` / ``updates`` / ``get_*_for``; mixed into Layer."""
+
+    def add_loss(self, loss, inputs=None):
+        """Add a loss tensor computed in ``call`` (e.g. an activity regularizer), or a list."""
+        if _LOSS_COLLECTOR:
+            for value in loss if isinstance(loss, (list, tuple)) else [loss]:
+                if value is not None:
+                    _LOSS_COLLECTOR[-1].append(value() if callable(value) else value)
+
+    def add_update(self, updates, inputs=None):
+        """Register state updates computed in ``call``; training applies them after the step.
+
+        Keras 2 collects update ops and runs them in the training function only. openkeras
+        runs ``call`` on real tensors, so an update is given as something to apply later:
+
+        Args:
+            updates: one update or a list. Each is a ``(variable, new_value)`` pair (what
+                Keras 2's Theano backend's ``K.update`` / ``K.moving_average_update`` return),
+                a zero-argument callable, or a tensor an update already returned (applied
+                when it was made; nothing left to do).
+            inputs: the inputs the updates depend on (kept for ``get_updates_for``).
+        """
+        updates = _update_list(updates)
+        if not updates:
+            return
+        key = None if inputs is None or (isinstance(inputs, list) and not inputs) \
+            else _object_list_uid(inputs)
+        # detached: neither the listing nor the pending updates keep a batch's autograd graph
+        updates = [_detached(u) for u in updates]
+        self._updates.append((key, updates))
+        del self._updates[:-_KEPT_UPDATE_CALLS]  # only the latest calls are listed
+        if _LOSS_COLLECTOR:  # inside a training or test step: applied by the train step only
+            _LOSS_COLLECTOR[-1].updates.extend(updates)
+
+    @property
+    def updates(self):
+        """The updates registered by the latest calls of this layer and its sub-layers.
+
+        Empty for a non-trainable layer, as in Keras 2 (stateful layers excepted).
+        """
+        if not self._trainable and not getattr(self, "stateful", False):
+            return []
+        own = [u for _, group in self.__dict__.get("_updates", ()) for u in group]
+        return own + [u for layer in self._sublayers() for u in layer.updates]
+
+    def get_updates_for(self, inputs):
+        """The updates registered for ``inputs`` (None: those given without inputs)."""
+        if not self._trainable and not getattr(self, "stateful", False):
+            return []
+        key = None if inputs is None else _object_list_uid(inputs)
+        own = [u for k, group in self.__dict__.get("_updates", ()) if k == key for u in group]
+        return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
+
+    def get_losses_for(self, inputs):
+        """Losses that depend on ``inputs``; None: the unconditional ones (weight penalties)."""
+        if inputs is None:
+            return [p.regularizer(weight_keras_view(p)) for p in self.weights
+                    if getattr(p, "regularizer", None) is not None]
+        return [loss for module in self.modules() for loss in getattr(module, "_activity_losses", ())]
+
+
+# ---------------------------------------------------------------------- helpers
+_KEPT_UPDATE_CALLS = 8
+
+
+def _update_list(updates):
+    if updates is None:
+        return []
+    if isinstance(updates, tuple) and len(updates) == 2 and isinstance(updates[0], torch.Tensor) \
+            and not isinstance(updates[1], tuple):
+        return [updates]  # one (variable, value) pair
+    return [u for u in (updates if isinstance(updates, (list, tuple)) else [updates])
+            if u is not None]
+
+
+def _detached(update):
+    if isinstance(update, tuple) and len(update) == 2 and isinstance(update[1], torch.Tensor):
+        return (update[0], update[1].detach())
+    return update
+
+
+def _object_list_uid(objects):
+    return ", ".join(str(abs(id(x))) for x in flatten(objects))
+
+
+def apply_updates(updates):
+    """Apply ``add_update`` updates: (variable, value) pairs are assigned, callables called."""
+    with torch.no_grad():
+        for u in updates:
+            if isinstance(u, tuple) and len(u) == 2:
+                variable, value = u
+                variable.copy_(torch.as_tensor(value, dtype=variable.dtype,
+                                               device=variable.device).reshape(variable.shape))
+            elif callable(u):
+                u()
