@@ -19,3 +19,13 @@ __all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger",
            "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
            "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard",
            "BackupAndRestore"]
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Progbar": "openkeras.utils.progbar:Progbar",
+    "standardize_input_data": "openkeras.engine.training_utils:standardize_input_data",
+})

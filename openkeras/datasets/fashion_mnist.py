@@ -44,3 +44,12 @@ def load_data(*, verify=None):
     y_test = _read_idx(paths[2], 8)
     x_test = _read_idx(paths[3], 16).reshape(len(y_test), 28, 28)
     return (x_train, y_train), (x_test, y_test)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

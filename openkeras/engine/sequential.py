@@ -167,3 +167,14 @@ def _first_layer_input(layer):
     if layer._batch_input_shape is not None:
         return layer._batch_input_shape, layer.dtype
     return None, None
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Model": "openkeras.engine.training:Model",
+    "layer_module": "openkeras.layers",
+    "network": "openkeras.engine.network",
+})

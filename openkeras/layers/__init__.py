@@ -114,3 +114,38 @@ from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "AtrousConv1D": "openkeras.legacy.layers:AtrousConvolution1D",
+    "AtrousConv2D": "openkeras.legacy.layers:AtrousConvolution2D",
+    "AtrousConvolution1D": "openkeras.legacy.layers:AtrousConvolution1D",
+    "AtrousConvolution2D": "openkeras.legacy.layers:AtrousConvolution2D",
+    "ConvRNN2D": "openkeras.layers.convolutional_recurrent:ConvRNN2D",
+    "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
+    "CuDNNGRU": "openkeras.layers.cudnn_recurrent:CuDNNGRU",
+    "CuDNNLSTM": "openkeras.layers.cudnn_recurrent:CuDNNLSTM",
+    "Deconv2D": "openkeras.layers.convolutional:Conv2DTranspose",
+    "Deconv3D": "openkeras.layers.convolutional:Conv3DTranspose",
+    "Highway": "openkeras.legacy.layers:Highway",
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "MaxoutDense": "openkeras.legacy.layers:MaxoutDense",
+    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "activations": "openkeras.activations",
+    "constraints": "openkeras.constraints",
+    "conv_utils": "openkeras.utils.conv_utils",
+    "deserialize_keras_object": "openkeras.utils.generic_utils:deserialize_keras_object",
+    "func_dump": "openkeras.utils.generic_utils:func_dump",
+    "func_load": "openkeras.utils.generic_utils:func_load",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "initializers": "openkeras.initializers",
+    "interfaces": "openkeras.legacy.interfaces",
+    "object_list_uid": "openkeras.utils.generic_utils:object_list_uid",
+    "regularizers": "openkeras.regularizers",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+    "transpose_shape": "openkeras.utils.generic_utils:transpose_shape",
+})

@@ -1,3 +1,25 @@
 """Keras 2's module path for ConvLSTM2D."""
 
 from openkeras.layers.recurrent.conv_lstm import ConvLSTM2D, ConvLSTM2DCell  # noqa: F401
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "Layer": "openkeras.engine.base_layer:Layer",
+    "RNN": "openkeras.layers.recurrent:RNN",
+    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "activations": "openkeras.activations",
+    "constraints": "openkeras.constraints",
+    "conv_utils": "openkeras.utils.conv_utils",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "initializers": "openkeras.initializers",
+    "interfaces": "openkeras.legacy.interfaces",
+    "regularizers": "openkeras.regularizers",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+    "transpose_shape": "openkeras.utils.generic_utils:transpose_shape",
+})

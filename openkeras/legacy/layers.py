@@ -182,3 +182,13 @@ class Recurrent(Layer):
 
 class ConvRecurrent2D(Recurrent):
     """Keras 1's convolutional recurrent base class; not supported: use ``ConvLSTM2D``/``RNN``."""
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "conv_utils": "openkeras.utils.conv_utils",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+})

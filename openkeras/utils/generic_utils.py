@@ -359,3 +359,12 @@ def func_load(code, defaults=None, closure=None, globs=None, safe_mode=None):
     return types.FunctionType(code_object, globs, code_object.co_name,
                               tuple(defaults) if defaults is not None else None, cells)
 
+
+
+def disable_tracking(func):
+    """Keras 2.3's decorator that stopped attribute tracking of sub-layers inside ``func``.
+
+    openkeras tracks sub-layers through torch's module registration, which Keras 2 code does
+    not need to switch off; the decorated function runs unchanged.
+    """
+    return func

@@ -224,3 +224,13 @@ def plot_history(history, path: str = "history.png", *, metrics=None, dpi: int =
     figure.tight_layout()
     figure.savefig(os.fspath(path))
     return figure
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Model": "openkeras.engine.training:Model",
+    "Wrapper": "openkeras.layers.wrappers:Wrapper",
+})
