@@ -13,11 +13,12 @@ from openkeras.callbacks.early_stopping import EarlyStopping
 from openkeras.callbacks.lambda_callback import LambdaCallback, TerminateOnNaN
 from openkeras.callbacks.lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 from openkeras.callbacks.model_checkpoint import ModelCheckpoint
+from openkeras.callbacks.remote_monitor import RemoteMonitor
 from openkeras.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger",
            "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
-           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard",
+           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "TensorBoard", "RemoteMonitor",
            "BackupAndRestore"]
 
 
