@@ -112,6 +112,22 @@ from openkeras.layers.recurrent import (
 )
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from openkeras.layers.convolutional_recurrent import ConvRNN2D
+from openkeras.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+from openkeras.legacy.layers import (
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    ConvRecurrent2D,
+    Highway,
+    MaxoutDense,
+    Recurrent,
+)
+
+# Keras 2's other spellings.
+AtrousConv1D = AtrousConvolution1D
+AtrousConv2D = AtrousConvolution2D
+Deconv2D = Conv2DTranspose
+Deconv3D = Conv3DTranspose
 
 __all__ = [name for name in dir() if not name.startswith("_")]
 
@@ -121,20 +137,7 @@ __all__ = [name for name in dir() if not name.startswith("_")]
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
 __getattr__ = lazy_exports(__name__, {
-    "AtrousConv1D": "openkeras.legacy.layers:AtrousConvolution1D",
-    "AtrousConv2D": "openkeras.legacy.layers:AtrousConvolution2D",
-    "AtrousConvolution1D": "openkeras.legacy.layers:AtrousConvolution1D",
-    "AtrousConvolution2D": "openkeras.legacy.layers:AtrousConvolution2D",
-    "ConvRNN2D": "openkeras.layers.convolutional_recurrent:ConvRNN2D",
-    "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
-    "CuDNNGRU": "openkeras.layers.cudnn_recurrent:CuDNNGRU",
-    "CuDNNLSTM": "openkeras.layers.cudnn_recurrent:CuDNNLSTM",
-    "Deconv2D": "openkeras.layers.convolutional:Conv2DTranspose",
-    "Deconv3D": "openkeras.layers.convolutional:Conv3DTranspose",
-    "Highway": "openkeras.legacy.layers:Highway",
     "InputSpec": "openkeras.engine.input_spec:InputSpec",
-    "MaxoutDense": "openkeras.legacy.layers:MaxoutDense",
-    "Recurrent": "openkeras.legacy.layers:Recurrent",
     "activations": "openkeras.activations",
     "constraints": "openkeras.constraints",
     "conv_utils": "openkeras.utils.conv_utils",
