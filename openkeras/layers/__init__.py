@@ -35,6 +35,7 @@ from openkeras.layers.convolutional import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from openkeras.layers.convolutional_recurrent import ConvRNN2D
 from openkeras.layers.core import (
     Activation,
     ActivityRegularization,
@@ -50,6 +51,7 @@ from openkeras.layers.core import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
+from openkeras.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from openkeras.layers.embeddings import Embedding
 from openkeras.layers.local import LocallyConnected1D, LocallyConnected2D
 from openkeras.layers.merge import (
@@ -112,8 +114,6 @@ from openkeras.layers.recurrent import (
 )
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
-from openkeras.layers.convolutional_recurrent import ConvRNN2D
-from openkeras.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from openkeras.legacy.layers import (
     AtrousConvolution1D,
     AtrousConvolution2D,

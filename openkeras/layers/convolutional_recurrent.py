@@ -28,3 +28,23 @@ class ConvRNN2D(RNN):
     _state_from_engine = ConvLSTM2D._state_from_engine
     _state_to_engine = ConvLSTM2D._state_to_engine
     _output_dims = ConvLSTM2D._output_dims
+
+
+# Names Keras 2 code imports from this module, resolved on first access.
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "Layer": "openkeras.engine.base_layer:Layer",
+    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "activations": "openkeras.activations",
+    "constraints": "openkeras.constraints",
+    "conv_utils": "openkeras.utils.conv_utils",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "initializers": "openkeras.initializers",
+    "interfaces": "openkeras.legacy.interfaces",
+    "regularizers": "openkeras.regularizers",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+    "transpose_shape": "openkeras.utils.generic_utils:transpose_shape",
+})

@@ -12,6 +12,8 @@ They run on any device (cuDNN on NVIDIA GPUs, torch's fused CPU kernel elsewhere
 import torch
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine.input_spec import InputSpec  # noqa: F401  (Keras 2 exposed it here)
+from openkeras.layers.recurrent.base import RNN  # noqa: F401
 from openkeras.layers.recurrent.cells import GRUCell, LSTMCell
 from openkeras.layers.recurrent.layers import GRU, LSTM
 

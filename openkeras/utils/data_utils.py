@@ -265,4 +265,3 @@ from openkeras.utils.enqueuers import (  # noqa: E402,F401  (Keras 2 exported th
     init_pool_generator,
     next_sample,
 )
-from openkeras.utils.progbar import Progbar  # noqa: E402,F401
