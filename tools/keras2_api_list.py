@@ -4,7 +4,7 @@
     python tools/keras2_api_list.py --src 2.2.4=/path/to/keras --src 2.3.1=/path/to/keras
     python tools/keras2_api_list.py --download           # always `pip download keras==X --no-deps`
 
-Writes ``tests/fixtures/keras2_api.json``: ``{"versions": {...}, "modules": {"keras.layers":
+Writes ``openkeras/compat/keras2_api.json``: ``{"versions": {...}, "modules": {"keras.layers":
 ["Dense", ...], ...}}`` where each module maps to the sorted union of its public names over the
 versions, and ``"only_in"`` says which names/modules exist in one version only.
 
@@ -38,8 +38,9 @@ import tempfile
 import zipfile
 
 REF = {"2.2.4": "/work/ref/Keras-2.2.4/keras", "2.3.1": "/work/ref/Keras-2.3.1/keras"}
+# In the package: `openkeras check` reads it, and tests/test_keras2_api.py checks every entry.
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                   "tests", "fixtures", "keras2_api.json")
+                   "openkeras", "compat", "keras2_api.json")
 SKIPPED_MODULES = {"keras.backend.theano_backend", "keras.backend.cntk_backend"}
 # Module aliases that are keras modules but bound under a name Keras code never imports
 # from that path (``from .. import backend as K`` in every module).

@@ -194,9 +194,11 @@ def __getattr__(name):
     if name == "backend_module":
         return _backend_module()
     if name in ("entries", "namespace"):
-        return dict(vars(_backend_module()))
+        return vars(_backend_module())
     if name == "required_entries":
-        return [n for n in vars(_backend_module()) if not n.startswith("_")]
+        entries = [n for n in vars(_backend_module()) if not n.startswith("_")]
+        globals()[name] = entries  # computed once, the same list afterwards
+        return entries
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
