@@ -68,7 +68,16 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
         expected_output_dtype: the symbolic output's dtype (default: the input dtype).
         fixed_batch_size: build the Input with the batch size fixed.
     """
-    kwargs = dict(kwargs or {})
+    # The layer class resolves by name in the config round trips (add-on layers included).
+    from openkeras.utils.generic_utils import CustomObjectScope
+
+    with CustomObjectScope({layer_cls.__name__: layer_cls}):
+        return _layer_test(layer_cls, dict(kwargs or {}), input_shape, input_dtype, input_data,
+                           expected_output, expected_output_dtype, fixed_batch_size)
+
+
+def _layer_test(layer_cls, kwargs, input_shape, input_dtype, input_data, expected_output,
+                expected_output_dtype, fixed_batch_size):
     if input_data is None:
         if not input_shape:
             raise ValueError("layer_test: pass `input_shape` or `input_data`.")
@@ -115,12 +124,10 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     model = Model(x, y)
     actual_output = check_model(model)
 
-    # The JSON round trip (custom layers resolve through the registry / custom objects).
+    # The JSON round trip.
     from openkeras.models import model_from_json
-    from openkeras.utils.generic_utils import CustomObjectScope
 
-    with CustomObjectScope({layer_cls.__name__: layer_cls}):
-        model_from_json(model.to_json())
+    model_from_json(model.to_json())
 
     # The Sequential API with a fresh layer built from the same arguments.
     from openkeras.engine.sequential import Sequential
@@ -132,8 +139,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     sequential.add(layer)
     output = sequential.predict(input_data, verbose=0)
     _check_shape(expected_output_shape, output.shape, "the Sequential model's output")
-    with CustomObjectScope({layer_cls.__name__: layer_cls}):
-        recovered = Sequential.from_config(sequential.get_config())
+    recovered = Sequential.from_config(sequential.get_config())
     if sequential.weights:
         recovered.set_weights(sequential.get_weights())
         assert_allclose(recovered.predict(input_data, verbose=0), output, rtol=1e-3)
