@@ -211,3 +211,28 @@ def test_keras23_resnet_v2_has_the_keras_parameter_count():
     # ResNet101 (42,658,176 without the top) is checked by hand; building it takes seconds.
     model = k.applications.ResNet50V2(weights=None, include_top=False, input_shape=(32, 32, 3))
     assert model.count_params() == 23564800 and model.name == "resnet50v2"
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_files_convert_between_cudnn_and_plain_layers(kind, tmp_path):
+    x = _random(2, 5, 3, seed=12)
+    cudnn = layers.CuDNNLSTM(4, name="rnn") if kind == "lstm" else layers.CuDNNGRU(4, name="rnn")
+    plain = layers.LSTM(4, name="rnn") if kind == "lstm" else layers.GRU(4, name="rnn")
+    source = k.Sequential([k.Input((5, 3)), cudnn])
+    target = k.Sequential([k.Input((5, 3)), plain])
+    path = str(tmp_path / "w.h5")
+    source.save_weights(path)
+    target.load_weights(path)
+    np.testing.assert_allclose(target.predict(x, verbose=0), source.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    target.save_weights(path)
+    back = k.Sequential([k.Input((5, 3)), layers.CuDNNLSTM(4, name="rnn") if kind == "lstm"
+                         else layers.CuDNNGRU(4, name="rnn")])
+    back.load_weights(path)
+    np.testing.assert_allclose(back.predict(x, verbose=0), source.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    if kind == "gru":
+        old = k.Sequential([k.Input((5, 3)), layers.GRU(4, reset_after=False, name="rnn")])
+        source.save_weights(path)
+        with pytest.raises(ValueError, match="not compatible with CuDNNGRU"):
+            old.load_weights(path)
