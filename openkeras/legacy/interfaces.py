@@ -144,9 +144,8 @@ def _kernel_size(args, kwargs, keys, rank):
     if len(args) > rank + 2:
         raise TypeError(f"Layer can receive at most {rank + 1} positional arguments.")
     sizes = [a for a in args[2:]]
-    if len(sizes) > 1 and all(isinstance(s, int) for s in sizes) \
-            and any(k in kwargs for k in ("padding", "strides", "data_format")) \
-            and len(sizes) < rank:
+    if len(sizes) == 2 and all(isinstance(s, int) for s in sizes) \
+            and any(k in kwargs for k in ("padding", "strides", "data_format")):
         raise ValueError("It seems that you are using Keras 2 and pass both `kernel_size` "
                          "and `strides` as integer positional arguments. For safety reasons "
                          "this is disallowed: pass `strides` as a keyword argument instead.")

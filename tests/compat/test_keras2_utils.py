@@ -218,3 +218,21 @@ def test_keras2_modules_hold_the_same_objects():
         warnings.simplefilter("ignore")
         from openkeras.layers.convolutional import MaxPooling2D
     assert MaxPooling2D is openkeras.layers.MaxPooling2D
+
+
+def test_legacy_conv_preprocessors_gather_kernel_sizes():
+    class Conv:
+        @interfaces.legacy_conv2d_support
+        def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None):
+            self.filters, self.kernel_size = filters, kernel_size
+            self.padding, self.data_format = padding, data_format
+
+    with pytest.warns(UserWarning):
+        conv = Conv(8, 3, 5, border_mode="same", dim_ordering="tf")
+    assert (conv.filters, conv.kernel_size, conv.padding, conv.data_format) == (
+        8, (3, 5), "same", "channels_last")
+    with pytest.warns(UserWarning):
+        assert Conv(nb_filter=4, nb_row=2, nb_col=3).kernel_size == (2, 3)
+    assert Conv(4, (2, 2)).kernel_size == (2, 2)  # Keras 2 call: unchanged, no warning
+    with pytest.raises(ValueError, match="pass `strides` as a keyword"):
+        Conv(4, 3, 3, strides=2)
