@@ -182,37 +182,10 @@ _wrap_namespace(globals(), [
 ])
 
 
-# Keras 2 backend names outside the core API (CTC, local convolutions, scopes, TF-only
-# names that raise), resolved on first access: see openkeras.backend.keras2_extras.
+# Keras 2 names outside the core backend API (CTC, local convolutions, scopes, config
+# helpers, TF-only names that raise), resolved on first access: the table is in
+# openkeras.engine.keras2_names.
+from openkeras.engine.keras2_names import BACKEND as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "Function": "openkeras.backend.function:Function",
-    "backend_module": "openkeras.backend.keras2_extras:backend_module",
-    "control_dependencies": "openkeras.backend.keras2_extras:control_dependencies",
-    "ctc_batch_cost": "openkeras.backend.keras2_extras:ctc_batch_cost",
-    "ctc_decode": "openkeras.backend.keras2_extras:ctc_decode",
-    "ctc_label_dense_to_sparse": "openkeras.backend.keras2_extras:ctc_label_dense_to_sparse",
-    "eager": "openkeras.backend.keras2_extras:eager",
-    "entries": "openkeras.backend.keras2_extras:entries",
-    "get_graph": "openkeras.backend.keras2_extras:get_graph",
-    "has_arg": "openkeras.backend.keras2_extras:has_arg",
-    "is_symbolic": "openkeras.engine.keras_tensor:is_symbolic",
-    "is_variable": "openkeras.backend.keras2_extras:is_variable",
-    "local_conv1d": "openkeras.backend.keras2_extras:local_conv1d",
-    "local_conv2d": "openkeras.backend.keras2_extras:local_conv2d",
-    "manual_variable_initialization": "openkeras.backend.keras2_extras:manual_variable_initialization",
-    "moving_average_update": "openkeras.backend.keras2_extras:moving_average_update",
-    "name_scope": "openkeras.backend.keras2_extras:name_scope",
-    "namespace": "openkeras.backend.keras2_extras:namespace",
-    "pattern_broadcast": "openkeras.backend.keras2_extras:pattern_broadcast",
-    "py_all": "openkeras.backend.keras2_extras:py_all",
-    "py_any": "openkeras.backend.keras2_extras:py_any",
-    "py_slice": "openkeras.backend.keras2_extras:py_slice",
-    "py_sum": "openkeras.backend.keras2_extras:py_sum",
-    "required_entries": "openkeras.backend.keras2_extras:required_entries",
-    "size": "openkeras.backend.keras2_extras:size",
-    "symbolic": "openkeras.backend.keras2_extras:symbolic",
-    "transpose_shape": "openkeras.backend.keras2_extras:transpose_shape",
-    "v1_variable_initialization": "openkeras.backend.keras2_extras:v1_variable_initialization",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -187,18 +187,10 @@ def set_image_dim_ordering(dim_ordering) -> None:
     config.set_image_data_format("channels_first" if dim_ordering == "th" else "channels_last")
 
 
-# Keras 2's keras.backend.common names (config helpers), resolved on first access.
+# Keras 2 names outside the core backend API (CTC, local convolutions, scopes, config
+# helpers, TF-only names that raise), resolved on first access: the table is in
+# openkeras.engine.keras2_names.
+from openkeras.engine.keras2_names import BACKEND_COMMON as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "cast_to_floatx": "openkeras.backend:cast_to_floatx",
-    "eager": "openkeras.backend.keras2_extras:eager",
-    "epsilon": "openkeras.config:epsilon",
-    "floatx": "openkeras.config:floatx",
-    "image_data_format": "openkeras.config:image_data_format",
-    "normalize_data_format": "openkeras.config:normalize_data_format",
-    "set_epsilon": "openkeras.config:set_epsilon",
-    "set_floatx": "openkeras.config:set_floatx",
-    "set_image_data_format": "openkeras.config:set_image_data_format",
-    "symbolic": "openkeras.backend.keras2_extras:symbolic",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -494,19 +494,8 @@ def warn_deprecated(message):
     warnings.warn(message, DeprecationWarning, stacklevel=3)
 
 
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import BASE_LAYER as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "InputSpec": "openkeras.engine.input_spec:InputSpec",
-    "count_params": "openkeras.utils.layer_utils:count_params",
-    "disable_tracking": "openkeras.utils.generic_utils:disable_tracking",
-    "has_arg": "openkeras.utils.generic_utils:has_arg",
-    "initializers": "openkeras.initializers",
-    "interfaces": "openkeras.legacy.interfaces",
-    "is_all_none": "openkeras.utils.generic_utils:is_all_none",
-    "object_list_uid": "openkeras.utils.generic_utils:object_list_uid",
-    "to_list": "openkeras.utils.generic_utils:to_list",
-    "unpack_singleton": "openkeras.utils.generic_utils:unpack_singleton",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)

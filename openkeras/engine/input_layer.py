@@ -99,11 +99,8 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tens
     return layer._inbound_nodes[0].outputs
 
 
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import INPUT_LAYER as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "interfaces": "openkeras.legacy.interfaces",
-    "unpack_singleton": "openkeras.utils.generic_utils:unpack_singleton",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -169,12 +169,8 @@ def _first_layer_input(layer):
     return None, None
 
 
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import SEQUENTIAL as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "Model": "openkeras.engine.training:Model",
-    "layer_module": "openkeras.layers",
-    "network": "openkeras.engine.network",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -530,29 +530,8 @@ def _should_validate(epoch, freq):
     return epoch + 1 in freq
 
 
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import TRAINING as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, {
-    "Network": "openkeras.engine.network:Network",
-    "check_array_length_consistency": "openkeras.engine.training_utils:check_array_length_consistency",
-    "check_loss_and_target_compatibility": "openkeras.engine.training_utils:check_loss_and_target_compatibility",
-    "collect_metrics": "openkeras.engine.training_utils:collect_metrics",
-    "interfaces": "openkeras.legacy.interfaces",
-    "losses": "openkeras.losses",
-    "losses_utils": "openkeras.utils.losses_utils",
-    "metrics_module": "openkeras.metrics",
-    "optimizers": "openkeras.optimizers",
-    "slice_arrays": "openkeras.utils.generic_utils:slice_arrays",
-    "standardize_class_weights": "openkeras.engine.training_utils:standardize_class_weights",
-    "standardize_input_data": "openkeras.engine.training_utils:standardize_input_data",
-    "standardize_sample_weights": "openkeras.engine.training_utils:standardize_sample_weights",
-    "standardize_weights": "openkeras.engine.training_utils:standardize_weights",
-    "to_list": "openkeras.utils.generic_utils:to_list",
-    "training_arrays": "openkeras.engine.training_arrays",
-    "training_generator": "openkeras.engine.training_generator",
-    "training_utils": "openkeras.engine.training_utils",
-    "unpack_singleton": "openkeras.utils.generic_utils:unpack_singleton",
-    "weighted_masked_objective": "openkeras.engine.training_utils:weighted_masked_objective",
-})
+__getattr__ = lazy_exports(__name__, _KERAS2)
