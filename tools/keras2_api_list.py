@@ -164,7 +164,7 @@ def api_of(root):
 def download(version, into):
     """``pip download keras==version --no-deps`` into ``into``; returns the keras folder."""
     subprocess.run([sys.executable, "-m", "pip", "download", f"keras=={version}", "--no-deps",
-                    "--no-binary", ":none:", "-d", into], check=True)
+                    "-d", into], check=True)
     for name in os.listdir(into):
         path = os.path.join(into, name)
         if name.endswith(".whl"):
