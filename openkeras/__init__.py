@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from openkeras import (  # noqa: E402
+from openkeras import (  # noqa: E402  # noqa: E402,F401
     activations,
     applications,
     backend,
@@ -10,8 +10,10 @@ from openkeras import (  # noqa: E402
     config,
     constraints,
     datasets,
+    engine,
     initializers,
     layers,
+    legacy,
     losses,
     metrics,
     models,
@@ -19,6 +21,7 @@ from openkeras import (  # noqa: E402
     preprocessing,
     regularizers,
     utils,
+    wrappers,
 )
 from openkeras.compat import install_keras_alias, uninstall_keras_alias  # noqa: E402
 from openkeras.engine.functional import Functional  # noqa: E402
@@ -29,6 +32,7 @@ from openkeras.engine.training import Model  # noqa: E402
 __all__ = [
     "Input", "Model", "Sequential", "Functional", "activations", "applications", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
-    "preprocessing", "regularizers", "utils", "install_keras_alias", "uninstall_keras_alias",
+    "preprocessing", "regularizers", "utils", "wrappers", "engine", "legacy", "install_keras_alias",
+    "uninstall_keras_alias",
     "__version__",
 ]

@@ -119,7 +119,9 @@ def _run_run(args):
 
 
 def _add_check(parser):
-    parser.add_argument("script", help="the Keras 2 script to examine (it is not run)")
+    parser.add_argument("script", nargs="?",
+                        help="the Keras 2 script to examine (it is not run); without one, "
+                             "check every public name of Keras 2.2.4 and 2.3.1")
     parser.add_argument("--json", action="store_true",
                         help="print the report as JSON (one entry per API used)")
 
@@ -128,6 +130,8 @@ def _run_check(args):
     """Print the Keras APIs a script uses and whether openkeras supports each one."""
     from openkeras.compat import check
 
+    if args.script is None:
+        return check.check_keras2_api(as_json=args.json)
     return check.check_script(args.script, as_json=args.json)
 
 

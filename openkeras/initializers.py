@@ -405,6 +405,12 @@ he_normal = HeNormal
 he_uniform = HeUniform
 lecun_normal = LecunNormal
 lecun_uniform = LecunUniform
+# Keras 2's other lowercase spellings.
+zero = Zeros
+one = Ones
+normal = RandomNormal
+uniform = RandomUniform
+_compute_fans = compute_fans  # Keras 2 code (custom initializers) imports the private name
 
 # class names, snake-case aliases, the 'V2' names some tf.keras 2 versions wrote, Keras 1 names
 _ALL_OBJECTS = {

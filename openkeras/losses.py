@@ -473,3 +473,20 @@ def check_target_shape(loss_fn, y_true_shape, y_pred_shape, output_name="output"
                     f"as loss `{fn.__name__}`. This loss expects targets to have the same shape as "
                     "the output."
                 )
+
+
+
+def is_categorical_crossentropy(loss) -> bool:
+    """Whether ``loss`` is categorical crossentropy (its name, function or Loss object)."""
+    if isinstance(loss, LossFunctionWrapper):
+        return loss.fn is categorical_crossentropy
+    return loss == "categorical_crossentropy" or loss is categorical_crossentropy
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "losses_utils": "openkeras.utils.losses_utils",
+})

@@ -57,13 +57,13 @@ def test_python_m_openkeras_runs_a_keras2_script(tmp_path):
 
 
 def test_uncaught_exception_prints_the_scripts_traceback(tmp_path, capsys):
-    script = _write(tmp_path, "import sys\nprint(sys.argv)\nfrom keras.layers import CuDNNLSTM\n")
+    script = _write(tmp_path, "import sys\nprint(sys.argv)\nfrom keras.layers import EinsumDense\n")
     assert cli.main(["run", script, "x"]) == 1
     captured = capsys.readouterr()
     assert captured.out == f"{[script, 'x']}\n"
     assert captured.err.startswith(f'Traceback (most recent call last):\n  File "{script}", line 3')
     assert captured.err.rstrip().splitlines()[-1].startswith(
-        "ModuleNotFoundError: openkeras does not implement keras.layers.CuDNNLSTM")
+        "ModuleNotFoundError: openkeras does not implement keras.layers.EinsumDense")
     assert not is_installed() and "keras" not in sys.modules
 
 

@@ -21,8 +21,16 @@ _MODEL_MODULES = {
     "DenseNet201": "densenet",
     "NASNetMobile": "nasnet",
     "NASNetLarge": "nasnet",
+    "ResNet101": "resnet",
+    "ResNet152": "resnet",
+    "ResNet50V2": "resnet_v2",
+    "ResNet101V2": "resnet_v2",
+    "ResNet152V2": "resnet_v2",
 }
-_SUBMODULES = frozenset(_MODEL_MODULES.values()) | {"imagenet_utils", "weights"}
+_SUBMODULES = frozenset(_MODEL_MODULES.values()) | {"imagenet_utils", "weights", "mobilenetv2"}
+# Keras 2.2-2.3 handed these modules to keras_applications; Keras 2 code reads them here.
+_KERAS_MODULES = {"backend": "openkeras.backend", "layers": "openkeras.layers",
+                  "models": "openkeras.models", "utils": "openkeras.utils"}
 
 __all__ = sorted(_MODEL_MODULES)
 
@@ -33,6 +41,10 @@ def __getattr__(name):
         value = getattr(module, name)
     elif name in _SUBMODULES:
         value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _KERAS_MODULES:
+        value = importlib.import_module(_KERAS_MODULES[name])
+    elif name == "keras_modules_injection":
+        from openkeras.applications.imagenet_utils import keras_modules_injection as value
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
@@ -40,4 +52,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_MODEL_MODULES) | _SUBMODULES)
+    return sorted(set(globals()) | set(_MODEL_MODULES) | _SUBMODULES | set(_KERAS_MODULES))

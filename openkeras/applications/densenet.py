@@ -6,6 +6,7 @@ Default input size 224x224, smallest 32x32.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 

@@ -299,3 +299,19 @@ def source_inputs(input_tensor, img_input):
         else:
             stack.extend(reversed(node.keras_inputs))
     return found[0] if len(found) == 1 else found
+
+
+def keras_modules_injection(base_fun):
+    """Keras 2.2-2.3's decorator passing ``backend``, ``layers``, ``models`` and ``utils`` to
+    ``base_fun`` as keyword arguments (how keras_applications received the Keras modules)."""
+    import functools
+
+    @functools.wraps(base_fun)
+    def wrapper(*args, **kwargs):
+        import openkeras
+
+        for name in ("backend", "layers", "models", "utils"):
+            kwargs.setdefault(name, getattr(openkeras, name))
+        return base_fun(*args, **kwargs)
+
+    return wrapper

@@ -6,6 +6,7 @@ Learning", https://arxiv.org/abs/1602.07261. Default input size 299x299, smalles
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.functional import Functional

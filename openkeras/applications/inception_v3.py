@@ -6,6 +6,7 @@ http://arxiv.org/abs/1512.00567. Default input size 299x299, smallest 75x75.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 

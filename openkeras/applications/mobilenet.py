@@ -8,6 +8,7 @@ import warnings
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.training import Model
 

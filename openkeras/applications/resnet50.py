@@ -6,6 +6,7 @@ Reference: [Deep Residual Learning for Image Recognition](https://arxiv.org/abs/
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.training import Model
 

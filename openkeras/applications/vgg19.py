@@ -5,6 +5,7 @@ https://arxiv.org/abs/1409.1556) (ICLR 2015).
 """
 
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.vgg16 import build_vgg
 from openkeras.engine.training import Model
 

@@ -22,6 +22,11 @@ _FILES = {
                  "2cb95161c43110f7111970584f804107",
                  "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
                  "4d473c1dd8becc155b73f8504c6f6626"),
+    # Keras 2.3's ResNet101/152 and V2 files (published without hashes in this table, so
+    # their downloads are not checksum-verified).
+    **{name: (_STORAGE + "resnet/", f"{name}_weights_tf_dim_ordering_tf_kernels.h5", None,
+              f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5", None)
+       for name in ("resnet101", "resnet152", "resnet50v2", "resnet101v2", "resnet152v2")},
     "inception_v3": (_STORAGE + "inception_v3/",
                      "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
                      "9a0d58056eeedaa3f26cb7ebd46da564",

@@ -6,6 +6,7 @@ https://arxiv.org/abs/1610.02357. Default input size 299x299, smallest 71x71.
 
 from openkeras import config, layers
 from openkeras.applications import imagenet_utils
+from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
 from openkeras.engine.functional import Functional
 

@@ -184,3 +184,12 @@ _wrap_namespace(globals(), [
                                                 "openkeras.backend.local_conv")),
     "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
 ])
+
+
+# Keras 2 names outside the core backend API (CTC, local convolutions, scopes, config
+# helpers, TF-only names that raise), resolved on first access: the table is in
+# openkeras.engine.keras2_names.
+from openkeras.engine.keras2_names import BACKEND as _KERAS2  # noqa: E402
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -185,3 +185,12 @@ def set_image_dim_ordering(dim_ordering) -> None:
     if dim_ordering not in ("tf", "th"):
         raise ValueError(f"Unknown dim_ordering: {dim_ordering!r}. Expected 'tf' or 'th'.")
     config.set_image_data_format("channels_first" if dim_ordering == "th" else "channels_last")
+
+
+# Keras 2 names outside the core backend API (CTC, local convolutions, scopes, config
+# helpers, TF-only names that raise), resolved on first access: the table is in
+# openkeras.engine.keras2_names.
+from openkeras.engine.keras2_names import BACKEND_COMMON as _KERAS2  # noqa: E402
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, _KERAS2)

@@ -5,4 +5,5 @@
 """
 
 from openkeras.backend import *  # noqa: F403
+from openkeras.backend import __getattr__  # noqa: F401  (the lazily resolved Keras 2 names)
 from openkeras.backend.session import _get_available_gpus, get_session, set_session  # noqa: F401

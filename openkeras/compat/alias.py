@@ -1,11 +1,12 @@
 """The ``keras`` import alias: ``keras`` and ``keras.*`` module names resolve to openkeras.
 
 A finder on ``sys.meta_path`` answers every ``keras...`` import with an ``AliasModule``: a
-module named ``keras.x`` that forwards attribute reads to the openkeras module it stands for
-(``keras.layers`` -> ``openkeras.layers``), plus the Keras 2 legacy paths that openkeras does
-not have as files (``keras.engine.topology``, ``keras.objectives``, ...). Nothing is installed
-into site-packages and ``tensorflow.keras`` is left alone. A name openkeras lacks fails with an
-error that names the Keras API: ``openkeras does not implement keras.layers.CuDNNLSTM``.
+module named ``keras.x`` that forwards attribute reads to the openkeras module of the same
+path (``keras.layers`` -> ``openkeras.layers``, ``keras.engine.topology`` ->
+``openkeras.engine.topology``). openkeras itself holds the whole Keras 2 module tree, so the
+alias adds no names of its own. Nothing is installed into site-packages and
+``tensorflow.keras`` is left alone. A name openkeras lacks fails with an error that names the
+Keras API: ``openkeras does not implement keras.backend.theano_backend``.
 """
 
 import importlib
@@ -15,44 +16,14 @@ import importlib.util
 import sys
 import types
 
-# Keras 2 module paths whose openkeras module has another name. The first candidate that
-# exists is used; ``None`` means "no module behind it, only the names in _NAMES".
-_MODULES = {
-    "keras.backend.tensorflow_backend": ("openkeras.backend.tensorflow_backend",
-                                         "openkeras.backend"),
-    "keras.backend.common": ("openkeras.backend",),  # openkeras.backend.common is internal
-    "keras.objectives": ("openkeras.losses",),
-    "keras.callbacks.callbacks": ("openkeras.callbacks",),
-    "keras.engine.saving": ("openkeras.models",),
-    "keras.engine.topology": (None,),
-    "keras.engine.network": (None,),
-}
-
-_ENGINE = {
-    "Input": "openkeras.engine.input_layer:Input",
-    "InputLayer": "openkeras.engine.input_layer:InputLayer",
-    "InputSpec": "openkeras.engine.input_spec:InputSpec",
-    "Layer": "openkeras.engine.base_layer:Layer",
-    "Model": "openkeras.engine.training:Model",
-}
-
-# Names a Keras 2 module exported that its openkeras counterpart does not hold itself.
-_NAMES = {
-    "keras.engine": _ENGINE,
-    "keras.engine.topology": {**_ENGINE, "Node": "openkeras.engine.node:Node",
-                              "Network": "openkeras.engine.functional:Functional",
-                              "Container": "openkeras.engine.functional:Functional"},
-    "keras.engine.network": {"Network": "openkeras.engine.functional:Functional"},
-    "keras.utils.generic_utils": {"Progbar": "openkeras.utils.progbar:Progbar"},
-}
+# Every Keras 2 module path is an openkeras module path (``keras.x.y`` -> ``openkeras.x.y``),
+# so the alias only maps the name: ``import keras`` and ``import openkeras`` give the same
+# modules and names, however the code is launched.
 
 # Why a known Keras 2 API is missing, added to the error message.
 _NOTES = {
     "keras.backend.theano_backend": "openkeras has one backend, PyTorch",
     "keras.backend.cntk_backend": "openkeras has one backend, PyTorch",
-    "keras.layers.CuDNNLSTM": "use LSTM: it runs on torch's fused kernel (cuDNN on GPUs)",
-    "keras.layers.CuDNNGRU": "use GRU: it runs on torch's fused kernel (cuDNN on GPUs)",
-    "keras.layers.cudnn_recurrent": "use LSTM/GRU: they run on torch's fused kernels",
 }
 
 
@@ -62,9 +33,7 @@ def _missing(api, detail):
 
 
 def _target_names(alias_name):
-    """The openkeras module names an alias may stand for, in order of preference."""
-    if alias_name in _MODULES:
-        return _MODULES[alias_name]
+    """The openkeras module name an alias stands for (as a one-element tuple)."""
     return ("openkeras" + alias_name[len("keras"):],)
 
 
@@ -76,9 +45,9 @@ def _module_exists(name):
 
 
 def find_target(alias_name):
-    """``(found, module_name)``: the openkeras module behind ``keras.x`` (None: names only)."""
+    """``(found, module_name)``: the openkeras module behind ``keras.x``."""
     for candidate in _target_names(alias_name):
-        if candidate is None or _module_exists(candidate):
+        if _module_exists(candidate):
             return True, candidate
     return False, _target_names(alias_name)[0]
 
@@ -96,7 +65,7 @@ class AliasModule(types.ModuleType):
 
     Args:
         name: the Keras module name (``'keras.layers'``).
-        target: the openkeras module, or None for a legacy module made of ``_NAMES`` only.
+        target: the openkeras module.
     """
 
     def __init__(self, name, target):
@@ -108,8 +77,7 @@ class AliasModule(types.ModuleType):
         return f"<module {self.__name__!r} (alias of {getattr(target, '__name__', 'openkeras')!r})>"
 
     def __dir__(self):
-        names = set(self.__dict__) | set(_NAMES.get(self.__name__, ()))
-        return sorted(names | set(dir(self._openkeras_target) if self._openkeras_target else ()))
+        return sorted(set(self.__dict__) | set(dir(self._openkeras_target)))
 
     def __setattr__(self, name, value):
         # `keras.losses.my_loss = my_loss` (an old way to make a custom loss loadable by name)
@@ -127,7 +95,7 @@ class AliasModule(types.ModuleType):
                 names = getattr(target, "__all__", None)
                 if names is None:
                     return [n for n in dir(self) if not n.startswith("_")]
-                return [*names, *_NAMES.get(self.__name__, ())]
+                return list(names)
             if target is not None:
                 return getattr(target, name)
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
@@ -135,10 +103,6 @@ class AliasModule(types.ModuleType):
             value = getattr(target, name)
             alias = alias_name_of(value) if isinstance(value, types.ModuleType) else None
             return importlib.import_module(alias) if alias else value
-        spec = _NAMES.get(self.__name__, {}).get(name)
-        if spec is not None:
-            module, attr = spec.split(":")
-            return getattr(importlib.import_module(module), attr)
         full = f"{self.__name__}.{name}"
         if find_target(full)[0]:  # a submodule not imported yet
             return importlib.import_module(full)
@@ -152,8 +116,7 @@ class _AliasLoader(importlib.abc.Loader):
         self.target_name = target_name
 
     def create_module(self, spec):
-        target = None if self.target_name is None else importlib.import_module(self.target_name)
-        return AliasModule(spec.name, target)
+        return AliasModule(spec.name, importlib.import_module(self.target_name))
 
     def exec_module(self, module):
         """Nothing to run: the module forwards to an openkeras module already imported."""

@@ -1,4 +1,8 @@
-"""``openkeras check script.py``: the Keras APIs a script uses, and which openkeras supports.
+"""``openkeras check [script.py]``: which Keras APIs openkeras supports.
+
+With a script: the Keras APIs it uses, and which openkeras supports. Without one: every
+public module path and name of Keras 2.2.4 and 2.3.1 (``keras2_api.json``, made by
+``tools/keras2_api_list.py`` from their sources), and any that openkeras still lacks.
 
 The script is parsed, never run. Every ``import keras...``, ``from keras... import name`` and
 attribute chain on a name bound to Keras (``keras.layers.Dense``, ``K.function``) is an API
@@ -11,6 +15,7 @@ import ast
 import dataclasses
 import importlib
 import json
+import os
 
 from openkeras.compat.alias import install_keras_alias, is_installed, uninstall_keras_alias
 
@@ -211,3 +216,65 @@ def check_script(path, print_fn=print, as_json=False) -> int:
         for line in format_report(uses, path):
             print_fn(line)
     return 0 if all(u.supported for u in uses) else 1
+
+
+KERAS2_API_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras2_api.json")
+
+
+def keras2_api():
+    """``{'versions': [...], 'modules': {module: [names]}, ...}``: Keras 2's public API list."""
+    with open(KERAS2_API_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def keras2_api_paths(data=None):
+    """Every ``keras.module`` and ``keras.module.name`` path of the API list, modules first."""
+    data = data or keras2_api()
+    paths = []
+    for module, names in sorted(data["modules"].items()):
+        paths.append(module)
+        paths.extend(f"{module}.{name}" for name in names)
+    return paths
+
+
+def check_keras2_api(print_fn=print, as_json=False) -> int:
+    """Report the Keras 2.2.4 / 2.3.1 module paths and names openkeras lacks; 0 if none.
+
+    Names that exist but only raise a clear error (TensorFlow/Theano-only features) are
+    listed as unsupported; they do not make the check fail.
+    """
+    data = keras2_api()
+    uses = resolve_uses([Use(path, []) for path in keras2_api_paths(data)])
+    missing = [u for u in uses if not u.supported and not _exists_unsupported(u.api)]
+    unsupported = [u for u in uses if not u.supported and u not in missing]
+    if as_json:
+        print_fn(json.dumps({"versions": data["versions"], "checked": len(uses),
+                             "missing": [dataclasses.asdict(u) for u in missing],
+                             "unsupported": [dataclasses.asdict(u) for u in unsupported]},
+                            indent=2))
+    else:
+        for u in missing:
+            print_fn(f"MISSING      {u.api}: {u.detail}")
+        for u in unsupported:
+            print_fn(f"unsupported  {u.api}: {u.detail}")
+        print_fn(f"Keras {' and '.join(data['versions'])}: {len(uses)} public module paths and "
+                 f"names checked: {len(missing)} missing, {len(unsupported)} present but "
+                 "unsupported (they raise a clear error when used).")
+    return 1 if missing else 0
+
+
+def _exists_unsupported(api):
+    """Whether ``api`` resolves to an object marked ``_openkeras_unsupported`` (it exists)."""
+    was_installed = is_installed()
+    install_keras_alias()
+    try:
+        parts = api.split(".")
+        obj = importlib.import_module(parts[0])
+        for part in parts[1:]:
+            obj = getattr(obj, part)
+        return isinstance(getattr(obj, "_openkeras_unsupported", None), str)
+    except Exception:
+        return False
+    finally:
+        if not was_installed:
+            uninstall_keras_alias()

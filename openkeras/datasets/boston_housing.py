@@ -34,3 +34,12 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113, *, verify=Non
     x, y = x[indices], y[indices]
     split = int(len(x) * (1 - test_split))
     return (np.array(x[:split]), np.array(y[:split])), (np.array(x[split:]), np.array(y[split:]))
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

@@ -40,3 +40,12 @@ def finish(x_train, y_train, x_test, y_test):
         x_train = x_train.transpose(0, 2, 3, 1)
         x_test = x_test.transpose(0, 2, 3, 1)
     return (x_train, y_train), (x_test.astype(x_train.dtype), y_test)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

@@ -31,3 +31,12 @@ def load_data(label_mode="fine", *, verify=None):
     x_train, y_train = load_batch(os.path.join(path, "train"), label_key=label_mode + "_labels")
     x_test, y_test = load_batch(os.path.join(path, "test"), label_key=label_mode + "_labels")
     return finish(x_train, y_train, x_test, y_test)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

@@ -63,3 +63,10 @@ def _images(path, count):
         raise FileFormatError(f"Cannot load {path!r}: it holds {pixels.size} pixels, not "
                               f"{count} images of 28x28 (one per label).")
     return pixels.reshape(count, 28, 28)
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

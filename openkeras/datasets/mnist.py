@@ -20,3 +20,12 @@ def load_data(path="mnist.npz", *, verify=None):
     path = fetch(path, ORIGIN_FOLDER + "mnist.npz", MNIST_SHA256, verify)
     arrays = load_npz(path)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

@@ -62,3 +62,12 @@ def get_word_index(path="reuters_word_index.json", *, verify=None):
                           WORD_INDEX_MD5, verify)
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "get_file": "openkeras.utils.data_utils:get_file",
+})

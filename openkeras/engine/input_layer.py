@@ -97,3 +97,10 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tens
     layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype,
                        sparse=sparse, ragged=ragged, batch_input_shape=batch_shape, **kwargs)
     return layer._inbound_nodes[0].outputs
+
+
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import INPUT_LAYER as _KERAS2  # noqa: E402
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, _KERAS2)

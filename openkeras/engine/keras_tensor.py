@@ -32,6 +32,11 @@ class KerasTensor:
         self._keras_mask = None  # a KerasTensor for the mask, or None
 
     @property
+    def _keras_shape(self):
+        """Keras 2's private name of the static shape (code written for Keras 2 reads it)."""
+        return tuple(self.shape)
+
+    @property
     def ndim(self) -> int:
         return len(self.shape)
 

@@ -167,3 +167,10 @@ def _first_layer_input(layer):
     if layer._batch_input_shape is not None:
         return layer._batch_input_shape, layer.dtype
     return None, None
+
+
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import SEQUENTIAL as _KERAS2  # noqa: E402
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, _KERAS2)

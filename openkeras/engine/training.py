@@ -566,3 +566,9 @@ def _should_validate(epoch, freq):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
 
+
+# Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
+from openkeras.engine.keras2_names import TRAINING as _KERAS2  # noqa: E402
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, _KERAS2)

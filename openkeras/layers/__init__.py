@@ -35,6 +35,7 @@ from openkeras.layers.convolutional import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from openkeras.layers.convolutional_recurrent import ConvRNN2D
 from openkeras.layers.core import (
     Activation,
     ActivityRegularization,
@@ -50,6 +51,7 @@ from openkeras.layers.core import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
+from openkeras.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from openkeras.layers.embeddings import Embedding
 from openkeras.layers.local import LocallyConnected1D, LocallyConnected2D
 from openkeras.layers.merge import (
@@ -113,5 +115,41 @@ from openkeras.layers.recurrent import (
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.torch_module_wrapper import TorchModuleWrapper
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from openkeras.legacy.layers import (
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    ConvRecurrent2D,
+    Highway,
+    MaxoutDense,
+    Recurrent,
+)
+
+# Keras 2's other spellings.
+AtrousConv1D = AtrousConvolution1D
+AtrousConv2D = AtrousConvolution2D
+Deconv2D = Conv2DTranspose
+Deconv3D = Conv3DTranspose
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "activations": "openkeras.activations",
+    "constraints": "openkeras.constraints",
+    "conv_utils": "openkeras.utils.conv_utils",
+    "deserialize_keras_object": "openkeras.utils.generic_utils:deserialize_keras_object",
+    "func_dump": "openkeras.utils.generic_utils:func_dump",
+    "func_load": "openkeras.utils.generic_utils:func_load",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "initializers": "openkeras.initializers",
+    "interfaces": "openkeras.legacy.interfaces",
+    "object_list_uid": "openkeras.utils.generic_utils:object_list_uid",
+    "regularizers": "openkeras.regularizers",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+    "transpose_shape": "openkeras.utils.generic_utils:transpose_shape",
+})

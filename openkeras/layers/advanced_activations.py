@@ -216,3 +216,15 @@ class ReLU(_Elementwise):
     def get_config(self):
         return {**super().get_config(), "max_value": self.max_value,
                 "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "activations": "openkeras.activations",
+    "interfaces": "openkeras.legacy.interfaces",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+})

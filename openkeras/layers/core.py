@@ -517,3 +517,17 @@ def _load_lambda(value):
            "__builtins__": __builtins__}
     cells = tuple(types.CellType(c) for c in closure) if closure else None
     return types.FunctionType(code, env, code.co_name, tuple(defaults) if defaults else None, cells)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "conv_utils": "openkeras.utils.conv_utils",
+    "deserialize_keras_object": "openkeras.utils.generic_utils:deserialize_keras_object",
+    "func_dump": "openkeras.utils.generic_utils:func_dump",
+    "func_load": "openkeras.utils.generic_utils:func_load",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "interfaces": "openkeras.legacy.interfaces",
+})

@@ -118,3 +118,13 @@ class Embedding(Layer):
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
         }
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "interfaces": "openkeras.legacy.interfaces",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+})

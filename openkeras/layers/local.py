@@ -308,3 +308,12 @@ class LocallyConnected2D(LocallyConnected):
                  data_format=None, activation=None, use_bias=True, **kwargs):
         super().__init__(2, filters, kernel_size, strides, padding, data_format, activation,
                          use_bias, **kwargs)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "interfaces": "openkeras.legacy.interfaces",
+})

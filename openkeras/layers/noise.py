@@ -120,3 +120,12 @@ class AlphaDropout(_Noise):
         if self.noise_shape is not None:  # tf.keras drops it; kept here so it round-trips
             config["noise_shape"] = list(self.noise_shape)
         return config
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "interfaces": "openkeras.legacy.interfaces",
+})

@@ -326,3 +326,16 @@ def _recreate(layer, go_backwards=False):
     scope[type(layer).__name__] = type(layer)
     with custom_object_scope(scope):
         return type(layer).from_config(config)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "disable_tracking": "openkeras.utils.generic_utils:disable_tracking",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "object_list_uid": "openkeras.utils.generic_utils:object_list_uid",
+    "recurrent": "openkeras.layers.recurrent",
+})

@@ -33,6 +33,20 @@ from openkeras.metrics.accuracy_metrics import (
 )
 from openkeras.metrics.base_metric import Mean, MeanMetricWrapper, Metric, Reduce, Sum
 from openkeras.metrics.confusion_metrics import AUC, Precision, Recall
+from openkeras.metrics.count_metrics import (
+    BaseMeanIoU,
+    FalseNegatives,
+    FalsePositives,
+    MeanIoU,
+    RootMeanSquaredError,
+    SensitivityAtSpecificity,
+    SensitivitySpecificityBase,
+    SpecificityAtSensitivity,
+    TrueNegatives,
+    TruePositives,
+    clone_metric,
+    clone_metrics,
+)
 from openkeras.metrics.loss_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -60,6 +74,7 @@ mape = MAPE = mean_absolute_percentage_error
 msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kl_divergence
 cosine_proximity = cosine_similarity
+cosine = cosine_similarity  # Keras 2 alias
 
 __all__ = [
     "Metric", "Reduce", "Sum", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
@@ -76,7 +91,9 @@ __all__ = [
     "MSE", "mean_absolute_error", "mae", "MAE", "mean_absolute_percentage_error", "mape", "MAPE",
     "mean_squared_logarithmic_error", "msle", "MSLE", "hinge", "squared_hinge",
     "categorical_hinge", "kl_divergence", "kullback_leibler_divergence", "kld", "KLD",
-    "log_cosh", "logcosh", "poisson", "cosine_similarity", "cosine_proximity",
+    "log_cosh", "logcosh", "poisson", "cosine_similarity", "cosine_proximity", "cosine",
+    "TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives",
+    "SensitivityAtSpecificity", "SpecificityAtSensitivity", "MeanIoU", "RootMeanSquaredError",
     "get", "serialize", "deserialize",
 ]
 ALL_OBJECTS = {name: globals()[name] for name in __all__[:-3]}
@@ -107,3 +124,13 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+# Names Keras 2 code imports from this module, resolved on first access.
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Layer": "openkeras.engine.base_layer:Layer",
+    "losses_utils": "openkeras.utils.losses_utils",
+    "metrics_utils": "openkeras.utils.metrics_utils",
+})

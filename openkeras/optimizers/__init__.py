@@ -1,17 +1,30 @@
 """Keras 2 optimizers (Keras 2.2.4 defaults and formulas, tf.keras 2 config keys) on torch."""
 
+from openkeras.legacy import interfaces  # noqa: F401  (Keras 2 exposed it here)
 from openkeras.optimizers import schedules
-from openkeras.optimizers.adadelta import Adadelta
-from openkeras.optimizers.adagrad import Adagrad
-from openkeras.optimizers.adam import Adam, Adamax
-from openkeras.optimizers.nadam import Nadam
+from openkeras.optimizers.adadelta_optimizer import Adadelta
+from openkeras.optimizers.adagrad_optimizer import Adagrad
+from openkeras.optimizers.adam_optimizer import Adam, Adamax
+from openkeras.optimizers.nadam_optimizer import Nadam
 from openkeras.optimizers.optimizer import Optimizer
-from openkeras.optimizers.rmsprop import RMSprop
-from openkeras.optimizers.sgd import SGD
+from openkeras.optimizers.rmsprop_optimizer import RMSprop
+from openkeras.optimizers.sgd_optimizer import SGD
+from openkeras.optimizers.tf_optimizer import TFOptimizer, clip_norm  # noqa: F401
 from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
-           "schedules", "get", "serialize", "deserialize"]
+           "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop", "adagrad",
+           "adadelta", "adam", "adamax", "nadam"]
+
+# Keras 2's lowercase aliases: `keras.optimizers.rmsprop(lr=0.001)` builds an RMSprop. The
+# classes live in `*_optimizer` modules so these names are not shadowed by submodules.
+sgd = SGD
+rmsprop = RMSprop
+adagrad = Adagrad
+adadelta = Adadelta
+adam = Adam
+adamax = Adamax
+nadam = Nadam
 
 _BUILTIN = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
             "adam": Adam, "adamax": Adamax, "nadam": Nadam}

@@ -231,3 +231,12 @@ def timeseries_generator_from_json(json_string) -> TimeseriesGenerator:
     config["data"] = np.array(json.loads(config["data"]))
     config["targets"] = np.array(json.loads(config["targets"]))
     return TimeseriesGenerator(**config)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "utils": "openkeras.utils",
+})

@@ -280,6 +280,8 @@ def preprocess_weights(layer, weights, keras_version, backend):
         return preprocess_weights(layer.layer, weights, keras_version, backend)
     if str(keras_version).startswith("1"):
         weights = _keras1_weights(layer, class_name, weights)
+    if class_name in ("LSTM", "CuDNNLSTM", "GRU", "CuDNNGRU") and len(weights) == 3:
+        weights = _cudnn_or_plain_rnn_weights(layer, class_name, weights)
     if class_name in ("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose") and weights:
         if backend == "theano":
             weights[0] = convert_kernel(weights[0])
@@ -289,6 +291,42 @@ def preprocess_weights(layer, weights, keras_version, backend):
             if turned is not None and turned.shape == expected:  # a Theano-layout kernel
                 weights[0] = turned
     return weights
+
+
+def _cudnn_blocks(kernel, n, to_cudnn):
+    """Each gate's input kernel between the Keras layout and CuDNN's (its (units, rows) matrix
+    flattened into a (rows, units) block)."""
+    rows = kernel.shape[0]
+    blocks = np.hsplit(kernel, n)
+    units = blocks[0].shape[1]
+    if to_cudnn:
+        return np.hstack([b.T.reshape(rows, units) for b in blocks])
+    return np.hstack([b.reshape(units, rows).T for b in blocks])
+
+
+def _cudnn_or_plain_rnn_weights(layer, class_name, weights):
+    """LSTM <-> CuDNNLSTM and GRU(reset_after=True) <-> CuDNNGRU weights, as Keras 2 converts
+    them when a file written with one is loaded into the other."""
+    kernel, recurrent, bias = weights
+    units = recurrent.shape[0]
+    n = 4 if "LSTM" in class_name else 3
+    stored_cudnn = bias.shape == (2 * n * units,)
+    if n == 3 and bias.shape == (n * units,) or (
+            n == 3 and class_name == "GRU" and not getattr(layer, "reset_after", True)):
+        if stored_cudnn or class_name == "CuDNNGRU":
+            raise ValueError(f"{layer.name}: GRU(reset_after=False) weights are not compatible "
+                             "with CuDNNGRU (use GRU(reset_after=True)).")
+        return weights
+    target_cudnn = class_name.startswith("CuDNN")
+    if stored_cudnn == target_cudnn:
+        return weights
+    recurrent = np.hstack([b.T for b in np.hsplit(recurrent, n)])
+    kernel = _cudnn_blocks(kernel, n, to_cudnn=target_cudnn)
+    if n == 4:
+        bias = np.tile(0.5 * bias, 2) if target_cudnn else np.sum(np.split(bias, 2), axis=0)
+    else:
+        bias = bias.reshape(-1) if target_cudnn else bias.reshape(2, -1)
+    return [kernel, recurrent, bias]
 
 
 def _keras1_weights(layer, class_name, weights):

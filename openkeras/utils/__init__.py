@@ -29,3 +29,22 @@ def set_random_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "GeneratorEnqueuer": "openkeras.utils.enqueuers:GeneratorEnqueuer",
+    "H5Dict": "openkeras.utils.h5dict:H5Dict",
+    "OrderedEnqueuer": "openkeras.utils.enqueuers:OrderedEnqueuer",
+    "convert_all_kernels_in_model": "openkeras.utils.layer_utils:convert_all_kernels_in_model",
+    "deserialize_keras_object": "openkeras.utils.generic_utils:deserialize_keras_object",
+    "get_source_inputs": "openkeras.engine.network:get_source_inputs",
+    "h5dict": "openkeras.utils.h5dict:H5Dict",
+    "losses_utils": "openkeras.utils.losses_utils",
+    "metrics_utils": "openkeras.utils.metrics_utils",
+    "print_summary": "openkeras.utils.layer_utils:print_summary",
+    "serialize_keras_object": "openkeras.utils.generic_utils:serialize_keras_object",
+})

@@ -130,3 +130,39 @@ def take_dim_ordering(kwargs: dict, owner: str):
         raise ValueError(f"{owner}: `dim_ordering` must be 'tf', 'th' or 'default'. "
                          f"Received: dim_ordering={value!r}")
     return _DIM_ORDERING[value]
+
+
+def conv_input_length(output_length, filter_size, padding, stride):
+    """The input length a convolution output of ``output_length`` came from (None stays None).
+
+    Args:
+        output_length: the output length, or None.
+        filter_size: the kernel size.
+        padding: 'same', 'valid' or 'full'.
+        stride: the stride.
+    """
+    if output_length is None:
+        return None
+    if padding not in ("same", "valid", "full"):
+        raise ValueError(f"conv_input_length: unknown padding {padding!r}; expected 'same', "
+                         "'valid' or 'full'.")
+    pad = {"same": filter_size // 2, "valid": 0, "full": filter_size - 1}[padding]
+    return (output_length - 1) * stride - 2 * pad + filter_size
+
+
+def deconv_length(dim_size, stride_size, kernel_size, padding, output_padding=None,
+                  dilation=1):
+    """Keras 2's name of ``deconv_output_length`` (argument order ``dim, stride, kernel``)."""
+    return deconv_output_length(dim_size, kernel_size, padding, output_padding,
+                                stride=stride_size, dilation=dilation)
+
+
+def convert_kernel(kernel):
+    """Flip a convolution kernel along its spatial axes (Theano <-> TensorFlow kernels)."""
+    import numpy as np
+
+    kernel = np.asarray(kernel)
+    if not 3 <= kernel.ndim <= 5:
+        raise ValueError(f"convert_kernel expects a 3D to 5D kernel. Received shape {kernel.shape}")
+    spatial = tuple(slice(None, None, -1) for _ in range(kernel.ndim - 2))
+    return np.copy(kernel[spatial + (slice(None), slice(None))])

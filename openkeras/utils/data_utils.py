@@ -254,3 +254,14 @@ class Sequence:
         for index in range(len(self)):
             yield self[index]
 
+
+
+from openkeras.utils.enqueuers import (  # noqa: E402,F401  (Keras 2 exported them from data_utils)
+    GeneratorEnqueuer,
+    OrderedEnqueuer,
+    SequenceEnqueuer,
+    get_index,
+    init_pool,
+    init_pool_generator,
+    next_sample,
+)

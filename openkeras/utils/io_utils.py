@@ -131,3 +131,13 @@ class HDF5Matrix:
     def __repr__(self):
         return (f"HDF5Matrix({self.data.file.filename!r}, {self.data.name!r}, start={self.start}, "
                 f"end={self.end}, shape={self.shape}, dtype={self.dtype})")
+
+
+from openkeras.utils.h5dict import (  # noqa: E402,F401  (Keras 2 exported them from io_utils)
+    HDF5_OBJECT_HEADER_LIMIT,
+    H5Dict,
+    ask_to_proceed_with_overwrite,
+    h5dict,
+    load_from_binary_h5py,
+    save_to_binary_h5py,
+)

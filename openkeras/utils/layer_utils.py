@@ -127,3 +127,59 @@ def summary_dict(model) -> dict:
     return {"name": model.name, "class_name": type(model).__name__, "layers": layers,
             "total_params": trainable + non_trainable, "trainable_params": trainable,
             "non_trainable_params": non_trainable}
+
+
+def convert_all_kernels_in_model(model):
+    """Flip the kernels of every Conv1D/2D/3D and Conv2DTranspose of ``model`` in place
+    (Theano-trained weights <-> TensorFlow/torch orientation)."""
+    from openkeras.utils.conv_utils import convert_kernel
+
+    conv_classes = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"}
+    to_assign = []
+    for layer in model.layers:
+        if type(layer).__name__ in conv_classes and layer.get_weights():
+            weights = layer.get_weights()
+            weights[0] = convert_kernel(weights[0])
+            to_assign.append((layer, weights))
+    for layer, weights in to_assign:
+        layer.set_weights(weights)
+
+
+def convert_dense_weights_data_format(dense, previous_feature_map_shape,
+                                      target_data_format="channels_first"):
+    """Reorder the kernel rows of a Dense layer that follows a Flatten, for a model moved
+    between ``channels_first`` and ``channels_last``.
+
+    Args:
+        dense: the Dense layer.
+        previous_feature_map_shape: the feature map shape before the Flatten, without the
+            batch axis, in the *target* format's counterpart (as Keras 2 defines it).
+        target_data_format: the data format the weights should end up in.
+    """
+    if target_data_format not in ("channels_first", "channels_last"):
+        raise ValueError("target_data_format must be 'channels_first' or 'channels_last'. "
+                         f"Received: {target_data_format!r}")
+    kernel, *rest = dense.get_weights()
+    units = kernel.shape[1]
+    # The rows of the kernel are the flattened feature map: reorder its axes as one block.
+    if target_data_format == "channels_first":
+        c, h, w = previous_feature_map_shape
+        kernel = kernel.reshape(h, w, c, units).transpose(2, 0, 1, 3)
+    else:
+        h, w, c = previous_feature_map_shape
+        kernel = kernel.reshape(c, h, w, units).transpose(1, 2, 0, 3)
+    kernel = np.ascontiguousarray(kernel).reshape(-1, units)
+    dense.set_weights([kernel, *rest])
+
+
+def __getattr__(name):
+    # Keras 2 re-exported these here; resolved on first access (they live above utils).
+    if name == "convert_kernel":
+        from openkeras.utils.conv_utils import convert_kernel
+
+        return convert_kernel
+    if name == "get_source_inputs":
+        from openkeras.engine.network import get_source_inputs
+
+        return get_source_inputs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -152,3 +152,16 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
     merged = [layers.Activation("linear", name=name)(out)
               for name, out in zip(names, outputs, strict=True)]
     return Model(model.inputs, merged if len(merged) > 1 else merged[0])
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Lambda": "openkeras.layers.core:Lambda",
+    "Model": "openkeras.engine.training:Model",
+    "clone_model": "openkeras.models:clone_model",
+    "concatenate": "openkeras.layers.merge:concatenate",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+})

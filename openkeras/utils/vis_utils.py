@@ -224,3 +224,33 @@ def plot_history(history, path: str = "history.png", *, metrics=None, dpi: int =
     figure.tight_layout()
     figure.savefig(os.fspath(path))
     return figure
+
+
+
+def add_edge(dot, src, dst):
+    """Add an edge ``src -> dst`` to a pydot graph unless it is there (Keras 2.2.4 helper)."""
+    _add_edge(_pydot(), dot, src, dst)
+
+
+def is_model(layer):
+    """Whether ``layer`` is a model (a functional or Sequential model)."""
+    from openkeras.engine.training import Model
+
+    return isinstance(layer, Model)
+
+
+def is_wrapped_model(layer):
+    """Whether ``layer`` is a Wrapper (TimeDistributed, Bidirectional) around a model."""
+    from openkeras.layers.wrappers import Wrapper
+
+    return isinstance(layer, Wrapper) and is_model(layer.layer)
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Model": "openkeras.engine.training:Model",
+    "Wrapper": "openkeras.layers.wrappers:Wrapper",
+})

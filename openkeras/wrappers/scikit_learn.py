@@ -251,3 +251,13 @@ class KerasRegressor(BaseWrapper):
 
         return Tags(estimator_type="regressor", target_tags=TargetTags(required=True),
                     regressor_tags=RegressorTags())
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "Sequential": "openkeras.engine.sequential:Sequential",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+})

@@ -6,7 +6,7 @@ from openkeras import callbacks
 from openkeras.engine.sequential import Sequential
 from openkeras.layers.core import Dense
 from openkeras.optimizers.schedules import ExponentialDecay
-from openkeras.optimizers.sgd import SGD
+from openkeras.optimizers.sgd_optimizer import SGD
 
 
 def _model(lr=0.01):

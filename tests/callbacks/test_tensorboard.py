@@ -17,7 +17,7 @@ from openkeras.engine.sequential import Sequential
 from openkeras.layers import Embedding, Flatten
 from openkeras.layers.core import Dense
 from openkeras.optimizers.schedules import ExponentialDecay
-from openkeras.optimizers.sgd import SGD
+from openkeras.optimizers.sgd_optimizer import SGD
 
 
 def _model(optimizer="sgd"):

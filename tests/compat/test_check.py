@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent("""\
     from keras.models import Sequential
     from keras.layers.core import Dense
     from keras import backend as K
-    from keras.layers import CuDNNLSTM
+    from keras.layers import EinsumDense
     import numpy as np
 
     model = Sequential([Dense(2, input_shape=(3,)), L.Dropout(0.5)])
@@ -33,7 +33,7 @@ def test_collects_imports_and_attribute_chains():
     assert uses == {
         ("keras", False): [1], ("keras.layers", False): [2],
         ("keras.models.Sequential", False): [3], ("keras.layers.core.Dense", False): [4],
-        ("keras.backend", False): [5], ("keras.layers.CuDNNLSTM", False): [6],
+        ("keras.backend", False): [5], ("keras.layers.EinsumDense", False): [6],
         ("keras.layers.Dropout", False): [9], ("keras.backend.epsilon", False): [10],
         ("keras.layers.NoSuchLayer", False): [11],
         ("keras.utils.np_utils.to_categorical", False): [12],
@@ -56,7 +56,7 @@ def test_tf_keras_uses_are_mapped_and_marked():
 def test_resolution_marks_what_openkeras_lacks():
     uses = check.resolve_uses(check.collect_uses(SCRIPT))
     status = {u.api: u.supported for u in uses}
-    assert status.pop("keras.layers.CuDNNLSTM") is False
+    assert status.pop("keras.layers.EinsumDense") is False
     assert status.pop("keras.layers.NoSuchLayer") is False
     assert all(status.values())
     assert not is_installed() and "keras" not in sys.modules
@@ -80,7 +80,7 @@ def test_cli_check_prints_a_table_and_fails_on_unsupported(tmp_path, capsys):
     assert cli.main(["check", str(script)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"Keras APIs used by {script}:"
-    row = next(line for line in out if "keras.layers.CuDNNLSTM" in line)
+    row = next(line for line in out if "keras.layers.EinsumDense" in line)
     assert row.split()[0] == "6" and "NOT supported: openkeras does not implement" in row
     assert any(line.split()[1:] == ["keras.models.Sequential", "supported"] for line in out[2:])
     assert out[-1] == "10 Keras APIs used: 8 supported, 2 NOT supported."
@@ -97,8 +97,8 @@ def test_cli_check_json_report(tmp_path, capsys):
     assert len(uses) == 10 and uses["keras.layers.core.Dense"] == {
         "api": "keras.layers.core.Dense", "lines": [4], "via_tf": False, "supported": True,
         "detail": ""}
-    assert uses["keras.layers.CuDNNLSTM"]["supported"] is False
-    assert "openkeras does not implement" in uses["keras.layers.CuDNNLSTM"]["detail"]
+    assert uses["keras.layers.EinsumDense"]["supported"] is False
+    assert "openkeras does not implement" in uses["keras.layers.EinsumDense"]["detail"]
 
 
 def test_cli_check_passes_a_supported_script(tmp_path, capsys):

@@ -9,3 +9,22 @@ __all__ = [
     "RNN", "StackedRNNCells", "SimpleRNNCell", "LSTMCell", "GRUCell", "SimpleRNN", "LSTM", "GRU",
     "ConvLSTM2D", "ConvLSTM2DCell",
 ]
+
+
+# Names Keras 2 code imports from this module, resolved on first access (so this module
+# imports nothing more at load time).
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "InputSpec": "openkeras.engine.input_spec:InputSpec",
+    "Layer": "openkeras.engine.base_layer:Layer",
+    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "activations": "openkeras.activations",
+    "constraints": "openkeras.constraints",
+    "disable_tracking": "openkeras.utils.generic_utils:disable_tracking",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
+    "initializers": "openkeras.initializers",
+    "interfaces": "openkeras.legacy.interfaces",
+    "regularizers": "openkeras.regularizers",
+    "to_list": "openkeras.utils.generic_utils:to_list",
+})

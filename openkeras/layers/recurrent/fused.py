@@ -36,7 +36,7 @@ def _flat_weights(cell, kind):
     weights = [cell.kernel, cell.recurrent_kernel]
     if cell.bias is None:
         return weights, False
-    if kind == "gru":
+    if kind == "gru" or cell.bias.dim() == 2:  # two bias vectors (GRU reset_after, CuDNNLSTM)
         return weights + [cell.bias[0], cell.bias[1]], True
     return weights + [cell.bias, torch.zeros_like(cell.bias)], True
 

@@ -14,8 +14,18 @@ from openkeras.preprocessing.image.iterators import (
     NumpyArrayIterator,
 )
 from openkeras.preprocessing.image.pil_io import array_to_img, img_to_array, load_img, save_img
+from openkeras.preprocessing.image.random_transforms import (
+    DataFrameIterator,
+    random_brightness,
+    random_channel_shift,
+    random_rotation,
+    random_shear,
+    random_shift,
+    random_zoom,
+)
 
 __all__ = [
+    "DataFrameIterator",
     "DirectoryIterator",
     "ImageDataGenerator",
     "Iterator",
@@ -29,4 +39,19 @@ __all__ = [
     "load_img",
     "save_img",
     "transform_matrix_offset_center",
+    "random_brightness",
+    "random_channel_shift",
+    "random_rotation",
+    "random_shear",
+    "random_shift",
+    "random_zoom",
 ]
+
+# Keras 2.2's image module also exposed the Keras modules it handed to keras_preprocessing.
+from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
+
+__getattr__ = lazy_exports(__name__, {
+    "backend": "openkeras.backend",
+    "generic_utils": "openkeras.utils.generic_utils",
+    "utils": "openkeras.utils",
+})
