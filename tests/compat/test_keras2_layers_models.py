@@ -203,8 +203,8 @@ def test_ctc_functions():
     single = K.ctc_batch_cost(np.array([[0]]), np.array([[[0.7, 0.3]]]), np.array([[1]]),
                               np.array([[1]]))
     assert float(single) == pytest.approx(-np.log(0.7 + 1e-7), rel=1e-5)
-    with pytest.raises(NotImplementedError, match="greedy"):
-        K.ctc_decode(probs, np.array([4]), greedy=False)
+    beam, _ = K.ctc_decode(probs, np.array([4]), greedy=False, beam_width=4)
+    assert beam[0].tolist() == [[1, 0]]  # a peaked input: beam search agrees with greedy
 
 
 def test_keras23_resnet_v2_has_the_keras_parameter_count():
@@ -217,7 +217,7 @@ def test_keras23_resnet_v2_has_the_keras_parameter_count():
 def test_files_convert_between_cudnn_and_plain_layers(kind, tmp_path):
     x = _random(2, 5, 3, seed=12)
     cudnn = layers.CuDNNLSTM(4, name="rnn") if kind == "lstm" else layers.CuDNNGRU(4, name="rnn")
-    plain = layers.LSTM(4, name="rnn") if kind == "lstm" else layers.GRU(4, name="rnn")
+    plain = layers.LSTM(4, name="rnn") if kind == "lstm" else layers.GRU(4, reset_after=True, name="rnn")
     source = k.Sequential([k.Input((5, 3)), cudnn])
     target = k.Sequential([k.Input((5, 3)), plain])
     path = str(tmp_path / "w.h5")
