@@ -130,7 +130,7 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
-from openkeras.backend.symbolic import wrap_namespace as _wrap_namespace
+from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.backend.variables import (
     arange,
     batch_get_value,
@@ -174,9 +174,16 @@ from openkeras.config import (
     set_image_data_format,
 )
 
-_wrap_namespace(globals(), [
-    *(name for name, value in list(globals().items())
-      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn",
-                                                "openkeras.backend.conv_extra")),
-    "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
-])
+# Functions that make graph tensors, read their static facts, or manage state: not recorded.
+NOT_RECORDED = frozenset({
+    "backend", "clear_session", "learning_phase", "learning_phase_scope", "set_learning_phase",
+    "function", "gradients", "get_uid", "reset_uids", "get_session", "set_session",
+    "placeholder", "variable", "constant", "is_keras_tensor", "is_placeholder", "is_sparse",
+    "is_tensor", "get_value", "set_value", "batch_get_value", "batch_set_value", "eval",
+    "int_shape", "ndim", "dtype", "count_params", "update", "update_add", "update_sub",
+    "moving_average_update", "random_normal_variable", "random_uniform_variable",
+    "cast_to_floatx",
+})
+
+# Every other public function of openkeras.backend.* records a graph node on graph tensors.
+_wrap_public_functions(globals(), ["openkeras.backend."], exclude=NOT_RECORDED)

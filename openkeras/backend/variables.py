@@ -207,9 +207,11 @@ def int_shape(x):
 
 
 def shape(x):
-    """A tensor's ``torch.Size`` (a weight's in Keras layout); a KerasTensor's tuple with None."""
-    if isinstance(x, KerasTensor):
-        return x.shape
+    """A tensor's ``torch.Size`` (a weight's in Keras layout).
+
+    On a graph tensor it is a graph tensor (int32, one entry per dimension) that K functions
+    given it (``K.reshape``, ``K.zeros``, ``K.random_normal``, indexing) read at run time.
+    """
     if getattr(x, "_keras_layout", None) is not None:
         return torch.Size(x._keras_shape)
     return to_tensor(x, "shape").shape

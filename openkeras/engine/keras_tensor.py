@@ -21,7 +21,7 @@ class KerasTensor:
         name: a readable name.
     """
 
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask", "_keras_shape_of")
     __array_ufunc__ = None  # numpy defers to our reflected operators (np_array * x)
 
     def __init__(self, shape, dtype=None, name=None):
@@ -30,6 +30,14 @@ class KerasTensor:
         self.name = name
         self._keras_history = None  # (layer, node_index, tensor_index)
         self._keras_mask = None  # a KerasTensor for the mask, or None
+        # (tensor, index) when this is K.shape(tensor) (index None) or K.shape(tensor)[index]:
+        # ops given it read the tensor's runtime shape (see op_layer._template).
+        self._keras_shape_of = None
+
+    @property
+    def _keras_shape(self):
+        """Keras 2's static shape attribute (the same as ``shape``)."""
+        return self.shape
 
     @property
     def ndim(self) -> int:
