@@ -150,6 +150,7 @@ from openkeras.backend.variables import (
     is_placeholder,
     is_sparse,
     is_tensor,
+    moving_average_update,
     ndim,
     ones,
     ones_like,

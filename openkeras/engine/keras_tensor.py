@@ -75,6 +75,8 @@ class KerasTensor:
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", func)
+        if isinstance(name, str) and name.startswith("__") and name.endswith("__"):
+            return NotImplemented  # torch_tensor * x: Python then calls x.__rmul__ (a graph op)
         raise TypeError(
             f"torch.{name} cannot be applied to symbolic tensors (a model's KerasTensors hold "
             "no values). Use the openkeras.backend (K) function or an operator, or wrap the "
