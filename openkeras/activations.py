@@ -5,7 +5,7 @@ import importlib
 import torch
 import torch.nn.functional as F
 
-from openkeras.backend.symbolic import wrap_public_functions
+from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
 
 
@@ -162,7 +162,7 @@ def mish(x: torch.Tensor) -> torch.Tensor:
 
 
 # On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
-wrap_public_functions(globals(), [__name__])
+_wrap_public_functions(globals(), [__name__])
 
 _ACTIVATIONS = {
     fn.__name__: fn

@@ -188,3 +188,16 @@ NOT_RECORDED = frozenset({
 
 # Every other public function of openkeras.backend.* records a graph node on graph tensors.
 _wrap_public_functions(globals(), ["openkeras.backend."], exclude=NOT_RECORDED)
+
+
+_NOT_ON_TORCH = {
+    "tf": "openkeras runs on PyTorch, so there is no TensorFlow module behind K. Use the K "
+          "functions (they work on graph tensors and torch tensors), torch itself in a Lambda "
+          "layer or custom layer, or K.get_session().run(...) to evaluate graph tensors.",
+}
+
+
+def __getattr__(name):
+    if name in _NOT_ON_TORCH:
+        raise AttributeError(f"K.{name}: {_NOT_ON_TORCH[name]}")
+    raise AttributeError(f"module 'openkeras.backend' has no attribute {name!r}")

@@ -106,8 +106,13 @@ class Function:
         for i in self._grad_inputs:
             if feeds[i].is_floating_point():
                 feeds[i] = feeds[i].detach().requires_grad_(True)
-        with torch.set_grad_enabled(self._needs_grad):
-            out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+        # K.in_train_phase / K.learning_phase() inside the graph read the phase fed here.
+        previous, _PHASE[0] = _PHASE[0], int(training)
+        try:
+            with torch.set_grad_enabled(self._needs_grad):
+                out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+        finally:
+            _PHASE[0] = previous
         outs = out if isinstance(out, (list, tuple)) else [out]
         results = [outs[i] for i in self._out_slots]
         arrays = [_to_numpy(o) for o in results[: self._n_outputs]]
