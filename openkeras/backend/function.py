@@ -41,6 +41,8 @@ class Function:
         outs = [outputs] if self._single else list(outputs)
         for what, values in (("inputs", tensors), ("outputs", outs)):
             for x in values:
+                if what == "outputs" and isinstance(x, torch.nn.Parameter):
+                    continue  # a variable: its value when called (before the updates)
                 if not isinstance(x, KerasTensor):
                     raise TypeError(
                         f"K.function {what} must be symbolic tensors of a model graph (e.g. "
@@ -49,6 +51,8 @@ class Function:
         self._updates = [as_update(u) for u in _flat_updates(updates)]
         # The plan computes the outputs and the updates' values in one pass.
         graph_outs, self._out_slots = [], []
+        self._variables = {i: x for i, x in enumerate(outs) if isinstance(x, torch.nn.Parameter)}
+        outs = [x for x in outs if not isinstance(x, torch.nn.Parameter)]
         for t in outs + [v for u in self._updates for v in u.graph_values()]:
             index = next((i for i, g in enumerate(graph_outs) if g is t), None)
             if index is None:
@@ -92,9 +96,10 @@ class Function:
                                  f"Received: {phase!r}")
             training = bool(phase)
         if self._model is None:
+            arrays = self._with_variables([])
             for u in self._updates:
                 u.apply([])
-            return [] if not self._single else None
+            return arrays[0] if self._single else arrays
         param = next(self._model.parameters(), None)
         device = param.device if param is not None else default_device()
         feeds = []
@@ -115,11 +120,20 @@ class Function:
             _PHASE[0] = previous
         outs = out if isinstance(out, (list, tuple)) else [out]
         results = [outs[i] for i in self._out_slots]
-        arrays = [_to_numpy(o) for o in results[: self._n_outputs]]
+        arrays = self._with_variables([_to_numpy(o) for o in results[: self._n_outputs]])
         rest = iter(results[self._n_outputs:])
         for u in self._updates:
             u.apply([next(rest) for _ in u.graph_values()])
         return arrays[0] if self._single else arrays
+
+    def _with_variables(self, arrays):
+        """The graph outputs' arrays with the variables' current values put in their places."""
+        if not self._variables:
+            return arrays
+        it = iter(arrays)
+        n = len(arrays) + len(self._variables)
+        return [_to_numpy(self._variables[i]).copy() if i in self._variables else next(it)
+                for i in range(n)]
 
 
 def _flat_updates(updates):
