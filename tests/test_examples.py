@@ -67,6 +67,10 @@ CASES = [
     case("addition_rnn.py", "--epochs 1 --samples 64", r"(?m)^Q [\d+ ]+ T [\d ]+ "),
     case("mnist_siamese.py", "--epochs 1 --samples 600", r"\* Accuracy on test set: [\d.]+%",
          data="mnist"),
+    case("grad_cam.py", "--epochs 1 --samples 64", r"Grad-CAM heatmap: \(16, 16\) peak at"),
+    case("fgsm.py", "--epochs 1 --samples 64", r"Accuracy on FGSM inputs \(epsilon=0.2\): [\d.]+"),
+    case("wgan_gp.py", "--epochs 2 --samples 16 --critic-steps 2",
+         r"Generated samples: \(512, 2\), mean radius [\d.]+"),
 ]
 
 
