@@ -24,7 +24,7 @@ size, classes = 16, 4
 rng = np.random.default_rng(0)
 labels = rng.integers(0, classes, args.samples)
 images = rng.uniform(0, 0.2, (args.samples, size, size, 1)).astype("float32")
-for image, label in zip(images, labels):  # class k: a bright square in quadrant k
+for image, label in zip(images, labels, strict=True):  # class k: a bright square in quadrant k
     row, col = divmod(int(label), 2)
     image[row * 8 + 2:row * 8 + 6, col * 8 + 2:col * 8 + 6] = 1.0
 
