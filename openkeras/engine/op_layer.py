@@ -16,7 +16,7 @@ from openkeras.backend.naming import unique_object_name
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
-from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "neg", "pos", "abs",
@@ -191,6 +191,7 @@ class OpLambda(Layer):
         self._set_template(_decode(arguments.get("args", [])), _decode(arguments.get("kwargs", {})))
         self._input_dtypes = None
         self._output_dtype = None
+        self._out_structure = None  # the nesting of a function's several outputs
 
     def _set_template(self, args, kwargs):
         self._args = list(args)
@@ -211,6 +212,9 @@ class OpLambda(Layer):
             out = self.function(*args, **self._kwargs)
         if isinstance(out, torch.Size) or type(out) is int:  # K.shape(x) and its entries
             return torch.tensor(out, dtype=torch.int32)
+        if isinstance(out, (list, tuple)):  # K.rnn's (last, outputs, states): flat outputs
+            self._out_structure = out
+            return flatten(out)
         return out
 
     def _symbolic_call(self, inputs, *args, **kwargs):
@@ -223,9 +227,10 @@ class OpLambda(Layer):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         dtypes = self._input_dtypes or [config.torch_dtype(self.dtype)] * len(shapes)
         out = _probe(self, shapes, dtypes)
-        if not isinstance(out, torch.Tensor):
-            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not a tensor.")
-        self._output_dtype = str(out.dtype).replace("torch.", "")
+        outs = out if isinstance(out, list) else [out]
+        if not all(isinstance(o, torch.Tensor) for o in outs):
+            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not tensors.")
+        self._output_dtype = str(outs[0].dtype).replace("torch.", "")
         return shape_inference.infer_output_shape(self, input_shape, dtypes)
 
     def compute_output_dtype(self, input_dtype):
@@ -259,6 +264,8 @@ def apply(fn, args, kwargs):
     layer = OpLambda(fn)
     layer._set_template(template_args, template_kwargs)
     out = layer(tensors)
+    if layer._out_structure is not None:  # a function returning several tensors
+        return pack_like(layer._out_structure, out)
     if getattr(fn, "__name__", None) == "shape" and len(args) == 1 and not kwargs:
         out._keras_shape_of = (args[0], None)
     elif fn is operator.getitem and args[0]._keras_shape_of is not None and isinstance(args[1], int):

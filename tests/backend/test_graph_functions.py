@@ -144,3 +144,20 @@ def test_graph_functions_on_model_outputs_keep_keras_shapes():
     out = ok.layers.Dense(3)(inp)
     loss = losses.categorical_crossentropy(K.softmax(out), activations.softmax(out))
     assert K.int_shape(loss) == (None,) and loss._keras_shape == (None,)
+
+
+def test_functions_returning_several_tensors_record_one_node():
+    x = K.placeholder(shape=(None, 5, 3))
+
+    def step(inputs, states):
+        h = K.tanh(inputs + states[0])
+        return h, [h]
+
+    last, outputs, states = K.rnn(step, x, [K.zeros_like(x[:, 0, :])])
+    assert K.int_shape(last) == (None, 3) and K.int_shape(outputs) == (None, 5, 3)
+    assert last._keras_history[0] is outputs._keras_history[0] is states[0]._keras_history[0]
+    value = RNG.standard_normal((2, 5, 3)).astype("float32")
+    got = K.function([x], [last, outputs, states[0]])([value])
+    want = K.rnn(step, torch.tensor(value), [torch.zeros(2, 3)])
+    for g, w in zip(got, [want[0], want[1], want[2][0]], strict=True):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-6)
