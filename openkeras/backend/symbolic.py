@@ -94,3 +94,9 @@ def wrap_public_functions(namespace: dict, module_names, exclude=()) -> list:
     names = public_functions(namespace, module_names, exclude)
     wrap_namespace(namespace, names)
     return names
+
+
+def eager_function(fn):
+    """The function a dispatching wrapper wraps (``fn`` itself otherwise): for layers' hot
+    paths, which only ever see torch tensors and so skip the argument check."""
+    return fn.__wrapped__ if getattr(fn, "symbolic_dispatch", False) else fn
