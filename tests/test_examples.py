@@ -69,6 +69,8 @@ CASES = [
          data="mnist"),
     case("grad_cam.py", "--epochs 1 --samples 64", r"Grad-CAM heatmap: \(16, 16\) peak at"),
     case("fgsm.py", "--epochs 1 --samples 64", r"Accuracy on FGSM inputs \(epsilon=0.2\): [\d.]+"),
+    case("conv_filter_visualization.py", "--epochs 3 --samples 16 --size 16 --filters 2",
+         r"Filter 1: activation [\d.]+ -> [\d.]+\nKept \d filters"),
     case("neural_style_transfer.py", "--epochs 2 --samples 4 --size 16",
          r"Stylized image: \(16, 16, 3\), loss [\d.]+ -> [\d.]+"),
     case("wgan_gp.py", "--epochs 2 --samples 16 --critic-steps 2",
