@@ -49,7 +49,7 @@ fetch_loss_and_grads = K.function([dream], [loss, grads])
 
 
 def gradient_ascent(x, iterations, step):
-    for i in range(iterations):
+    for _ in range(iterations):
         loss_value, grad_values = fetch_loss_and_grads([x])
         x += step * grad_values
     return x, float(loss_value)
