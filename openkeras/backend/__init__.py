@@ -1,11 +1,14 @@
 """The Keras backend API (used as ``K``) on torch.
 
 Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
-code with Keras 2's signatures. Given KerasTensors (a model's symbolic tensors), the math,
-shape and nn ops build an OpLambda layer node instead (openkeras.backend.symbolic), as in
-tf.keras 2.4+. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for KerasTensors.
+code with Keras 2's signatures. Given graph tensors (model inputs and outputs, layer outputs,
+``K.placeholder``, ``K.shape(x)``) every public function not in ``NOT_RECORDED`` records an
+OpLambda node instead, with Keras 2's shape inference (openkeras.backend.symbolic): one
+implementation per function. ``K.gradients`` on graph tensors adds a node computed by
+torch.autograd; ``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and
+applies ``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
 The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
-(K.function, gradients), session (TensorFlow-session code) and symbolic (the dispatch).
+(K.function, gradients, rnn), session (get_session().run, set_session) and symbolic.
 """
 
 from openkeras.backend.common import (
