@@ -215,8 +215,14 @@ def stop_gradient(variables):
 
 
 def print_tensor(x, message=""):
-    """Print ``message`` and the value of ``x``; return ``x``."""
-    print(message, to_tensor(x, "print_tensor"))
+    """Print ``message`` and the value of ``x``; return ``x``.
+
+    On a graph tensor it is a graph node that prints each time the graph runs (not while the
+    graph is built: shape inference runs it on meta tensors, which have no values).
+    """
+    t = to_tensor(x, "print_tensor")
+    if t.device.type != "meta":
+        print(message, t)
     return x
 
 

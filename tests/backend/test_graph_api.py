@@ -234,3 +234,12 @@ def test_what_torch_cannot_have_is_explained():
         K.tf  # noqa: B018
     with pytest.raises(TypeError, match="each update must be"):
         K.function([K.placeholder(shape=(None, 2))], [], updates=["not an update"])
+
+
+def test_print_tensor_prints_when_the_graph_runs(capsys):
+    x = K.placeholder(shape=(None, 2))
+    y = K.print_tensor(x * 2, message="doubled:")
+    assert capsys.readouterr().out == ""
+    out = K.function([x], [y])([np.array([[1.0, 2.0]], dtype="float32")])[0]
+    np.testing.assert_allclose(out, [[2.0, 4.0]])
+    assert "doubled:" in capsys.readouterr().out
