@@ -2,12 +2,10 @@
 
 An MLP encoder maps each image to the mean and log-variance of a 2-D Gaussian; a Lambda
 layer samples from it with the reparameterization trick (`K.random_normal`), and an MLP
-decoder rebuilds the image. The VAE loss (reconstruction + KL divergence) is computed
-with backend functions inside a small custom layer that attaches it with
-`self.add_loss`, so `compile` takes no loss and `fit` no targets. (Keras 2.2's version
-builds the same loss from the model's symbolic tensors and calls `vae.add_loss` on it;
-openkeras computes eagerly, so backend functions take real tensors: inside a layer's
-`call`, as here, or in a Lambda.) Keras's example plots the latent space with matplotlib;
+decoder rebuilds the image. The VAE loss (reconstruction + KL divergence) is written
+as Keras 2.2 writes it: `keras.losses.binary_crossentropy` (or `mse`) and backend functions
+applied to the model's graph tensors, attached with `vae.add_loss`, so `compile` takes no
+loss and `fit` no targets. Keras's example plots the latent space with matplotlib;
 this one prints a few latent means and decodes a point instead.
 
 Run: openkeras run examples/variational_autoencoder.py
@@ -18,7 +16,7 @@ import argparse
 import numpy as np
 from keras import backend as K
 from keras.datasets import mnist
-from keras.layers import Dense, Input, Lambda, Layer
+from keras.layers import Dense, Input, Lambda
 from keras.losses import binary_crossentropy, mse
 from keras.models import Model
 
@@ -91,34 +89,21 @@ decoder = Model(latent_inputs, outputs, name="decoder")
 decoder.summary()
 
 
-class VariationalLoss(Layer):
-    """Adds the VAE loss of a batch to the model; passes the reconstruction through.
-
-    Inputs: [images, reconstructions, z_mean, z_log_var].
-    """
-
-    def call(self, inputs):
-        x, x_decoded, z_mean, z_log_var = inputs
-        # VAE loss = mse_loss or xent_loss + kl_loss
-        if args.mse:
-            reconstruction_loss = mse(x, x_decoded)
-        else:
-            reconstruction_loss = binary_crossentropy(x, x_decoded)
-        reconstruction_loss *= original_dim
-        kl_loss = 1 + z_log_var - K.square(z_mean) - K.exp(z_log_var)
-        kl_loss = K.sum(kl_loss, axis=-1)
-        kl_loss *= -0.5
-        self.add_loss(K.mean(reconstruction_loss + kl_loss), inputs=inputs)
-        return x_decoded
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[1]
-
-
 # instantiate VAE model
-z_mean, z_log_var, z = encoder(inputs)
-outputs = VariationalLoss()([inputs, decoder(z), z_mean, z_log_var])
+outputs = decoder(encoder(inputs)[2])
 vae = Model(inputs, outputs, name="vae_mlp")
+
+# VAE loss = mse_loss or xent_loss + kl_loss, written on the graph tensors as Keras 2.2 does
+if args.mse:
+    reconstruction_loss = mse(inputs, outputs)
+else:
+    reconstruction_loss = binary_crossentropy(inputs, outputs)
+reconstruction_loss *= original_dim
+kl_loss = 1 + z_log_var - K.square(z_mean) - K.exp(z_log_var)
+kl_loss = K.sum(kl_loss, axis=-1)
+kl_loss *= -0.5
+vae_loss = K.mean(reconstruction_loss + kl_loss)
+vae.add_loss(vae_loss)
 vae.compile(optimizer="adam")
 vae.summary()
 

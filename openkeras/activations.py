@@ -5,6 +5,7 @@ import importlib
 import torch
 import torch.nn.functional as F
 
+from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
 
 
@@ -160,11 +161,15 @@ def mish(x: torch.Tensor) -> torch.Tensor:
     return F.mish(x)
 
 
+# On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
+_wrap_public_functions(globals(), [__name__])
+
 _ACTIVATIONS = {
     fn.__name__: fn
     for fn in (relu, tanh, sigmoid, hard_sigmoid, softmax, elu, selu, softplus, softsign,
                exponential, linear, swish, gelu, mish)
 }
+
 
 
 def serialize(activation):

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
+from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine.arrays import as_tensor
 from openkeras.utils.generic_utils import (
     deserialize_keras_object,
@@ -229,6 +230,9 @@ logcosh = log_cosh
 huber_loss = huber
 bce = BCE = binary_crossentropy
 cosine_proximity = cosine = cosine_similarity
+
+# On graph tensors every loss function records an OpLambda node (openkeras.backend.symbolic).
+_wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimensions", "compute_weighted_loss"))
 
 
 class Loss:

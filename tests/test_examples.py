@@ -76,6 +76,16 @@ CASES = [
          r"Model class: ResidualRegressor - a keras Model: True(.|\n)*"
          r"Weights reloaded into a new instance, same predictions: True",
          files=("residual_regressor_weights.h5",)),
+    case("grad_cam.py", "--epochs 1 --samples 64", r"Grad-CAM heatmap: \(16, 16\) peak at"),
+    case("fgsm.py", "--epochs 1 --samples 64", r"Accuracy on FGSM inputs \(epsilon=0.2\): [\d.]+"),
+    case("conv_filter_visualization.py", "--epochs 3 --samples 16 --size 16 --filters 2",
+         r"Filter 1: activation [\d.]+ -> [\d.]+\nKept \d filters"),
+    case("deep_dream.py", "--epochs 2 --samples 2 --size 24",
+         r"Octave \(24, 24\): loss [\d.]+\nDream image: \(24, 24, 3\)"),
+    case("neural_style_transfer.py", "--epochs 2 --samples 4 --size 16",
+         r"Stylized image: \(16, 16, 3\), loss [\d.]+ -> [\d.]+"),
+    case("wgan_gp.py", "--epochs 2 --samples 16 --critic-steps 2",
+         r"Generated samples: \(512, 2\), mean radius [\d.]+"),
 ]
 
 

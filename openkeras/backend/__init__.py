@@ -1,12 +1,15 @@
 """The Keras backend API (used as ``K``) on torch.
 
 Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
-code with Keras 2's signatures. Given KerasTensors (a model's symbolic tensors), the math,
-shape and nn ops build an OpLambda layer node instead (openkeras.backend.symbolic), as in
-tf.keras 2.4+. ``int_shape``, ``shape``, ``ndim`` and ``dtype`` also answer for KerasTensors.
+code with Keras 2's signatures. Given graph tensors (model inputs and outputs, layer outputs,
+``K.placeholder``, ``K.shape(x)``) every public function not in ``NOT_RECORDED`` records an
+OpLambda node instead, with Keras 2's shape inference (openkeras.backend.symbolic): one
+implementation per function. ``K.gradients`` on graph tensors adds a node computed by
+torch.autograd; ``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and
+applies ``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
 The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
-(K.function, gradients), conv_extra and local_conv (more convolutions), ctc, session
-(TensorFlow-session code) and symbolic (the dispatch).
+(K.function, gradients, rnn), conv_extra and local_conv (more convolutions), ctc, session
+(get_session().run, set_session) and symbolic (the dispatch).
 """
 
 from openkeras.backend.common import (
@@ -133,7 +136,7 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
-from openkeras.backend.symbolic import wrap_namespace as _wrap_namespace
+from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.backend.variables import (
     arange,
     batch_get_value,
@@ -153,6 +156,7 @@ from openkeras.backend.variables import (
     is_placeholder,
     is_sparse,
     is_tensor,
+    moving_average_update,
     ndim,
     ones,
     ones_like,
@@ -177,19 +181,37 @@ from openkeras.config import (
     set_image_data_format,
 )
 
-_wrap_namespace(globals(), [
-    *(name for name, value in list(globals().items())
-      if getattr(value, "__module__", None) in ("openkeras.backend.ops", "openkeras.backend.nn",
-                                                "openkeras.backend.conv_extra",
-                                                "openkeras.backend.local_conv")),
-    "cast", "ones_like", "zeros_like", "to_dense", "stop_gradient", "print_tensor", "identity",
-])
+# Functions that make graph tensors, read their static facts, or manage state: not recorded.
+NOT_RECORDED = frozenset({
+    "backend", "clear_session", "learning_phase", "learning_phase_scope", "set_learning_phase",
+    "function", "gradients", "get_uid", "reset_uids", "get_session", "set_session",
+    "placeholder", "variable", "constant", "is_keras_tensor", "is_placeholder", "is_sparse",
+    "is_tensor", "get_value", "set_value", "batch_get_value", "batch_set_value", "eval",
+    "int_shape", "ndim", "dtype", "count_params", "update", "update_add", "update_sub",
+    "moving_average_update", "random_normal_variable", "random_uniform_variable",
+    "cast_to_floatx",
+})
+
+# Every other public function of openkeras.backend.* records a graph node on graph tensors.
+_wrap_public_functions(globals(), ["openkeras.backend."], exclude=NOT_RECORDED)
 
 
-# Keras 2 names outside the core backend API (CTC, local convolutions, scopes, config
-# helpers, TF-only names that raise), resolved on first access: the table is in
-# openkeras.engine.keras2_names.
+_NOT_ON_TORCH = {
+    "tf": "openkeras runs on PyTorch, so there is no TensorFlow module behind K. Use the K "
+          "functions (they work on graph tensors and torch tensors), torch itself in a Lambda "
+          "layer or custom layer, or K.get_session().run(...) to evaluate graph tensors.",
+}
+
+
+# Keras 2 names outside the core backend API (scopes, config helpers, TF-only names that
+# raise), resolved on first access: the table is in openkeras.engine.keras2_names.
 from openkeras.engine.keras2_names import BACKEND as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
-__getattr__ = lazy_exports(__name__, _KERAS2)
+_keras2_name = lazy_exports(__name__, _KERAS2)
+
+
+def __getattr__(name):
+    if name in _NOT_ON_TORCH:
+        raise AttributeError(f"K.{name}: {_NOT_ON_TORCH[name]}")
+    return _keras2_name(name)

@@ -130,10 +130,10 @@ def default_device() -> torch.device:
 
 def symbolic_error(op: str, x) -> TypeError:
     return TypeError(
-        f"K.{op} cannot compute on a symbolic tensor: {x!r}. openkeras's backend ops run "
-        f"eagerly on torch tensors, and a model's symbolic tensors hold no values. Wrap the "
-        f"computation in a Lambda layer, e.g. `Lambda(lambda t: K.{op}(t))(x)`, or do it in a "
-        "custom layer's call()."
+        f"K.{op} needs a value, and a graph tensor has none until its graph runs: {x!r}. "
+        "Evaluate it with `K.function([inputs], [x])([values])` or "
+        "`K.get_session().run(x, feed_dict={input: value})`, or compute on real tensors "
+        f"inside a Lambda layer, e.g. `Lambda(lambda t: K.{op}(t))(x)`."
     )
 
 

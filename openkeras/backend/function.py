@@ -8,7 +8,6 @@ from openkeras.backend.common import (
     _PHASE,
     LearningPhase,
     default_device,
-    symbolic_error,
     to_tensor,
 )
 from openkeras.engine.arrays import as_tensor
@@ -16,17 +15,20 @@ from openkeras.engine.keras_tensor import KerasTensor
 
 
 class Function:
-    """Computes a model graph's ``outputs`` from values for its ``inputs`` (see ``function``).
+    """Computes graph ``outputs`` from values for its ``inputs`` (see ``function``).
 
     Args:
-        inputs: KerasTensors made by ``Input`` (e.g. ``model.input``, ``model.layers[0].input``),
+        inputs: graph tensors made by ``Input`` / ``K.placeholder`` (e.g. ``model.input``),
             optionally with ``K.learning_phase()`` among them.
-        outputs: a KerasTensor or a list of them computed from ``inputs``.
+        outputs: a graph tensor or a list of them computed from ``inputs``.
+        updates: update ops (``K.update*``, ``Optimizer.get_updates``) applied after the
+            outputs are computed.
         name: a name for the underlying model.
     """
 
-    def __init__(self, inputs, outputs, name=None):
+    def __init__(self, inputs, outputs, updates=None, name=None):
         from openkeras.engine.functional import Functional
+        from openkeras.engine.graph_ops import Gradients, ancestors, as_update
 
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
@@ -39,19 +41,46 @@ class Function:
         outs = [outputs] if self._single else list(outputs)
         for what, values in (("inputs", tensors), ("outputs", outs)):
             for x in values:
+                if what == "outputs" and isinstance(x, torch.nn.Parameter):
+                    continue  # a variable: its value when called (before the updates)
                 if not isinstance(x, KerasTensor):
                     raise TypeError(
                         f"K.function {what} must be symbolic tensors of a model graph (e.g. "
-                        f"model.input, model.layers[3].output) or K.learning_phase(). "
-                        f"Received: {x!r}")
-        try:
-            self._model = Functional(tensors, outs, name=name or "function")
-        except ValueError as e:
-            raise ValueError(
-                f"K.function cannot compute the outputs from the inputs: {e} The inputs must be "
-                "the tensors made by `Input` (model.input, model.layers[0].input) that the "
-                "outputs depend on.") from e
+                        f"model.input, model.layers[3].output, K.placeholder) or "
+                        f"K.learning_phase(). Received: {x!r}")
+        self._updates = [as_update(u) for u in _flat_updates(updates)]
+        # The plan computes the outputs and the updates' values in one pass.
+        graph_outs, self._out_slots = [], []
+        self._variables = {i: x for i, x in enumerate(outs) if isinstance(x, torch.nn.Parameter)}
+        outs = [x for x in outs if not isinstance(x, torch.nn.Parameter)]
+        for t in outs + [v for u in self._updates for v in u.graph_values()]:
+            index = next((i for i, g in enumerate(graph_outs) if g is t), None)
+            if index is None:
+                graph_outs.append(t)
+                index = len(graph_outs) - 1
+            self._out_slots.append(index)
+        self._n_outputs = len(outs)
+        if not graph_outs:
+            self._model = None
+        else:
+            try:
+                self._model = Functional(tensors, graph_outs, name=name or "function")
+            except ValueError as e:
+                raise ValueError(
+                    f"K.function cannot compute the outputs from the inputs: {e} The inputs "
+                    "must be the tensors made by `Input` or `K.placeholder` (model.input) that "
+                    "the outputs depend on.") from e
         self._dtypes = [config.torch_dtype(x.dtype) for x in tensors]
+        # Gradient nodes need autograd on; inputs they differentiate against require grad.
+        layers, seen = [], set()
+        for t in graph_outs:
+            found, _ = ancestors(t)
+            layers.extend(x for x in found if id(x) not in seen and not seen.add(id(x)))
+        grads = [x for x in layers if isinstance(x, Gradients)]
+        self._needs_grad = bool(grads)
+        wanted = {id(t) for g in grads for node in g._inbound_nodes
+                  for t in node.keras_inputs[1:]}
+        self._grad_inputs = [i for i, t in enumerate(tensors) if id(t) in wanted]
 
     def __call__(self, inputs):
         """Values for the inputs, in order -> numpy output(s) (a list when outputs was a list)."""
@@ -66,6 +95,11 @@ class Function:
                 raise ValueError(f"K.function: the learning phase value must be 0 or 1. "
                                  f"Received: {phase!r}")
             training = bool(phase)
+        if self._model is None:
+            arrays = self._with_variables([])
+            for u in self._updates:
+                u.apply([])
+            return arrays[0] if self._single else arrays
         param = next(self._model.parameters(), None)
         device = param.device if param is not None else default_device()
         feeds = []
@@ -74,36 +108,66 @@ class Function:
             if t.is_floating_point() and dtype.is_floating_point:
                 t = t.to(dtype)
             feeds.append(t.to(device))
-        with torch.no_grad():
-            out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+        for i in self._grad_inputs:
+            if feeds[i].is_floating_point():
+                feeds[i] = feeds[i].detach().requires_grad_(True)
+        # K.in_train_phase / K.learning_phase() inside the graph read the phase fed here.
+        previous, _PHASE[0] = _PHASE[0], int(training)
+        try:
+            with torch.set_grad_enabled(self._needs_grad):
+                out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+        finally:
+            _PHASE[0] = previous
         outs = out if isinstance(out, (list, tuple)) else [out]
-        arrays = [_to_numpy(o) for o in outs]
+        results = [outs[i] for i in self._out_slots]
+        arrays = self._with_variables([_to_numpy(o) for o in results[: self._n_outputs]])
+        rest = iter(results[self._n_outputs:])
+        for u in self._updates:
+            u.apply([next(rest) for _ in u.graph_values()])
         return arrays[0] if self._single else arrays
+
+    def _with_variables(self, arrays):
+        """The graph outputs' arrays with the variables' current values put in their places."""
+        if not self._variables:
+            return arrays
+        it = iter(arrays)
+        n = len(arrays) + len(self._variables)
+        return [_to_numpy(self._variables[i]).copy() if i in self._variables else next(it)
+                for i in range(n)]
+
+
+def _flat_updates(updates):
+    out = []
+    for u in updates or ():
+        if isinstance(u, list):
+            out.extend(_flat_updates(u))
+        else:
+            out.append(u)
+    return out
 
 
 def function(inputs, outputs, updates=None, name=None, **kwargs) -> Function:
-    """A callable ``f(values) -> numpy outputs`` over a model graph (Keras's ``K.function``).
+    """A callable ``f(values) -> numpy outputs`` over a graph (Keras's ``K.function``).
 
+    Compiled once into a flat plan (the same plan a functional model runs).
     ``K.function([model.input, K.learning_phase()], [model.layers[3].output])`` is called as
     ``f([x, 0])`` (test phase) or ``f([x, 1])`` (training phase, e.g. Dropout active).
     Without the learning-phase input the global ``learning_phase()`` is used. Running with
     phase 1 updates BatchNormalization moving statistics as a training forward pass does.
 
     Args:
-        inputs: list of input KerasTensors (from ``Input``), optionally ``K.learning_phase()``.
-        outputs: a KerasTensor or list of KerasTensors of the same graph.
-        updates: must be empty: TensorFlow update ops do not exist in openkeras (train with
-            ``model.train_on_batch`` or a torch optimizer instead).
+        inputs: list of input graph tensors (``Input``, ``K.placeholder``), optionally
+            ``K.learning_phase()``.
+        outputs: a graph tensor or list of graph tensors (values, losses, ``K.gradients``).
+        updates: update ops (``K.update``, ``K.update_add``, ``K.update_sub``,
+            ``K.moving_average_update``, ``Optimizer.get_updates``) or ``(variable, value)``
+            tuples, applied in order after the outputs are computed.
         name: a name for the underlying model.
     """
-    if updates:
-        raise ValueError("K.function: `updates` are not supported in openkeras (there are no "
-                         "TensorFlow update ops). Use model.train_on_batch, or a torch "
-                         f"optimizer on model.trainable_weights. Received: updates={updates!r}")
     if kwargs:
         raise ValueError(f"K.function: unexpected keyword arguments {sorted(kwargs)}. "
                          "Session arguments have no equivalent in openkeras.")
-    return Function(inputs, outputs, name=name)
+    return Function(inputs, outputs, updates=updates, name=name)
 
 
 def _to_numpy(t):
@@ -114,7 +178,10 @@ def _to_numpy(t):
 def gradients(loss, variables):
     """Gradients of ``loss`` (summed if not scalar) with respect to ``variables``.
 
-    Differentiable (usable in a loss, e.g. a gradient penalty); None for a variable the loss
+    On graph tensors (a loss built from model inputs, layer outputs, placeholders; variables
+    that are graph tensors, ``K.variable``s or model weights) the gradients are graph tensors
+    computed by torch.autograd when a ``K.function`` runs the graph. On torch tensors:
+    differentiable (usable in a loss, e.g. a gradient penalty); None for a variable the loss
     does not depend on, as ``tf.gradients``.
 
     Args:
@@ -122,9 +189,10 @@ def gradients(loss, variables):
         variables: a tensor or a list of tensors.
     """
     variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
-    for v in [loss] + variables:
-        if isinstance(v, KerasTensor):
-            raise symbolic_error("gradients", v)
+    if any(isinstance(v, KerasTensor) for v in [loss] + variables):
+        from openkeras.engine.graph_ops import symbolic_gradients
+
+        return symbolic_gradients(loss, variables)
     loss = to_tensor(loss, "gradients")
     if not loss.requires_grad:
         return [None] * len(variables)
@@ -147,8 +215,14 @@ def stop_gradient(variables):
 
 
 def print_tensor(x, message=""):
-    """Print ``message`` and the value of ``x``; return ``x``."""
-    print(message, to_tensor(x, "print_tensor"))
+    """Print ``message`` and the value of ``x``; return ``x``.
+
+    On a graph tensor it is a graph node that prints each time the graph runs (not while the
+    graph is built: shape inference runs it on meta tensors, which have no values).
+    """
+    t = to_tensor(x, "print_tensor")
+    if t.device.type != "meta":
+        print(message, t)
     return x
 
 

@@ -86,9 +86,77 @@ def set_session(session) -> None:
         warnings.warn("set_session: " + "; ".join(notes) + ".", stacklevel=2)
 
 
+class Session:
+    """What ``K.get_session()`` returns: ``run(fetches, feed_dict)`` evaluates graph tensors.
+
+    ``sess.run(model.output, feed_dict={model.input: x})`` runs the graph as a ``K.function``
+    (compiled once per set of fed and fetched tensors). Variables and weights (torch tensors)
+    fetch their value; update ops in ``fetches`` are applied.
+    """
+
+    def __init__(self):
+        self._functions = {}
+
+    def run(self, fetches, feed_dict=None, **kwargs):
+        """The numpy values of ``fetches`` (a graph tensor, variable, or list of them).
+
+        Args:
+            fetches: a graph tensor, torch tensor, update op, or a list/tuple of them.
+            feed_dict: ``{placeholder or model input: value}``; ``K.learning_phase()`` may be a
+                key (0 or 1).
+        """
+        from openkeras.backend.function import function
+        from openkeras.backend.variables import get_value
+        from openkeras.engine.graph_ops import OptimizerStep, ReplayStep, UpdateOp
+        from openkeras.engine.keras_tensor import KerasTensor
+
+        if kwargs:
+            raise ValueError(f"Session.run: {sorted(kwargs)} (TensorFlow run options) have no "
+                             "equivalent in openkeras.")
+        single = not isinstance(fetches, (list, tuple))
+        items = [fetches] if single else list(fetches)
+        feed = dict(feed_dict or {})
+        graph = [t for t in items if isinstance(t, KerasTensor)]
+        updates = [u for u in items if isinstance(u, (UpdateOp, OptimizerStep, ReplayStep))]
+        values = {}
+        if graph or updates:
+            keys = list(feed)
+            cache_key = (tuple(id(k) for k in keys), tuple(id(t) for t in graph),
+                         tuple(id(u) for u in updates))
+            fn = self._functions.get(cache_key)
+            if fn is None:
+                fn = function(keys, graph, updates=updates)
+                self._functions[cache_key] = (fn, keys, graph, updates)  # keep them alive
+            else:
+                fn = fn[0]
+            outs = fn([feed[k] for k in keys])
+            values = {id(t): v for t, v in zip(graph, outs, strict=True)}
+        out = []
+        for t in items:
+            if isinstance(t, KerasTensor):
+                out.append(values[id(t)])
+            elif isinstance(t, (UpdateOp, OptimizerStep, ReplayStep)):
+                out.append(None)
+            else:
+                out.append(get_value(t))
+        return out[0] if single else out
+
+    def close(self):
+        """Nothing to release (kept for code that closes its session)."""
+
+
+_SESSION = []
+
+
 def get_session():
-    """There are no sessions in openkeras: raises a RuntimeError that says what to use instead."""
-    raise RuntimeError("K.get_session(): " + _NO_SESSIONS)
+    """The session object whose ``run(fetches, feed_dict)`` evaluates graph tensors.
+
+    TensorFlow session configuration has no torch equivalent beyond what ``set_session``
+    applies; ``run`` is the part of a session Keras 2 code uses.
+    """
+    if not _SESSION:
+        _SESSION.append(Session())
+    return _SESSION[0]
 
 
 def _get_available_gpus() -> list:
@@ -97,5 +165,3 @@ def _get_available_gpus() -> list:
         return []
     return [f"/device:GPU:{i}" for i in range(torch.cuda.device_count())]
 
-
-get_session._openkeras_unsupported = _NO_SESSIONS

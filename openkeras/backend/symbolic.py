@@ -1,16 +1,37 @@
-"""Backend ops on symbolic tensors: ``K.square(keras_tensor)`` builds an OpLambda node.
+"""One graph for K functions: ``K.square(keras_tensor)`` records an OpLambda node.
 
-``symbolic_dispatch(fn)`` wraps a public backend function. On torch tensors the wrapper only
-checks the classes of the arguments (top-level, and one level into lists and tuples) before
-calling ``fn``; when it finds a KerasTensor it records ``fn`` and its other arguments in a
-new ``OpLambda`` layer instead (see openkeras/engine/op_layer.py).
+The generic mechanism, for any public function of ``keras.backend``, ``keras.activations``,
+``keras.losses`` and ``keras.metrics`` (and any new backend module):
+
+- ``symbolic_dispatch(fn)`` wraps a function. On torch tensors the wrapper only checks the
+  classes of the arguments (top-level, one level into lists/tuples, keyword values) and calls
+  ``fn``: one implementation, eager. When it finds a KerasTensor (a model input/output, a layer
+  output, ``K.placeholder``, ``K.shape(x)``) it records ``fn`` and its other arguments in a new
+  ``OpLambda`` layer (openkeras/engine/op_layer.py) whose output shape comes from running
+  ``fn`` on meta tensors (Keras's ``K.int_shape`` / ``_keras_shape``).
+- ``wrap_public_functions(namespace, module_names, exclude)`` wraps every public function
+  defined in ``module_names`` found in ``namespace`` (a module's globals). ``openkeras.backend``
+  applies it to all of its submodules, so a function defined in a new ``openkeras/backend/*.py``
+  module and imported into ``openkeras/backend/__init__.py`` records graph nodes by itself;
+  only functions listed in ``NOT_RECORDED`` (ones that create graph tensors or read facts of
+  them, such as ``placeholder``, ``int_shape``, ``gradients``) are left as they are.
+- A function recorded this way must return one tensor; functions returning tuples (``K.rnn``)
+  are recorded by ``apply_multi`` in ``openkeras.engine.op_layer``.
+
+``OpLambda`` configs name the function ('openkeras.backend.sum', 'openkeras.losses.mse') and
+resolve only names of these public modules whose value is a dispatching wrapper.
 """
 
 import functools
+import inspect
 
 from openkeras.engine.keras_tensor import KerasTensor
 
 _SEQUENCES = (list, tuple)
+
+# Public modules whose wrapped functions an OpLambda config may name.
+PUBLIC_MODULES = ("openkeras.backend", "openkeras.activations", "openkeras.losses",
+                  "openkeras.metrics")
 
 
 def _has_keras_tensor(args, kwargs):
@@ -23,13 +44,20 @@ def _has_keras_tensor(args, kwargs):
                 if v.__class__ is KerasTensor:
                     return True
     for v in kwargs.values():
-        if v.__class__ is KerasTensor:
+        cls = v.__class__
+        if cls is KerasTensor:
             return True
+        if cls in _SEQUENCES:
+            for x in v:
+                if x.__class__ is KerasTensor:
+                    return True
     return False
 
 
 def symbolic_dispatch(fn):
-    """``fn`` that builds an OpLambda node when given KerasTensors."""
+    """``fn`` that builds an OpLambda node when given KerasTensors (idempotent)."""
+    if getattr(fn, "symbolic_dispatch", False):
+        return fn
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -45,5 +73,30 @@ def symbolic_dispatch(fn):
 
 def wrap_namespace(namespace: dict, names) -> None:
     """Replace each of ``names`` in ``namespace`` (a module's globals) by its dispatching wrapper."""
+    made = {}  # aliases (mse = mean_squared_error) share one wrapper, keeping `is` true
     for name in names:
-        namespace[name] = symbolic_dispatch(namespace[name])
+        fn = namespace[name]
+        if id(fn) not in made:
+            made[id(fn)] = symbolic_dispatch(fn)
+        namespace[name] = made[id(fn)]
+
+
+def public_functions(namespace: dict, module_names, exclude=()):
+    """Names of the public plain functions in ``namespace`` defined in one of ``module_names``."""
+    modules = tuple(module_names)
+    return [name for name, value in list(namespace.items())
+            if not name.startswith("_") and name not in exclude and inspect.isfunction(value)
+            and getattr(value, "__module__", "").startswith(modules)]
+
+
+def wrap_public_functions(namespace: dict, module_names, exclude=()) -> list:
+    """Wrap every public function of ``module_names`` found in ``namespace``; return the names."""
+    names = public_functions(namespace, module_names, exclude)
+    wrap_namespace(namespace, names)
+    return names
+
+
+def eager_function(fn):
+    """The function a dispatching wrapper wraps (``fn`` itself otherwise): for layers' hot
+    paths, which only ever see torch tensors and so skip the argument check."""
+    return fn.__wrapped__ if getattr(fn, "symbolic_dispatch", False) else fn

@@ -21,6 +21,13 @@ def variable(value, dtype=None, name=None, constraint=None) -> torch.Tensor:
         name: the variable's name ('name:0'; default 'Variable:0').
         constraint: an optional projection applied by optimizers (kept as ``.constraint``).
     """
+    from openkeras.engine import graph_ops
+
+    # A Keras 2-style optimizer's get_updates runs every step: it gets its first run's variables.
+    return graph_ops.replayed_variable(lambda: _new_variable(value, dtype, name, constraint))
+
+
+def _new_variable(value, dtype, name, constraint):
     from openkeras.engine.base_layer import Variable
 
     if isinstance(value, torch.Tensor):
@@ -176,24 +183,66 @@ def batch_set_value(tuples) -> None:
         set_value(x, value)
 
 
+def _deferred(op, x, value, momentum=None):
+    """An update op K.function applies, when ``value`` is a graph tensor or an optimizer's
+    ``get_updates`` is being recorded; None to apply now."""
+    from openkeras.engine import graph_ops
+
+    if isinstance(value, KerasTensor) or graph_ops.recording_updates():
+        return graph_ops.UpdateOp(x, value, op, momentum)
+    return None
+
+
 def update(x, new_x):
-    """Assign ``new_x`` to the variable ``x`` in place; returns ``x``."""
+    """Assign ``new_x`` to the variable ``x``.
+
+    Given a graph tensor (or inside an optimizer's ``get_updates``) it returns an update op
+    that ``K.function(..., updates=[...])`` applies after computing its outputs, as Keras 2;
+    otherwise it assigns in place now and returns ``x``.
+    """
+    deferred = _deferred("assign", x, new_x)
+    if deferred is not None:
+        return deferred
     with torch.no_grad():
         x.copy_(to_tensor(new_x, "update", like=x))
     return x
 
 
 def update_add(x, increment):
-    """``x += increment`` in place; returns ``x``."""
+    """``x += increment`` (an update op for graph values, see ``update``); returns ``x``."""
+    deferred = _deferred("add", x, increment)
+    if deferred is not None:
+        return deferred
     with torch.no_grad():
         x.add_(to_tensor(increment, "update_add", like=x))
     return x
 
 
 def update_sub(x, decrement):
-    """``x -= decrement`` in place; returns ``x``."""
+    """``x -= decrement`` (an update op for graph values, see ``update``); returns ``x``."""
+    deferred = _deferred("sub", x, decrement)
+    if deferred is not None:
+        return deferred
     with torch.no_grad():
         x.sub_(to_tensor(decrement, "update_sub", like=x))
+    return x
+
+
+def moving_average_update(x, value, momentum):
+    """Keras 2's moving average of ``value`` into the variable ``x`` (TensorFlow's
+    zero-debiased ``assign_moving_average``: x becomes biased / (1 - momentum ** steps)).
+
+    Args:
+        x: the variable.
+        value: a tensor of ``x``'s shape (a graph tensor gives an update op).
+        momentum: the decay, e.g. 0.99.
+    """
+    from openkeras.engine import graph_ops
+
+    op = graph_ops.UpdateOp(x, value, "moving_average", float(momentum))
+    if isinstance(value, KerasTensor) or graph_ops.recording_updates():
+        return op
+    op.apply([])
     return x
 
 
@@ -207,9 +256,11 @@ def int_shape(x):
 
 
 def shape(x):
-    """A tensor's ``torch.Size`` (a weight's in Keras layout); a KerasTensor's tuple with None."""
-    if isinstance(x, KerasTensor):
-        return x.shape
+    """A tensor's ``torch.Size`` (a weight's in Keras layout).
+
+    On a graph tensor it is a graph tensor (int32, one entry per dimension) that K functions
+    given it (``K.reshape``, ``K.zeros``, ``K.random_normal``, indexing) read at run time.
+    """
     if getattr(x, "_keras_layout", None) is not None:
         return torch.Size(x._keras_shape)
     return to_tensor(x, "shape").shape

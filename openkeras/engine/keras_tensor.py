@@ -21,7 +21,7 @@ class KerasTensor:
         name: a readable name.
     """
 
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask", "_keras_shape_of")
     __array_ufunc__ = None  # numpy defers to our reflected operators (np_array * x)
 
     def __init__(self, shape, dtype=None, name=None):
@@ -30,6 +30,14 @@ class KerasTensor:
         self.name = name
         self._keras_history = None  # (layer, node_index, tensor_index)
         self._keras_mask = None  # a KerasTensor for the mask, or None
+        # (tensor, index) when this is K.shape(tensor) (index None) or K.shape(tensor)[index]:
+        # ops given it read the tensor's runtime shape (see op_layer._template).
+        self._keras_shape_of = None
+
+    @property
+    def _keras_shape(self):
+        """Keras 2's static shape attribute (the same as ``shape``)."""
+        return self.shape
 
     @property
     def _keras_shape(self):
@@ -72,6 +80,8 @@ class KerasTensor:
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", func)
+        if isinstance(name, str) and name.startswith("__") and name.endswith("__"):
+            return NotImplemented  # torch_tensor * x: Python then calls x.__rmul__ (a graph op)
         raise TypeError(
             f"torch.{name} cannot be applied to symbolic tensors (a model's KerasTensors hold "
             "no values). Use the openkeras.backend (K) function or an operator, or wrap the "

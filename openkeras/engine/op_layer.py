@@ -13,17 +13,17 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
-from openkeras.engine import allow_list, shape_inference
+from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
-from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 
-_MODULES = ("openkeras.backend.", "operator.")
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "neg", "pos", "abs",
     "getitem", "lt", "le", "gt", "ge", "and_", "or_", "xor", "invert",
 })
 _TENSOR, _SLICE, _TUPLE, _ARRAY, _ELLIPSIS = "__tensor__", "__slice__", "__tuple__", "__array__", "__ellipsis__"
+_SHAPE = "__shape_of__"
 
 
 class _Ref:
@@ -35,8 +35,20 @@ class _Ref:
         self.index = index
 
 
+class _ShapeOf:
+    """``K.shape(tensor)`` (or one entry of it) read from the ``index``-th input at run time."""
+
+    __slots__ = ("ref", "item")
+
+    def __init__(self, ref, item):
+        self.ref, self.item = ref, item
+
+
 def _template(value, tensors):
     """``value`` with each KerasTensor replaced by a ``_Ref`` (appending it to ``tensors``)."""
+    if isinstance(value, KerasTensor) and value._keras_shape_of is not None:
+        source, item = value._keras_shape_of
+        return _ShapeOf(_template(source, tensors), item)
     if isinstance(value, KerasTensor):
         for i, t in enumerate(tensors):
             if t is value:
@@ -57,6 +69,9 @@ def _template(value, tensors):
 def _fill(value, inputs):
     if isinstance(value, _Ref):
         return inputs[value.index]
+    if isinstance(value, _ShapeOf):
+        size = inputs[value.ref.index].shape
+        return size if value.item is None else size[value.item]
     if isinstance(value, list):
         return [_fill(v, inputs) for v in value]
     if isinstance(value, tuple):
@@ -70,6 +85,8 @@ def _encode(value):
     """The stored arguments as JSON-friendly values (markers for tensors, slices, tuples)."""
     if isinstance(value, _Ref):
         return {_TENSOR: value.index}
+    if isinstance(value, _ShapeOf):
+        return {_SHAPE: [value.ref.index, value.item]}
     if isinstance(value, slice):
         return {_SLICE: [_encode(value.start), _encode(value.stop), _encode(value.step)]}
     if value is Ellipsis:
@@ -99,6 +116,8 @@ def _decode(value):
         return value
     if _TENSOR in value:
         return _Ref(int(value[_TENSOR]))
+    if _SHAPE in value:
+        return _ShapeOf(_Ref(int(value[_SHAPE][0])), value[_SHAPE][1])
     if _SLICE in value:
         return slice(*[_decode(v) for v in value[_SLICE]])
     if _TUPLE in value:
@@ -108,36 +127,47 @@ def _decode(value):
     return {k: _decode(v) for k, v in value.items()}
 
 
+def _public_modules():
+    import importlib
+
+    from openkeras.backend.symbolic import PUBLIC_MODULES
+
+    return [(m + ".", importlib.import_module(m)) for m in PUBLIC_MODULES]
+
+
 def function_name(fn) -> str:
     """'openkeras.backend.square' or 'operator.add' for a function OpLambda can serialize."""
     name = getattr(fn, "__name__", None)
     if name in OPERATORS and getattr(operator, name) is fn:
         return f"operator.{name}"
-    from openkeras import backend
-
-    public = getattr(backend, name, None) if name and not name.startswith("_") else None
-    if getattr(public, "symbolic_dispatch", False) and fn in (public, public.__wrapped__):
-        return f"openkeras.backend.{name}"
+    if name and not name.startswith("_"):
+        for prefix, module in _public_modules():
+            public = getattr(module, name, None)
+            if getattr(public, "symbolic_dispatch", False) and fn in (public, public.__wrapped__):
+                return f"{prefix}{name}"
     raise TypeError(
-        f"OpLambda can only hold openkeras.backend functions or `operator` functions. "
-        f"Received: function={fn!r}"
+        "OpLambda can only hold public functions of openkeras.backend, activations, losses "
+        f"and metrics, or `operator` functions. Received: function={fn!r}"
     )
 
 
 def resolve_function(name: str):
-    """The function a config names; only openkeras.backend and operator functions resolve."""
-    module = next((m for m in _MODULES if isinstance(name, str) and name.startswith(m)), None)
-    attr = name[len(module):] if module else ""
-    if not module or not attr.isidentifier() or attr.startswith("_"):
+    """The function a config names; only public K/activation/loss/metric and operator
+    functions resolve."""
+    modules = [("operator.", operator)] + _public_modules()
+    found = next(((p, m) for p, m in modules if isinstance(name, str) and name.startswith(p)),
+                 None)
+    attr = name[len(found[0]):] if found else ""
+    if not found or not attr.isidentifier() or attr.startswith("_"):
         raise ValueError(
-            "OpLambda function must be 'openkeras.backend.<name>' or 'operator.<name>'. "
-            f"Received: function={name!r}"
+            "OpLambda function must be 'openkeras.backend.<name>' (or .activations, .losses, "
+            f".metrics) or 'operator.<name>'. Received: function={name!r}"
         )
-    if module == "operator.":
+    if found[1] is operator:
         if attr in OPERATORS:
             return getattr(operator, attr)
-    elif allow_list.backend_function(attr) is not None:
-        return allow_list.backend_function(attr).__wrapped__
+    elif getattr(getattr(found[1], attr, None), "symbolic_dispatch", False):
+        return getattr(found[1], attr).__wrapped__
     raise ValueError(f"Unknown OpLambda function: {name!r}")
 
 
@@ -161,23 +191,31 @@ class OpLambda(Layer):
         self._set_template(_decode(arguments.get("args", [])), _decode(arguments.get("kwargs", {})))
         self._input_dtypes = None
         self._output_dtype = None
+        self._out_structure = None  # the nesting of a function's several outputs
 
     def _set_template(self, args, kwargs):
         self._args = list(args)
         self._kwargs = dict(kwargs)
         # Fast path: every tensor is a top-level positional argument.
         flat = [(p, a.index) for p, a in enumerate(self._args) if isinstance(a, _Ref)]
-        nested = any(isinstance(a, (list, tuple, dict)) for a in self._args) or any(
-            isinstance(v, (_Ref, list, tuple, dict)) for v in self._kwargs.values())
+        nested = any(isinstance(a, (list, tuple, dict, _ShapeOf)) for a in self._args) or any(
+            isinstance(v, (_Ref, _ShapeOf, list, tuple, dict)) for v in self._kwargs.values())
         self._positions = None if nested else flat
 
     def call(self, inputs):
         if self._positions is None:
-            return self.function(*_fill(self._args, inputs), **_fill(self._kwargs, inputs))
-        args = list(self._args)
-        for position, index in self._positions:
-            args[position] = inputs[index]
-        return self.function(*args, **self._kwargs)
+            out = self.function(*_fill(self._args, inputs), **_fill(self._kwargs, inputs))
+        else:
+            args = list(self._args)
+            for position, index in self._positions:
+                args[position] = inputs[index]
+            out = self.function(*args, **self._kwargs)
+        if isinstance(out, torch.Size) or type(out) is int:  # K.shape(x) and its entries
+            return torch.tensor(out, dtype=torch.int32)
+        if isinstance(out, (list, tuple)):  # K.rnn's (last, outputs, states): flat outputs
+            self._out_structure = out
+            return flatten(out)
+        return out
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         if isinstance(inputs, KerasTensor):  # a rebuilt config passes a single tensor
@@ -189,9 +227,10 @@ class OpLambda(Layer):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         dtypes = self._input_dtypes or [config.torch_dtype(self.dtype)] * len(shapes)
         out = _probe(self, shapes, dtypes)
-        if not isinstance(out, torch.Tensor):
-            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not a tensor.")
-        self._output_dtype = str(out.dtype).replace("torch.", "")
+        outs = out if isinstance(out, list) else [out]
+        if not all(isinstance(o, torch.Tensor) for o in outs):
+            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not tensors.")
+        self._output_dtype = str(outs[0].dtype).replace("torch.", "")
         return shape_inference.infer_output_shape(self, input_shape, dtypes)
 
     def compute_output_dtype(self, input_dtype):
@@ -224,4 +263,13 @@ def apply(fn, args, kwargs):
     template_kwargs = _template(dict(kwargs), tensors)
     layer = OpLambda(fn)
     layer._set_template(template_args, template_kwargs)
-    return layer(tensors)
+    out = layer(tensors)
+    if layer._out_structure is not None:  # a function returning several tensors
+        return pack_like(layer._out_structure, out)
+    if getattr(fn, "__name__", None) == "shape" and len(args) == 1 and not kwargs:
+        out._keras_shape_of = (args[0], None)
+    elif fn is operator.getitem and args[0]._keras_shape_of is not None and isinstance(args[1], int):
+        source, item = args[0]._keras_shape_of
+        if item is None:
+            out._keras_shape_of = (source, args[1])
+    return out

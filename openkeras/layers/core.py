@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
+from openkeras.backend.symbolic import eager_function
 from openkeras.engine import allow_list
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
@@ -59,7 +60,9 @@ class Dense(Layer):
             )
         self.units = int(units)
         self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
+        # the wrapped function: fit/predict skip the graph-tensor check (backend.symbolic)
+        self._act = (None if self.activation is activations.linear
+                     else eager_function(self.activation))
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -123,10 +126,11 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
+        self._act = eager_function(self.activation)
         self.supports_masking = True
 
     def call(self, inputs):
-        return self.activation(inputs)
+        return self._act(inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape

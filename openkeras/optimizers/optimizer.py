@@ -16,6 +16,7 @@ import torch
 
 from openkeras import config as _config
 from openkeras.engine.arrays import as_tensor
+from openkeras.optimizers import graph_updates
 from openkeras.optimizers.schedules import LearningRateSchedule
 from openkeras.optimizers.schedules import deserialize as deserialize_schedule
 from openkeras.optimizers.schedules import serialize as serialize_schedule
@@ -43,7 +44,15 @@ class Optimizer:
             (time-based decay lr / (1 + decay * iterations)).
     """
 
-    def __init__(self, name: str, **kwargs):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A Keras 2-style subclass's get_updates (K.update ops) is replayed each step.
+        own = cls.__dict__.get("get_updates")
+        if own is not None and not getattr(own, "_openkeras_replayed", False):
+            cls.get_updates = graph_updates.replayed(own)
+
+    def __init__(self, name: str = None, **kwargs):
+        name = name or type(self).__name__
         self.__dict__["_hyper"] = {}
         for key, value in kwargs.items():
             if key not in ("clipnorm", "clipvalue", "global_clipnorm", "decay"):
@@ -64,6 +73,7 @@ class Optimizer:
         self._slots = {}
         self._extra = {}
         self._pending_weights = None
+        self.updates = []
 
     # -- hyperparameters -------------------------------------------------------------------
 
@@ -199,17 +209,42 @@ class Optimizer:
 
     @property
     def weights(self) -> list:
-        """Iterations, extra weights, then each slot for every parameter (Keras order)."""
+        """Iterations, extra weights, then each slot for every parameter (Keras order); what a
+        Keras 2-style subclass assigned to ``self.weights``, if it did."""
+        if self.__dict__.get("_keras2_weights") is not None:
+            return self.__dict__["_keras2_weights"]
         out = [self._iterations, *self._extra.values()]
         for tensors in self._slots.values():
             out.extend(tensors)
         return out
 
+    @weights.setter
+    def weights(self, value) -> None:
+        self.__dict__["_keras2_weights"] = list(value)
+
     def variables(self) -> list:
         return self.weights
 
+    # -- Keras 2 graph API -----------------------------------------------------------------
+
+    def get_updates(self, loss, params) -> list:
+        """Keras 2's update ops for one step on the graph tensor ``loss``: one update that
+        ``K.function(..., updates=...)`` applies with this optimizer's step.
+
+        Args:
+            loss: a graph tensor (built from model outputs, placeholders).
+            params: the variables or weights to train.
+        """
+        return graph_updates.builtin_get_updates(self, loss, params)
+
+    def get_gradients(self, loss, params) -> list:
+        """Keras 2's gradients of ``loss`` w.r.t. ``params``, clipped by clipnorm/clipvalue."""
+        return graph_updates.get_gradients(self, loss, params)
+
     def _weight_layouts(self) -> list:
         """For each entry of ``weights``: the Keras-layout converter of its parameter, or None."""
+        if self.__dict__.get("_keras2_weights") is not None:
+            return [None] * len(self.weights)
         layouts = [None] * (1 + len(self._extra))
         for _ in self._slots:
             layouts.extend(getattr(p, "_keras_layout", None) for p in self._params)
@@ -266,6 +301,9 @@ class Optimizer:
         if self._params is None:
             raise RuntimeError(f"Optimizer {self._name} must be built with build(params) "
                                "before step().")
+        if type(self).get_updates is not Optimizer.get_updates:
+            graph_updates.replay_step(self, self._params)  # a Keras 2-style subclass
+            return
         self._apply([p.grad for p in self._params])
 
     @torch.no_grad()

@@ -87,7 +87,7 @@ def test_function_takes_no_model_name():
 
 def test_function_errors():
     model = faq_model()
-    with pytest.raises(ValueError, match="updates"):
+    with pytest.raises(TypeError, match="each update must be"):
         K.function([model.input], [model.output], updates=[object()])
     with pytest.raises(TypeError, match="symbolic tensors"):
         K.function([model.input], [torch.zeros(1)])
@@ -113,5 +113,5 @@ def test_gradients_and_stop_gradient():
     assert K.gradients(K.constant(1.0), [x]) == [None]
     assert not K.stop_gradient(x * 2).requires_grad
     assert all(not t.requires_grad for t in K.stop_gradient([x, unused]))
-    with pytest.raises(TypeError, match="Lambda"):
-        K.gradients(ok.Input((2,)), [x])
+    with pytest.raises(TypeError, match="the loss must be a graph tensor"):
+        K.gradients(K.sum(x), [ok.Input((2,))])

@@ -49,8 +49,7 @@ def test_set_session_threads_and_cpu_only_config():
 def test_set_session_without_config_and_get_session_explain():
     with pytest.warns(UserWarning, match="nothing to apply"):
         K.set_session(object())
-    with pytest.raises(RuntimeError, match="no TensorFlow sessions"):
-        K.get_session()
+    assert K.get_session() is K.get_session()  # one session object; run() is tested elsewhere
 
 
 def test_tensorflow_backend_module_path():

@@ -92,7 +92,10 @@ def test_update_ops_in_place():
 
 def test_shape_facts_for_tensors_and_keras_tensors():
     x = ok.Input((4, 5))
-    assert K.int_shape(x) == (None, 4, 5) and K.ndim(x) == 3 and K.shape(x) == (None, 4, 5)
+    assert K.int_shape(x) == (None, 4, 5) and K.ndim(x) == 3
+    # Keras 2: K.shape of a graph tensor is an int32 graph tensor with one entry per dimension
+    assert K.is_keras_tensor(K.shape(x)) and K.int_shape(K.shape(x)) == (3,)
+    assert K.dtype(K.shape(x)) == "int32"
     assert K.dtype(x) == "float32"
     t = torch.zeros(2, 3)
     assert K.int_shape(t) == (2, 3) and K.ndim(t) == 2 and K.shape(t)[0] == 2

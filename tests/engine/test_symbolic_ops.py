@@ -93,7 +93,7 @@ def test_config_names_only_backend_and_operator_functions():
                 "openkeras.backend._dims", "builtins.eval"):
         with pytest.raises(ValueError, match="OpLambda function"):
             resolve_function(bad)
-    with pytest.raises(TypeError, match="openkeras.backend functions"):
+    with pytest.raises(TypeError, match="public functions of openkeras.backend"):
         OpLambda(math.exp)
 
 

@@ -12,6 +12,7 @@ import warnings
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
+from openkeras.backend.symbolic import eager_function
 from openkeras.engine.base_layer import Layer, Transpose
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
@@ -143,7 +144,9 @@ class Conv(Layer):
                              f"divisible by the number of groups. Received: groups={groups}, "
                              f"filters={filters}")
         self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
+        # the wrapped function: fit/predict skip the graph-tensor check (backend.symbolic)
+        self._act = (None if self.activation is activations.linear
+                     else eager_function(self.activation))
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -1,0 +1,245 @@
+"""Graph nodes beyond plain ops: gradients, and the update ops K.function applies.
+
+``K.gradients(loss, variables)`` on graph tensors adds one ``Gradients`` layer node whose
+outputs are the gradients, computed with ``torch.autograd.grad`` on the subgraph the same
+``K.function`` (or model) call executed. Its inputs are the loss and the graph tensors
+differentiated against; torch tensors (``K.variable``s, model weights) are kept by the layer.
+A ``Gradients`` node whose outputs feed another ``Gradients`` node builds its own backward
+graph (``create_graph``), so second-order gradients (a WGAN-GP penalty) work.
+
+``UpdateOp`` is what ``K.update`` / ``update_add`` / ``update_sub`` / ``moving_average_update``
+return when their value is a graph tensor or while a Keras 2-style optimizer's ``get_updates``
+runs; ``OptimizerStep`` is what built-in optimizers' ``get_updates`` return, and
+``ReplayStep`` what Keras 2-style subclasses' return for a graph loss. ``K.function`` computes
+their values in the same pass as its outputs and applies them afterwards.
+"""
+
+import torch
+
+from openkeras.engine.base_layer import Layer
+from openkeras.engine.keras_tensor import KerasTensor
+
+# While a Keras 2-style optimizer's get_updates runs for one step: the variables it creates
+# (reused from its first run, in creation order) and the update ops K.update* return.
+_REPLAY = []
+
+
+def recording_updates() -> bool:
+    """True while a Keras 2-style ``get_updates`` runs: ``K.update*`` return ``UpdateOp``s."""
+    return bool(_REPLAY)
+
+
+def replayed_variable(make):
+    """``make()``'s variable, or the one the same call made in the first run of get_updates."""
+    if not _REPLAY:
+        return make()
+    state = _REPLAY[-1]
+    if state["next"] < len(state["variables"]):
+        v = state["variables"][state["next"]]
+    else:
+        v = make()
+        state["variables"].append(v)
+    state["next"] += 1
+    return v
+
+
+class replay_updates:
+    """Context for one run of a Keras 2-style ``get_updates``.
+
+    Args:
+        variables: the list that keeps the variables the optimizer creates (kept across runs).
+    """
+
+    def __init__(self, variables):
+        self.state = {"variables": variables, "next": 0}
+
+    def __enter__(self):
+        _REPLAY.append(self.state)
+
+    def __exit__(self, *exc):
+        _REPLAY.pop()
+
+
+def ancestors(tensor):
+    """The layers whose outputs ``tensor`` depends on (walking the recorded nodes)."""
+    seen, layers, stack = set(), [], [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t._keras_history is None:
+            continue
+        seen.add(id(t))
+        layer, node_index, _ = t._keras_history
+        layers.append(layer)
+        stack.extend(layer._inbound_nodes[node_index].keras_inputs)
+    return layers, seen
+
+
+class Gradients(Layer):
+    """d sum(loss) / d target for each target, by torch.autograd on the executed graph.
+
+    Args:
+        targets: for each gradient, an int (the index of the graph tensor among the layer's
+            inputs after the loss) or a torch tensor (a variable or weight) to differentiate.
+    """
+
+    def __init__(self, targets, **kwargs):
+        super().__init__(**kwargs)
+        self.targets = list(targets)
+        self.create_graph = False
+
+    def call(self, inputs):
+        loss = inputs[0]
+        targets = [inputs[1 + t] if isinstance(t, int) else t for t in self.targets]
+        if not (torch.is_grad_enabled() and loss.requires_grad):
+            return [torch.zeros_like(t) for t in targets]
+        if loss.dim() > 0:
+            loss = loss.sum()
+        wanted = [i for i, t in enumerate(targets) if t.requires_grad]
+        grads = torch.autograd.grad(loss, [targets[i] for i in wanted], retain_graph=True,
+                                    create_graph=self.create_graph, allow_unused=True)
+        out = [torch.zeros_like(t) for t in targets]
+        for i, g in zip(wanted, grads, strict=True):
+            if g is not None:
+                out[i] = g
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        return [tuple(shapes[1 + t]) if isinstance(t, int) else tuple(t.shape)
+                for t in self.targets]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+def symbolic_gradients(loss, variables):
+    """Graph tensors for the gradients of the graph tensor ``loss`` w.r.t. ``variables``.
+
+    A graph tensor ``loss`` does not depend on gets None, as ``tf.gradients``.
+    """
+    if not isinstance(loss, KerasTensor):
+        raise TypeError("K.gradients: the loss must be a graph tensor when the variables are "
+                        f"graph tensors. Received: loss={loss!r}")
+    layers, reachable = ancestors(loss)
+    inputs, targets, slots = [loss], [], []
+    for v in variables:
+        if isinstance(v, KerasTensor):
+            if id(v) not in reachable:
+                slots.append(None)
+                continue
+            if not any(v is t for t in inputs[1:]):
+                inputs.append(v)
+            targets.append(next(i for i, t in enumerate(inputs[1:]) if t is v))
+        elif isinstance(v, torch.Tensor):
+            targets.append(v)
+        else:
+            raise TypeError(f"K.gradients: variables must be graph tensors, variables or "
+                            f"weights. Received: {v!r}")
+        slots.append(len(targets) - 1)
+    for layer in layers:  # gradients of gradients need the first backward pass recorded
+        if isinstance(layer, Gradients):
+            layer.create_graph = True
+    if not targets:
+        return [None] * len(variables)
+    outs = Gradients(targets)(inputs)
+    outs = outs if isinstance(outs, list) else [outs]
+    return [None if s is None else outs[s] for s in slots]
+
+
+class UpdateOp:
+    """``variable <- value`` (kind 'assign'), ``+= value`` ('add'), ``-= value`` ('sub') or a
+    zero-debiased moving average ('moving_average', with ``momentum``), applied by K.function.
+    """
+
+    def __init__(self, variable, value, kind, momentum=None):
+        if not isinstance(variable, torch.Tensor):
+            raise TypeError(f"K.update: the variable must be a variable (a torch tensor such as "
+                            f"K.variable or a weight). Received: {variable!r}")
+        self.variable, self.value, self.kind, self.momentum = variable, value, kind, momentum
+
+    def graph_values(self):
+        return [self.value] if isinstance(self.value, KerasTensor) else []
+
+    @torch.no_grad()
+    def apply(self, values):
+        x = self.variable
+        value = values[0] if values else self.value
+        value = torch.as_tensor(value, device=x.device).to(x.dtype) if not isinstance(
+            value, torch.Tensor) else value.detach().to(x.dtype)
+        if self.kind == "assign":
+            x.copy_(value)
+        elif self.kind == "add":
+            x.add_(value)
+        elif self.kind == "sub":
+            x.sub_(value)
+        else:
+            _zero_debiased_average(x, value, self.momentum)
+
+    def __repr__(self):
+        return f"<UpdateOp {self.kind} {getattr(self.variable, 'name', '')}>"
+
+
+def _zero_debiased_average(x, value, decay):
+    # TensorFlow's assign_moving_average(zero_debias=True), which Keras 2 uses: a biased
+    # average starting at 0 and a step count; the variable gets biased / (1 - decay ** step).
+    state = getattr(x, "_keras_ema_state", None)
+    if state is None:
+        state = [torch.zeros_like(x), 0]
+        x._keras_ema_state = state
+    state[0].mul_(decay).add_(value * (1 - decay))
+    state[1] += 1
+    x.copy_(state[0] / (1 - decay ** state[1]))
+
+
+class OptimizerStep:
+    """One step of a built-in optimizer from graph gradients (``get_updates``'s result)."""
+
+    def __init__(self, optimizer, params, grads):
+        self.optimizer, self.params = optimizer, list(params)
+        self.grads = [g for g in grads]
+
+    def graph_values(self):
+        return [g for g in self.grads if g is not None]
+
+    @torch.no_grad()
+    def apply(self, values):
+        it = iter(values)
+        pairs = [(next(it).detach(), p) for g, p in zip(self.grads, self.params, strict=True)
+                 if g is not None]
+        self.optimizer.apply_gradients(pairs)
+
+    def __repr__(self):
+        return f"<OptimizerStep {type(self.optimizer).__name__} on {len(self.params)} params>"
+
+
+class ReplayStep:
+    """A Keras 2-style optimizer's ``get_updates`` run on each call's graph gradients."""
+
+    def __init__(self, optimizer, params, grads):
+        self.optimizer, self.params, self.grads = optimizer, list(params), list(grads)
+
+    def graph_values(self):
+        return [g for g in self.grads if g is not None]
+
+    @torch.no_grad()
+    def apply(self, values):
+        from openkeras.optimizers.graph_updates import replay
+
+        it = iter(values)
+        grads = [torch.zeros_like(p) if g is None else next(it).detach()
+                 for g, p in zip(self.grads, self.params, strict=True)]
+        replay(self.optimizer, self.params, grads)
+
+    def __repr__(self):
+        return f"<ReplayStep {type(self.optimizer).__name__} on {len(self.params)} params>"
+
+
+def as_update(update):
+    """An ``UpdateOp`` / ``OptimizerStep`` from one entry of K.function's ``updates``."""
+    if isinstance(update, (UpdateOp, OptimizerStep, ReplayStep)):
+        return update
+    if isinstance(update, tuple) and len(update) == 2:
+        return UpdateOp(update[0], update[1], "assign")
+    raise TypeError("K.function: each update must be what K.update / update_add / update_sub / "
+                    "moving_average_update or Optimizer.get_updates return, or a "
+                    f"(variable, new_value) tuple. Received: {update!r}")
