@@ -232,7 +232,8 @@ bce = BCE = binary_crossentropy
 cosine_proximity = cosine = cosine_similarity
 
 # On graph tensors every loss function records an OpLambda node (openkeras.backend.symbolic).
-_wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimensions", "compute_weighted_loss"))
+_wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimensions", "compute_weighted_loss",
+                                                    "is_categorical_crossentropy"))
 
 
 class Loss:

@@ -28,7 +28,7 @@ UNSUPPORTED = {
     "standardize_sample_weights", "standardize_weights", "weighted_masked_objective",
     "fit_loop", "test_loop", "predict_loop",
     # TensorFlow / Theano only.
-    "get_graph", "pattern_broadcast", "get_session",
+    "get_graph", "pattern_broadcast",
     "tf_file_io_proxy",
     # No pickle anywhere in openkeras.
     "pickle_model", "unpickle_model",

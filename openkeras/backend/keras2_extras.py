@@ -72,13 +72,6 @@ def v1_variable_initialization():
     """Keras 2.3's TF1 variable initialization; torch variables are initialized on creation."""
 
 
-def moving_average_update(x, value, momentum):
-    """``x = x * momentum + value * (1 - momentum)`` in place; returns ``x``."""
-    with torch.no_grad():
-        x.mul_(momentum).add_(_tensor(value, x.dtype).to(x.device), alpha=1.0 - momentum)
-    return x
-
-
 def _tf_only(name, what):
     def unsupported(*args, **kwargs):
         raise NotImplementedError(f"K.{name}: {what}; openkeras runs on PyTorch only.")

@@ -59,7 +59,6 @@ BACKEND = {
     "is_symbolic": "openkeras.engine.keras_tensor:is_symbolic",
     "is_variable": "openkeras.backend.keras2_extras:is_variable",
     "manual_variable_initialization": "openkeras.backend.keras2_extras:manual_variable_initialization",
-    "moving_average_update": "openkeras.backend.keras2_extras:moving_average_update",
     "name_scope": "openkeras.backend.keras2_extras:name_scope",
     "namespace": "openkeras.backend.keras2_extras:namespace",
     "pattern_broadcast": "openkeras.backend.keras2_extras:pattern_broadcast",

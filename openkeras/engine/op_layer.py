@@ -6,6 +6,7 @@ re-applies the function to real tensors. Configs name the function ('openkeras.b
 'operator.add') and are resolved only from those two modules, never from arbitrary code.
 """
 
+import inspect
 import operator
 
 import numpy as np
@@ -166,8 +167,10 @@ def resolve_function(name: str):
     if found[1] is operator:
         if attr in OPERATORS:
             return getattr(operator, attr)
-    elif getattr(getattr(found[1], attr, None), "symbolic_dispatch", False):
-        return getattr(found[1], attr).__wrapped__
+    else:  # only functions openkeras wrapped for graph tensors (never a module or a helper)
+        fn = getattr(found[1], attr, None)
+        if inspect.isfunction(fn) and getattr(fn, "symbolic_dispatch", False) is True:
+            return fn.__wrapped__
     raise ValueError(f"Unknown OpLambda function: {name!r}")
 
 

@@ -68,7 +68,8 @@ from openkeras.metrics.loss_metrics import (
 from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
 
 # On graph tensors every metric function records an OpLambda node (openkeras.backend.symbolic).
-_wrap_public_functions(globals(), ["openkeras.metrics"], exclude=("div_no_nan", "update_confusion_matrix"))
+_wrap_public_functions(globals(), ["openkeras.metrics"], exclude=("div_no_nan", "update_confusion_matrix",
+                                                                "clone_metric", "clone_metrics"))
 
 acc = ACC = accuracy
 bce = BCE = binary_crossentropy
