@@ -1,6 +1,7 @@
 """Losses and state updates that layers add while they run (``add_loss``, ``add_update``)."""
 
 import contextlib
+import weakref
 
 import torch
 
@@ -57,7 +58,7 @@ class LayerUpdatesMixin:
         if not updates:
             return
         key = None if inputs is None or (isinstance(inputs, list) and not inputs) \
-            else _object_list_uid(inputs)
+            else _InputsKey(inputs)
         # detached: neither the listing nor the pending updates keep a batch's autograd graph
         updates = [_detached(u) for u in updates]
         self._updates.append((key, updates))
@@ -80,8 +81,9 @@ class LayerUpdatesMixin:
         """The updates registered for ``inputs`` (None: those given without inputs)."""
         if not self._trainable and not getattr(self, "stateful", False):
             return []
-        key = None if inputs is None else _object_list_uid(inputs)
-        own = [u for k, group in self.__dict__.get("_updates", ()) if k == key for u in group]
+        own = [u for k, group in self.__dict__.get("_updates", ())
+               if (k is None if inputs is None else k is not None and k.matches(inputs))
+               for u in group]
         return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
 
     def get_losses_for(self, inputs):
@@ -112,8 +114,24 @@ def _detached(update):
     return update
 
 
-def _object_list_uid(objects):
-    return ", ".join(str(abs(id(x))) for x in flatten(objects))
+class _InputsKey:
+    """The inputs an update was added for, held weakly: a later batch tensor that reuses a
+    freed tensor's id does not pick up the old call's updates."""
+
+    def __init__(self, inputs):
+        self.refs = [_weak(x) for x in flatten(inputs)]
+
+    def matches(self, inputs):
+        objects = flatten(inputs)
+        return len(objects) == len(self.refs) and all(
+            r() is x for r, x in zip(self.refs, objects, strict=True))
+
+
+def _weak(x):
+    try:
+        return weakref.ref(x)
+    except TypeError:  # a plain number or other object weakref cannot follow: kept as is
+        return lambda: x
 
 
 def apply_updates(updates):
