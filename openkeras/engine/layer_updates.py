@@ -18,6 +18,7 @@ class _Collected(list):
         super().__init__()
         self.updates = []
         self.metrics = []  # values of Model.add_metric tensors
+        self.layer_metrics = {}  # name -> value given to Layer.add_metric in call
 
 
 @contextlib.contextmanager
@@ -40,6 +41,31 @@ class LayerUpdatesMixin:
             for value in loss if isinstance(loss, (list, tuple)) else [loss]:
                 if value is not None:
                     _LOSS_COLLECTOR[-1].append(value() if callable(value) else value)
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Log ``value``, computed in ``call``, as the metric ``name`` (Keras 2.3.1).
+
+        fit / evaluate log the mean over the batches of the epoch (over the elements, for a
+        non-scalar value) under ``name``, after the compiled metrics. The name becomes known
+        when ``call`` first runs (building a functional model runs it).
+
+        Args:
+            value: a tensor computed in ``call``.
+            name: the name in the logs and ``metrics_names`` (required).
+            aggregation: 'mean', the only one Keras 2.3.1 has.
+        """
+        layer = self.__dict__.get("_name", type(self).__name__)
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"Layer {layer!r}: add_metric() aggregation must be 'mean'. "
+                             f"Received: {aggregation!r}")
+        if not name:
+            raise ValueError(f"Layer {layer!r}: please provide a name for the metric given to "
+                             "add_metric().")
+        names = self.__dict__.setdefault("_metric_names", [])
+        if name not in names:
+            names.append(name)
+        if _LOSS_COLLECTOR:  # the first value of a name in a forward pass is kept, as Keras
+            _LOSS_COLLECTOR[-1].layer_metrics.setdefault(name, value)
 
     def add_update(self, updates, inputs=None):
         """Register state updates computed in ``call``; training applies them after the step.
