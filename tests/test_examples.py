@@ -76,6 +76,9 @@ CASES = [
          r"Model class: ResidualRegressor - a keras Model: True(.|\n)*"
          r"Weights reloaded into a new instance, same predictions: True",
          files=("residual_regressor_weights.h5",)),
+    case("radam_optimizer.py", "--epochs 3 --samples 64",
+         r"Test loss went down: True(.|\n)*Reloaded with custom_objects, same predictions: True\n"
+         r"Optimizer state reloaded, same next step: True", files=("radam_model.h5",)),
     case("grad_cam.py", "--epochs 1 --samples 64", r"Grad-CAM heatmap: \(16, 16\) peak at"),
     case("fgsm.py", "--epochs 1 --samples 64", r"Accuracy on FGSM inputs \(epsilon=0.2\): [\d.]+"),
     case("conv_filter_visualization.py", "--epochs 3 --samples 16 --size 16 --filters 2",

@@ -86,7 +86,10 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         self.supports_masking = getattr(self, "supports_masking", False)
         self._inbound_nodes = []
         self._outbound_nodes = []
-        self._own_weights = []
+        # Keras 2's own-weight lists: add-on layers append to them (``self._trainable_weights
+        # += sublayer.trainable_weights``) and trainable_weights / weights reflect that
+        self._trainable_weights = []
+        self._non_trainable_weights = []
         self._updates = []  # (inputs key, updates) of the latest add_update calls
         self.input_spec = self.__dict__.get("input_spec")  # kept when set before super().__init__
         self._initial_weights = kwargs.get("weights")
@@ -129,8 +132,10 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
 
     def _sync_requires_grad(self, parent_trainable=True):
         on = parent_trainable and self._trainable
-        for p in self._own_weights:
-            p.requires_grad_(on and p._keras_trainable)
+        for weights, trainable in ((self._trainable_weights, on), (self._non_trainable_weights, False)):
+            for p in weights:
+                if p.is_leaf and p.is_floating_point():
+                    p.requires_grad_(trainable)
         for layer in self._sublayers():
             layer._sync_requires_grad(on)
 
@@ -145,18 +150,31 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         return out
 
     @property
+    def _own_weights(self):
+        """The weights this layer holds itself (``_trainable_weights`` then the others)."""
+        return self._trainable_weights + self._non_trainable_weights
+
+    @property
     def trainable_weights(self):
         if not self._trainable:
             return []
-        own = [p for p in self._own_weights if p._keras_trainable]
-        return _dedup(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
+        return _dedup(self._trainable_weights
+                      + [w for layer in self._sublayers() for w in layer.trainable_weights])
+
+    @trainable_weights.setter
+    def trainable_weights(self, weights):
+        self._trainable_weights = list(weights)
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
             return _dedup(self._own_weights + [w for layer in self._sublayers() for w in layer.weights])
-        own = [p for p in self._own_weights if not p._keras_trainable]
-        return _dedup(own + [w for layer in self._sublayers() for w in layer.non_trainable_weights])
+        return _dedup(self._non_trainable_weights
+                      + [w for layer in self._sublayers() for w in layer.non_trainable_weights])
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, weights):
+        self._non_trainable_weights = list(weights)
 
     @property
     def weights(self):
@@ -210,7 +228,7 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         while attr in self._parameters or (hasattr(self, attr) and attr not in self._parameters):
             attr += "_"
         self.register_parameter(attr, param)
-        self._own_weights.append(param)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(param)
         return param
 
     def get_weights(self):

@@ -1,6 +1,7 @@
 """Losses and state updates that layers add while they run (``add_loss``, ``add_update``)."""
 
 import contextlib
+import weakref
 
 import torch
 
@@ -17,6 +18,7 @@ class _Collected(list):
         super().__init__()
         self.updates = []
         self.metrics = []  # values of Model.add_metric tensors
+        self.layer_metrics = {}  # name -> value given to Layer.add_metric in call
 
 
 @contextlib.contextmanager
@@ -40,6 +42,31 @@ class LayerUpdatesMixin:
                 if value is not None:
                     _LOSS_COLLECTOR[-1].append(value() if callable(value) else value)
 
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Log ``value``, computed in ``call``, as the metric ``name`` (Keras 2.3.1).
+
+        fit / evaluate log the mean over the batches of the epoch (over the elements, for a
+        non-scalar value) under ``name``, after the compiled metrics. The name becomes known
+        when ``call`` first runs (building a functional model runs it).
+
+        Args:
+            value: a tensor computed in ``call``.
+            name: the name in the logs and ``metrics_names`` (required).
+            aggregation: 'mean', the only one Keras 2.3.1 has.
+        """
+        layer = self.__dict__.get("_name", type(self).__name__)
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"Layer {layer!r}: add_metric() aggregation must be 'mean'. "
+                             f"Received: {aggregation!r}")
+        if not name:
+            raise ValueError(f"Layer {layer!r}: please provide a name for the metric given to "
+                             "add_metric().")
+        names = self.__dict__.setdefault("_metric_names", [])
+        if name not in names:
+            names.append(name)
+        if _LOSS_COLLECTOR:  # the first value of a name in a forward pass is kept, as Keras
+            _LOSS_COLLECTOR[-1].layer_metrics.setdefault(name, value)
+
     def add_update(self, updates, inputs=None):
         """Register state updates computed in ``call``; training applies them after the step.
 
@@ -57,7 +84,7 @@ class LayerUpdatesMixin:
         if not updates:
             return
         key = None if inputs is None or (isinstance(inputs, list) and not inputs) \
-            else _object_list_uid(inputs)
+            else _InputsKey(inputs)
         # detached: neither the listing nor the pending updates keep a batch's autograd graph
         updates = [_detached(u) for u in updates]
         if key is not None:  # a new call on the same inputs (or on a reused id) replaces the old
@@ -82,8 +109,9 @@ class LayerUpdatesMixin:
         """The updates registered for ``inputs`` (None: those given without inputs)."""
         if not self._trainable and not getattr(self, "stateful", False):
             return []
-        key = None if inputs is None else _object_list_uid(inputs)
-        own = [u for k, group in self.__dict__.get("_updates", ()) if k == key for u in group]
+        own = [u for k, group in self.__dict__.get("_updates", ())
+               if (k is None if inputs is None else k is not None and k.matches(inputs))
+               for u in group]
         return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
 
     def get_losses_for(self, inputs):
@@ -114,8 +142,24 @@ def _detached(update):
     return update
 
 
-def _object_list_uid(objects):
-    return ", ".join(str(abs(id(x))) for x in flatten(objects))
+class _InputsKey:
+    """The inputs an update was added for, held weakly: a later batch tensor that reuses a
+    freed tensor's id does not pick up the old call's updates."""
+
+    def __init__(self, inputs):
+        self.refs = [_weak(x) for x in flatten(inputs)]
+
+    def matches(self, inputs):
+        objects = flatten(inputs)
+        return len(objects) == len(self.refs) and all(
+            r() is x for r, x in zip(self.refs, objects, strict=True))
+
+
+def _weak(x):
+    try:
+        return weakref.ref(x)
+    except TypeError:  # a plain number or other object weakref cannot follow: kept as is
+        return lambda: x
 
 
 def apply_updates(updates):

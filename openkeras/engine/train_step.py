@@ -86,7 +86,13 @@ class StepRunner:
         # Model.add_metric tensors: computed in the forward pass, averaged like the losses
         self.added_metrics = [LossTracker(name) for _, name in
                               getattr(model, "_symbolic_metrics", ())]
-        self.collect = _needs_loss_collection(model) or not self.fed or bool(self.added_metrics)
+        # Layer.add_metric values, by the names the layers' calls gave so far
+        model_names = {name for _, name in getattr(model, "_symbolic_metrics", ())}
+        self.layer_metrics = [LossTracker(name) for name in dict.fromkeys(
+            n for m in model.modules() for n in m.__dict__.get("_metric_names", ()))
+            if name not in model_names]
+        self.collect = (_needs_loss_collection(model) or not self.fed
+                        or bool(self.added_metrics) or bool(self.layer_metrics))
         self.accumulating = False  # *_on_batch with reset_metrics=False
         self._updates = None  # add_update() updates of the latest forward pass
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
@@ -98,12 +104,14 @@ class StepRunner:
     @property
     def metrics_names(self):
         return (["loss"] + [t.name for t in self.output_trackers]
-                + [m.name for m in self.metrics] + [t.name for t in self.added_metrics])
+                + [m.name for m in self.metrics] + [t.name for t in self.layer_metrics]
+                + [t.name for t in self.added_metrics])
 
     def results(self):
         """The running values (0-d tensors) in ``metrics_names`` order."""
         return ([self.loss_tracker.result()] + [t.result() for t in self.output_trackers]
                 + [m.metric.result() for m in self.metrics]
+                + [t.result() for t in self.layer_metrics]
                 + [t.result() for t in self.added_metrics])
 
     def logs(self):
@@ -123,7 +131,7 @@ class StepRunner:
             t.reset_state()
         for m in self.metrics:
             m.metric.reset_state()
-        for t in self.added_metrics:
+        for t in self.layer_metrics + self.added_metrics:
             t.reset_state()
 
     # ------------------------------------------------------------- trainable
@@ -207,6 +215,11 @@ class StepRunner:
         if self.added_metrics:
             for tracker, value in zip(self.added_metrics, extra.metrics, strict=True):
                 tracker.update_state(value.detach().float().mean(), max(value.numel(), 1))
+        for tracker in self.layer_metrics:
+            value = extra.layer_metrics.get(tracker.name)
+            if value is not None:  # the layer ran in this batch
+                value = torch.as_tensor(value).detach()
+                tracker.update_state(value.float().mean(), max(value.numel(), 1))
         return outs, masks, total, per_output
 
     def train_batch(self, xs, ys, sws):

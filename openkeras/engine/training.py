@@ -230,7 +230,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
             return []
         r = self._runner
         return ([r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
-                + r.added_metrics)
+                + r.layer_metrics + r.added_metrics)
 
     def reset_metrics(self):
         """Reset the running loss and every metric."""

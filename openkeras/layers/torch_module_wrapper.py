@@ -63,7 +63,8 @@ class TorchModuleWrapper(Layer):
                     v._keras_shape = tuple(p.shape)
                     v.regularizer = v.constraint = None
                     adopted[id(p)] = v
-                    self._own_weights.append(v)
+                    (self._trainable_weights if p.requires_grad
+                     else self._non_trainable_weights).append(v)
                 sub._parameters[key] = adopted[id(p)]
 
     def _buffers_as_weights(self):

@@ -104,6 +104,13 @@ def replay(optimizer, params, grads):
         u.apply([])
 
 
+@torch.no_grad()
+def create_state(optimizer, params):
+    """Run a Keras 2-style ``get_updates`` once, applying nothing, so that the variables it
+    makes and the ``self.weights`` it sets exist (to load a saved state into)."""
+    optimizer.get_updates(GradientFeed([torch.zeros_like(p) for p in params]), list(params))
+
+
 def _flat(updates):
     out = []
     for u in updates or ():

@@ -9,6 +9,7 @@ Python floats once per step, and scalar coefficients are computed in float32 as 
 does; nothing in ``step()`` waits for the accelerator.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -265,6 +266,10 @@ class Optimizer:
         if self._params is None:
             self._pending_weights = weights
             return
+        if (self.__dict__.get("_keras2_weights") is None
+                and type(self).get_updates is not Optimizer.get_updates):
+            # Keras 2 made a subclass's variables when the train function was built
+            graph_updates.create_state(self, self._params)
         params = self.weights
         if len(params) != len(weights):
             raise ValueError(
@@ -399,7 +404,8 @@ class Optimizer:
     def from_config(cls, config: dict, custom_objects=None):
         """Create an optimizer from ``get_config()`` output, Keras 2.0-2.2 configs included."""
         config = dict(config)
-        if "lr" in config:
+        # a Keras 2 subclass declaring ``lr`` (keras-radam's RAdam ...) gets it back as is
+        if "lr" in config and "lr" not in inspect.signature(cls.__init__).parameters:
             config["learning_rate"] = config.pop("lr")
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = deserialize_schedule(config["learning_rate"],
