@@ -87,7 +87,7 @@ class LayerUpdatesMixin:
             else _InputsKey(inputs)
         # detached: neither the listing nor the pending updates keep a batch's autograd graph
         updates = [_detached(u) for u in updates]
-        if key is not None:  # a new call on the same inputs (or on a reused id) replaces the old
+        if key is not None:  # a new call on the same inputs replaces the updates of the old one
             self._updates[:] = [(k, group) for k, group in self._updates if k != key]
         self._updates.append((key, updates))
         del self._updates[:-_KEPT_UPDATE_CALLS]  # only the latest calls are listed
