@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 
+from openkeras.utils.conv_utils import convert_kernel
+
 _CLASS_RENAMES = {
     "Convolution1D": "Conv1D", "AtrousConvolution1D": "Conv1D", "Convolution2D": "Conv2D",
     "AtrousConvolution2D": "Conv2D", "Convolution3D": "Conv3D",
@@ -251,15 +253,6 @@ def _convert_constraint(value):
 
 
 # ------------------------------------------------------------------------------ weights
-def convert_kernel(kernel):
-    """Flip a conv kernel along its spatial axes (Theano convolution <-> correlation)."""
-    kernel = np.asarray(kernel)
-    if not 3 <= kernel.ndim <= 5:
-        raise ValueError(f"convert_kernel expects a 3D to 5D kernel. Received shape {kernel.shape}")
-    spatial = tuple(slice(None, None, -1) for _ in range(kernel.ndim - 2))
-    return np.copy(kernel[spatial + (slice(None), slice(None))])
-
-
 def preprocess_weights(layer, weights, keras_version, backend):
     """Convert a layer's stored arrays (file order) to the arrays ``layer.set_weights`` wants.
 

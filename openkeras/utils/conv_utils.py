@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from openkeras.utils.generic_utils import is_int, take_legacy_kwargs
 
 _DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
@@ -159,8 +161,6 @@ def deconv_length(dim_size, stride_size, kernel_size, padding, output_padding=No
 
 def convert_kernel(kernel):
     """Flip a convolution kernel along its spatial axes (Theano <-> TensorFlow kernels)."""
-    import numpy as np
-
     kernel = np.asarray(kernel)
     if not 3 <= kernel.ndim <= 5:
         raise ValueError(f"convert_kernel expects a 3D to 5D kernel. Received shape {kernel.shape}")
