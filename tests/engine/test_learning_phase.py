@@ -84,7 +84,8 @@ def test_in_train_phase_in_a_lambda_takes_its_training_branch_in_fit_only():
 
     x = _x(16)
     y = np.zeros((16, 4), "float32")
-    model = Sequential([Lambda(lambda t: K.in_train_phase(t * 0.0, t), input_shape=(4,))])
+    model = Sequential([Lambda(lambda t: K.in_train_phase(t * 0.0, t), output_shape=(4,),
+                               input_shape=(4,))])
     model.compile(optimizers.SGD(0.0), "mse")
     # Keras 2 feeds learning phase 1 to the train function: the loss is that of zeros
     assert model.fit(x, y, batch_size=16, verbose=0).history["loss"] == [0.0]
