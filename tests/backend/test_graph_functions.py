@@ -48,7 +48,7 @@ def test_every_public_activation_loss_metric_function_records(module, skip):
     assert [n for n in names if not getattr(getattr(module, n), "symbolic_dispatch", False)] == []
 
 
-def _compare(fn, *values):
+def assert_graph_equals_eager(fn, *values):
     """fn on graph placeholders through K.function == fn on torch tensors."""
     holders = [K.placeholder(shape=(None,) + v.shape[1:], dtype=v.dtype.name) for v in values]
     graph = fn(*holders)
@@ -92,12 +92,12 @@ def test_the_walk_finds_the_common_unary_functions():
 
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_backend_function_graph_equals_eager(name):
-    _compare(getattr(K, name), X)
+    assert_graph_equals_eager(getattr(K, name), X)
 
 
 @pytest.mark.parametrize("name", _public(activations, NOT_FUNCTIONS))
 def test_activation_graph_equals_eager(name):
-    _compare(getattr(activations, name), X)
+    assert_graph_equals_eager(getattr(activations, name), X)
 
 
 @pytest.mark.parametrize("name", _public(losses, NOT_FUNCTIONS | {
@@ -105,20 +105,20 @@ def test_activation_graph_equals_eager(name):
     "is_categorical_crossentropy"}))
 def test_loss_graph_equals_eager(name):
     y_true = np.array([0, 4, 2]) if name.startswith("sparse") else Y
-    _compare(getattr(losses, name), y_true, X)
+    assert_graph_equals_eager(getattr(losses, name), y_true, X)
 
 
 @pytest.mark.parametrize("name", _public(metrics, NOT_FUNCTIONS | {"clone_metric", "clone_metrics"}))
 def test_metric_graph_equals_eager(name):
     y_true = np.array([0, 4, 2]) if name.startswith("sparse") else (Y > 0.5).astype("float32")
-    _compare(getattr(metrics, name), y_true, X)
+    assert_graph_equals_eager(getattr(metrics, name), y_true, X)
 
 
 def test_binary_functions_operators_indexing_and_slicing():
-    _compare(lambda a, b: K.maximum(a, b) + K.dot(a, K.ones((5, 7)))[:, :5] * 2, X, Y)
-    _compare(lambda a, b: K.concatenate([a, b], axis=-1)[:, 1:7:2] - a[:, :3] ** 2, X, Y)
-    _compare(lambda a, b: K.switch(K.greater(a, b), a, b) / (1 + abs(-b)), X, Y)
-    _compare(lambda a, b: K.batch_dot(a, b, axes=1) @ K.ones((1, 2)), X, Y)
+    assert_graph_equals_eager(lambda a, b: K.maximum(a, b) + K.dot(a, K.ones((5, 7)))[:, :5] * 2, X, Y)
+    assert_graph_equals_eager(lambda a, b: K.concatenate([a, b], axis=-1)[:, 1:7:2] - a[:, :3] ** 2, X, Y)
+    assert_graph_equals_eager(lambda a, b: K.switch(K.greater(a, b), a, b) / (1 + abs(-b)), X, Y)
+    assert_graph_equals_eager(lambda a, b: K.batch_dot(a, b, axes=1) @ K.ones((1, 2)), X, Y)
 
 
 def test_shape_of_a_graph_tensor_is_a_graph_tensor():
