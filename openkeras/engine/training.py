@@ -11,6 +11,7 @@ from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
+from openkeras.engine.training_batch import BatchMethodsMixin, format_results
 from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments, network_class
 from openkeras.engine.training_data import validation_arrays as validation_arrays_of
 from openkeras.engine.training_legacy import LegacyTrainingMixin
@@ -19,7 +20,7 @@ from openkeras.utils.generic_utils import is_int, legacy_kwarg
 from openkeras.utils.progbar import resolve_verbose
 
 
-class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
+class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     """``Model(inputs, outputs)`` builds a functional model; subclass it for custom ``call``.
 
     Args:
@@ -369,6 +370,21 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         return CallbackList(cbs, model=self, params=params)
 
     # ----------------------------------------------------------------- evaluate
+    def _one_pass(self, x, y, sample_weight, batch_size, steps, mode, verbose, callbacks,
+                  workers, max_queue_size):
+        """(distributed session or None, adapter, callbacks) for one pass of evaluate/predict;
+        with several processes each one gets its shard of the data."""
+        session = distributed.session(self)  # None in a single process
+        if session is not None:
+            verbose, callbacks = session.begin(verbose, callbacks)
+        self._move_to_device()
+        adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, mode,
+                                workers, max_queue_size)
+        if session is not None:
+            adapter = session.shard(adapter, mode)
+        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, mode)
+        return session, adapter, cbs
+
     def _test_loop(self, adapter, cbs):
         runner = self._runner
         runner.reset_metrics()
@@ -416,18 +432,11 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         self._assert_compiled("testing")
         verbose = resolve_verbose(verbose)
         del use_multiprocessing
-        session = distributed.session(self)  # None in a single process
-        if session is not None:
-            verbose, callbacks = session.begin(verbose, callbacks)
-        self._move_to_device()
-        adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, "test",
-                                workers, max_queue_size)
-        if session is not None:
-            adapter = session.shard(adapter, "test")
-        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, "test")
+        _, adapter, cbs = self._one_pass(x, y, sample_weight, batch_size, steps, "test", verbose,
+                                         callbacks, workers, max_queue_size)
         with torch.no_grad():
             logs = self._test_loop(adapter, cbs)
-        return _format_results(logs, return_dict)
+        return format_results(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None,
@@ -443,16 +452,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         """
         del use_multiprocessing
         verbose = resolve_verbose(verbose)
-        session = distributed.session(self)  # None in a single process
-        if session is not None:
-            verbose, callbacks = session.begin(verbose, callbacks)
-        self._move_to_device()
-        adapter = self._adapter(x, None, None, None, batch_size, False, steps, "predict",
-                                workers, max_queue_size)
-        if session is not None:  # each process predicts its part; all parts are gathered
-            adapter = session.shard(adapter, "predict")
-        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch,
-                                  "predict")
+        session, adapter, cbs = self._one_pass(x, None, None, batch_size, steps, "predict",
+                                               verbose, callbacks, workers, max_queue_size)
         cbs.on_predict_begin()
         hooks = cbs.has_batch_hooks("predict")
         chunks = []
@@ -465,7 +466,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
                 if hooks:
                     cbs.on_predict_batch_end(step, {"outputs": outs})
         cbs.on_predict_end()
-        if session is not None:
+        if session is not None:  # each process predicted its shard; all are gathered
             outputs = session.gather(chunks, adapter)
         elif not chunks:
             raise ValueError("predict: the input produced no batches.")
@@ -478,67 +479,6 @@ class Model(ModelDataMixin, LegacyTrainingMixin, Layer):
         x = xs[0] if len(xs) == 1 else xs
         outs = self(x, training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
-
-    # ---------------------------------------------------------------- on_batch
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       reset_metrics=True, return_dict=False):
-        """One optimizer step on one batch; returns its loss (and metrics).
-
-        Args:
-            x: inputs; y: targets; sample_weight / class_weight: as in ``fit``.
-            reset_metrics: reset the running metrics afterwards (else they accumulate).
-            return_dict: return ``{name: value}`` instead of a scalar or list.
-        """
-        self._assert_compiled("training")
-        self._move_to_device()
-        runner = self._ensure_runner(x)
-        xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
-        self._start_batch_metrics(runner)
-        with runner.trainable_scope():
-            runner.train_batch(xs, ys, sws)
-        return self._batch_results(runner, reset_metrics, return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
-                      return_dict=False):
-        """Loss (and metrics) of one batch, without training."""
-        self._assert_compiled("testing")
-        self._move_to_device()
-        runner = self._ensure_runner(x)
-        xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
-        self._start_batch_metrics(runner)
-        with keep_moving_statistics(self):
-            runner.test_batch(xs, ys, sws)
-        return self._batch_results(runner, reset_metrics, return_dict)
-
-    def predict_on_batch(self, x):
-        """Outputs for one batch of inputs, as numpy arrays."""
-        self._move_to_device()
-        if not self._is_graph_built():
-            self._build_from_data(x)
-        self._note_data_structure(x)
-        xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
-        with torch.no_grad(), keep_moving_statistics(self):
-            outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
-        return outs[0] if len(outs) == 1 else outs
-
-    def _start_batch_metrics(self, runner):
-        # Values left by fit/evaluate do not leak into the first *_on_batch result.
-        if not runner.accumulating:
-            runner.reset_metrics()
-
-    def _batch_results(self, runner, reset_metrics, return_dict):
-        logs = runner.logs()
-        if reset_metrics:
-            runner.reset_metrics()
-        runner.accumulating = not reset_metrics
-        return _format_results(logs, return_dict)
-
-
-def _format_results(logs, return_dict):
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
 
 
 def _resume(model, initial_epoch):
