@@ -94,7 +94,6 @@ class StepRunner:
         self.collect = (_needs_loss_collection(model) or not self.fed
                         or bool(self.added_metrics) or bool(self.layer_metrics))
         self.accumulating = False  # *_on_batch with reset_metrics=False
-        self._updates = None  # add_update() updates of the latest forward pass
         self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
         self.needs_masks = self.functional and any(
             m is not None for m in getattr(model, "_output_mask_cache", []))
@@ -203,7 +202,12 @@ class StepRunner:
             m.metric.update_state(ys[k], outs[i].detach(), sample_weight=weight)
 
     def _forward_and_loss(self, xs, ys, sws, training):
-        """Forward pass (collecting add_loss losses only when the model can add any) and loss."""
+        """Forward pass (collecting add_loss losses only when the model can add any) and loss.
+
+        Returns:
+            outputs, masks, total loss, per-output losses, and the ``add_update`` updates of
+            the pass (None when nothing was collected).
+        """
         if self.collect:
             with collect_losses() as extra:
                 outs, masks = self.forward(xs, training)
@@ -211,7 +215,6 @@ class StepRunner:
             extra = None
             outs, masks = self.forward(xs, training)
         total, per_output = self._loss(outs, ys, sws, masks, extra)
-        self._updates = extra.updates if extra is not None else None
         if self.added_metrics:
             for tracker, value in zip(self.added_metrics, extra.metrics, strict=True):
                 tracker.update_state(value.detach().float().mean(), max(value.numel(), 1))
@@ -220,7 +223,7 @@ class StepRunner:
             if value is not None:  # the layer ran in this batch
                 value = torch.as_tensor(value).detach()
                 tracker.update_state(value.float().mean(), max(value.numel(), 1))
-        return outs, masks, total, per_output
+        return outs, masks, total, per_output, extra.updates if extra is not None else None
 
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
@@ -229,7 +232,8 @@ class StepRunner:
         # K.in_train_phase(...) in a Lambda picks its training branch.
         previous, _PHASE[0] = _PHASE[0], int(training)
         try:
-            outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws, training)
+            outs, masks, total, per_output, updates = self._forward_and_loss(xs, ys, sws,
+                                                                             training)
         finally:
             _PHASE[0] = previous
         if total.requires_grad:
@@ -240,9 +244,8 @@ class StepRunner:
             # Nothing to train (no trainable weights, or none the loss depends on): Keras 2
             # computes loss and metrics, updates nothing and still counts the step.
             self.optimizer.iterations.add_(1)
-        if self._updates:  # add_update() from custom layers: applied after the step (Keras 2)
-            apply_updates(self._updates)
-            self._updates = None
+        if updates:  # add_update() from custom layers: applied after the step (Keras 2)
+            apply_updates(updates)
         with torch.no_grad():
             for p, constraint, layout in self.constrained:
                 if layout is None:
@@ -255,6 +258,7 @@ class StepRunner:
     def test_batch(self, xs, ys, sws):
         """Loss and metrics of a batch in inference mode (training=False, unless the learning
         phase is fixed to 1)."""
-        outs, masks, total, per_output = self._forward_and_loss(xs, ys, sws,
-                                                                fixed_learning_phase(False))
+        # Keras 2's test function runs no updates: those of the pass are dropped.
+        outs, masks, total, per_output, _ = self._forward_and_loss(xs, ys, sws,
+                                                                   fixed_learning_phase(False))
         self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
