@@ -19,6 +19,7 @@ import torch
 from openkeras import config
 from openkeras.engine.arrays import from_numpy
 from openkeras.utils.data_utils import Sequence
+from openkeras.utils.generic_utils import is_int
 
 
 @dataclasses.dataclass
@@ -72,7 +73,7 @@ def check_count(name, value, minimum=1, owner="fit"):
     """``value`` if it is None or an integer >= ``minimum``; else a clear error naming it."""
     if value is None:
         return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+    if not is_int(value):
         raise TypeError(f"`{owner}`: `{name}` must be an integer. Received: {name}={value!r} "
                         f"of type {type(value).__name__}")
     if value < minimum:
