@@ -212,8 +212,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if isinstance(filepath, h5py.Group):
             name = _group_name(filepath)
             with reading(name, "the file"):
-                h5_checks.probe(filepath.file, name)
-                h5_checks.check_links(filepath, name)
+                h5_checks.check_structure(filepath, name)
                 return hdf5_format.load_model_from_hdf5(filepath, name, custom_objects, compile)
         filepath = _fspath(filepath, "load_model")
         fmt = _sniff(filepath)

@@ -41,12 +41,17 @@ def open_h5(filepath, mode="r"):
         raise FileFormatError(f"Cannot read {filepath!r} as a Keras HDF5 file: {e}") from e
     if mode == "r":
         try:
-            probe(f, filepath)
-            check_links(f, filepath)
+            check_structure(f, filepath)
         except BaseException:
             f.close()
             raise
     return f
+
+
+def check_structure(group, filepath):
+    """The checks of an open file or group before anything is parsed: ``probe``, ``check_links``."""
+    probe(group.file, filepath)
+    check_links(group, filepath)
 
 
 def _read_everything_small(f):

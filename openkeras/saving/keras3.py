@@ -381,8 +381,7 @@ def load_weights_from_archive(model, weights_bytes, filepath):
     except OSError as e:
         raise FileFormatError(f"{where} is not an HDF5 file ({e})") from e
     with f:
-        h5_checks.probe(f, f"{filepath} (model.weights.h5)")
-        h5_checks.check_links(f, f"{filepath} (model.weights.h5)")
+        h5_checks.check_structure(f, f"{filepath} (model.weights.h5)")
         assignments = []
         for path, layer in _numbered(model.layers):
             if not layer.weights:
