@@ -419,13 +419,13 @@ def parse_config(text, where):
 def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     """Rebuild, fill and (if a training config is stored) compile a model from an open file."""
     from openkeras.layers import deserialize
-    from openkeras.saving import normalize_model_config
+    from openkeras.saving import upgrade_config
 
     with reading(filepath, "root attributes"):
         verify_root(f, filepath)
     with reading(filepath, "model_config"):
-        config = normalize_model_config(read_model_config(f, filepath),
-                                        attr_text(f.attrs, "keras_version"))
+        config = upgrade_config(read_model_config(f, filepath),  # parsed and checked once
+                                attr_text(f.attrs, "keras_version"))
         with weight_budget.limit(*_budget(f.get("model_weights"), filepath)):
             model = deserialize(config, custom_objects=custom_objects)
     if not isinstance(f.get("model_weights"), h5py.Group):
