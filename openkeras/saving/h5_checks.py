@@ -205,6 +205,11 @@ def weights_digest(group, names, arrays):
     return _DIGEST_PREFIX + hasher.hexdigest()
 
 
+def bytes_digest(data):
+    """Checksum of raw bytes (the members of a ``.keras`` archive), in the same spelling."""
+    return _DIGEST_PREFIX + hashlib.sha256(data).hexdigest()
+
+
 def verify(group, digest, where):
     """Compare ``digest`` with the one stored on ``group`` (files without one pass)."""
     stored = group.attrs.get(DIGEST_ATTR)
