@@ -125,8 +125,18 @@ def check(out_dir: pathlib.Path) -> dict:
     return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_phases(doc, write, check, script, prefix, noun):
+    """The command line of a two-phase check (phase 1 here or in ``--python``, phase 2 here).
+
+    Args:
+        doc: the script's docstring (its first line is the help text).
+        write: phase 1, ``write(out_dir)``.
+        check: phase 2, ``check(out_dir) -> (names that failed, how many were checked)``.
+        script: the script's ``__file__``, run with ``--write`` for phase 1.
+        prefix: the prefix of the temporary directory.
+        noun: what the summary line counts ("models", "files").
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--write", type=pathlib.Path, help="phase 1 only, into this directory")
     parser.add_argument("--check", type=pathlib.Path, help="phase 2 only, from this directory")
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"),
@@ -137,13 +147,20 @@ def main() -> int:
         return 0
     out_dir = args.check
     if out_dir is None:
-        out_dir = pathlib.Path(tempfile.mkdtemp(prefix="openkeras_reverse_"))
-        subprocess.run([args.python, __file__, "--write", str(out_dir)], check=True)
-    results = check(out_dir)
-    failed = [name for name, row in results.items() if not row["ok"]]
-    print(f"{len(results) - len(failed)}/{len(results)} models OK" +
-          (f"; failed: {failed}" if failed else ""))
+        out_dir = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+        subprocess.run([args.python, script, "--write", str(out_dir)], check=True)
+    failed, total = check(out_dir)
+    print(f"{total - len(failed)}/{total} {noun} OK" + (f"; failed: {failed}" if failed else ""))
     return 1 if failed else 0
+
+
+def _failures(out_dir):
+    results = check(out_dir)
+    return [name for name, row in results.items() if not row["ok"]], len(results)
+
+
+def main() -> int:
+    return run_phases(__doc__, write, _failures, __file__, "openkeras_reverse_", "models")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,12 @@ loads every file, compiled, and compares its prediction (atol 1e-5).
     tools/.tfenv/bin/python tools/check_reverse_local.py --check DIR   # phase 2 only
 """
 
-import argparse
 import os
 import pathlib
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
+from check_reverse import run_phases  # tools/ is on sys.path when a tool runs
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "fixtures" / "h5" / "locally_connected"
@@ -83,24 +81,12 @@ def check(out_dir: pathlib.Path) -> list:
     return failed
 
 
+def _failures(out_dir):
+    return check(out_dir), len(list(out_dir.glob("*.h5")))
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=pathlib.Path, help="phase 1 only, into this directory")
-    parser.add_argument("--check", type=pathlib.Path, help="phase 2 only, from this directory")
-    parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"),
-                        help="interpreter with openkeras's dependencies, for phase 1")
-    args = parser.parse_args()
-    if args.write:
-        write(args.write)
-        return 0
-    out_dir = args.check
-    if out_dir is None:
-        out_dir = pathlib.Path(tempfile.mkdtemp(prefix="openkeras_reverse_local_"))
-        subprocess.run([args.python, __file__, "--write", str(out_dir)], check=True)
-    failed = check(out_dir)
-    total = len(list(out_dir.glob("*.h5")))
-    print(f"{total - len(failed)}/{total} files OK" + (f"; failed: {failed}" if failed else ""))
-    return 1 if failed else 0
+    return run_phases(__doc__, write, _failures, __file__, "openkeras_reverse_local_", "files")
 
 
 if __name__ == "__main__":

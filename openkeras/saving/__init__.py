@@ -38,13 +38,23 @@ def normalize_model_config(config, keras_version=None):
         config: ``{'class_name', 'config'}`` (or its JSON, possibly double-encoded).
         keras_version: the version that wrote it, when the file says so.
     """
-    for _ in range(3):  # double-encoded JSON, as some tools wrote it (bounded)
-        if isinstance(config, (str, bytes)):
-            config = hdf5_format.parse_config(config, "the model config")
-    if not isinstance(config, dict) or "class_name" not in config:
+    if isinstance(config, (str, bytes)):  # parse_config checks the depth
+        config = hdf5_format.parse_config(config, "the model config")
+    elif not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A model config must be a {{'class_name', 'config'}} dict. Received: "
                          f"{str(config)[:200]}")
-    check_config_depth(config, "the model config")
+    else:
+        check_config_depth(config, "the model config")
+    return upgrade_config(config, keras_version)
+
+
+def upgrade_config(config, keras_version=None):
+    """A Keras 2 model config from a parsed and checked one of Keras 1, 2 or 3.
+
+    Args:
+        config: a ``{'class_name', 'config'}`` dict (from ``parse_config``).
+        keras_version: the version that wrote it, when the file says so.
+    """
     keras_version = keras_version or config.get("keras_version")
     config = keras3.to_keras2_config(config, str(keras_version or "").startswith("3"))
     if legacy.is_keras1_config(config, keras_version):
@@ -212,8 +222,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if isinstance(filepath, h5py.Group):
             name = _group_name(filepath)
             with reading(name, "the file"):
-                h5_checks.probe(filepath.file, name)
-                h5_checks.check_links(filepath, name)
+                h5_checks.check_structure(filepath, name)
                 return hdf5_format.load_model_from_hdf5(filepath, name, custom_objects, compile)
         filepath = _fspath(filepath, "load_model")
         fmt = _sniff(filepath)

@@ -41,12 +41,17 @@ def open_h5(filepath, mode="r"):
         raise FileFormatError(f"Cannot read {filepath!r} as a Keras HDF5 file: {e}") from e
     if mode == "r":
         try:
-            probe(f, filepath)
-            check_links(f, filepath)
+            check_structure(f, filepath)
         except BaseException:
             f.close()
             raise
     return f
+
+
+def check_structure(group, filepath):
+    """The checks of an open file or group before anything is parsed: ``probe``, ``check_links``."""
+    probe(group.file, filepath)
+    check_links(group, filepath)
 
 
 def _read_everything_small(f):
@@ -198,6 +203,11 @@ def weights_digest(group, names, arrays):
         hasher.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
         hasher.update(array.tobytes())
     return _DIGEST_PREFIX + hasher.hexdigest()
+
+
+def bytes_digest(data):
+    """Checksum of raw bytes (the members of a ``.keras`` archive), in the same spelling."""
+    return _DIGEST_PREFIX + hashlib.sha256(data).hexdigest()
 
 
 def verify(group, digest, where):

@@ -130,7 +130,7 @@ def _layer_group(group, name, where):
 
 
 def stored_shapes(group, name, where):
-    """(weight names, declared shapes) for layer ``name``: checked, but nothing is read."""
+    """(layer group, weight names, declared shapes) for layer ``name``: checked, nothing read."""
     g = _layer_group(group, name, where)
     names = load_attributes(g, "weight_names")
     shapes = []
@@ -139,13 +139,17 @@ def stored_shapes(group, name, where):
             raise FileFormatError(f"{where}: layer {name!r} lists weight {n!r} that it does not "
                                   "contain.")
         shapes.append(h5_checks.dataset_shape(g[n], f"{where}: weight {name}/{n}"))
-    return names, shapes
+    return g, names, shapes
 
 
 def read_layer_weights(group, name, where="the weights file"):
     """(weight names, arrays) stored for layer ``name``, checked against its checksum."""
     g = _layer_group(group, name, where)
-    names = load_attributes(g, "weight_names")
+    return _read_weights(g, name, load_attributes(g, "weight_names"), where)
+
+
+def _read_weights(g, name, names, where):
+    """(names, arrays) of layer group ``g``'s weights ``names``, checked against its checksum."""
     values = [h5_checks.read_dataset(g[n], f"{where}: weight {name}/{n}") for n in names]
     h5_checks.verify(g, h5_checks.weights_digest(g, names, values), f"{where}: layer {name!r}")
     return names, values
@@ -211,7 +215,7 @@ def load_weights_from_group(group, layers, by_name=False, skip_mismatch=False, f
 def _read_for(group, name, layer, version, backend, k, where, skip_mismatch, by_name):
     """The checked arrays of stored layer ``name`` for ``layer``, or None to skip it."""
     stored_name = None if by_name else name
-    _, shapes = stored_shapes(group, name, where)
+    g, names, shapes = stored_shapes(group, name, where)
     expected = [tuple(getattr(p, "_keras_shape", p.shape)) for p in layer.weights]
     needed = sum(int(np.prod(shape)) for shape in expected)
     stored = sum(int(np.prod(shape, dtype=object)) for shape in shapes)
@@ -225,7 +229,7 @@ def _read_for(group, name, layer, version, backend, k, where, skip_mismatch, by_
             problem = (f"weight {layer.weights[i].name} has shape {expected[i]}, but the saved "
                        f"weight has shape {shapes[i]}")
         return _mismatch(layer, problem, k, where, skip_mismatch, stored_name)
-    names, values = read_layer_weights(group, name, where)
+    names, values = _read_weights(g, name, names, where)  # names and group looked up once
     return _prepare(layer, names, values, version, backend, k, where, skip_mismatch, stored_name)
 
 
@@ -419,13 +423,13 @@ def parse_config(text, where):
 def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     """Rebuild, fill and (if a training config is stored) compile a model from an open file."""
     from openkeras.layers import deserialize
-    from openkeras.saving import normalize_model_config
+    from openkeras.saving import upgrade_config
 
     with reading(filepath, "root attributes"):
         verify_root(f, filepath)
     with reading(filepath, "model_config"):
-        config = normalize_model_config(read_model_config(f, filepath),
-                                        attr_text(f.attrs, "keras_version"))
+        config = upgrade_config(read_model_config(f, filepath),  # parsed and checked once
+                                attr_text(f.attrs, "keras_version"))
         with weight_budget.limit(*_budget(f.get("model_weights"), filepath)):
             model = deserialize(config, custom_objects=custom_objects)
     if not isinstance(f.get("model_weights"), h5py.Group):

@@ -8,7 +8,6 @@ sub-layers in child groups (``cell``, ``forward_layer``, ``backward_layer``, ``l
 """
 
 import datetime
-import hashlib
 import io
 import json
 import zipfile
@@ -281,15 +280,12 @@ def save_keras_archive(model, filepath):
             _write_layer(layers_group.create_group(path), layer, layer.get_weights())
     members = {"config.json": json.dumps(config, default=get_json_type).encode("utf-8"),
                "model.weights.h5": buffer.getvalue()}
-    metadata[h5_checks.DIGEST_ATTR] = {name: _sha256(data) for name, data in members.items()}
+    metadata[h5_checks.DIGEST_ATTR] = {name: h5_checks.bytes_digest(data)
+                                       for name, data in members.items()}
     with atomic_open(filepath, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
         z.writestr("metadata.json", json.dumps(metadata))
         for name, data in members.items():
             z.writestr(name, data)
-
-
-def _sha256(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _verify_members(filepath, metadata, members):
@@ -300,7 +296,7 @@ def _verify_members(filepath, metadata, members):
     if not isinstance(digests, dict):
         raise FileIntegrityError(f"{filepath!r}: metadata.json's digests are damaged.")
     for name, data in members.items():
-        if name in digests and digests[name] != _sha256(data):
+        if name in digests and digests[name] != h5_checks.bytes_digest(data):
             raise FileIntegrityError(f"{filepath!r}: archive member {name} is damaged: its "
                                      "checksum does not match what openkeras wrote.")
 
@@ -381,8 +377,7 @@ def load_weights_from_archive(model, weights_bytes, filepath):
     except OSError as e:
         raise FileFormatError(f"{where} is not an HDF5 file ({e})") from e
     with f:
-        h5_checks.probe(f, f"{filepath} (model.weights.h5)")
-        h5_checks.check_links(f, f"{filepath} (model.weights.h5)")
+        h5_checks.check_structure(f, f"{filepath} (model.weights.h5)")
         assignments = []
         for path, layer in _numbered(model.layers):
             if not layer.weights:
