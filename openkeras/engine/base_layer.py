@@ -103,7 +103,8 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params
-        # Keras 2 passes a user layer with several inputs a list of masks (None entries).
+        # Keras 2 passes a user layer with several inputs a list of masks (None entries);
+        # openkeras's own layers accept ``mask=None`` and are left alone.
         self._call_wants_mask_list = self._call_takes_mask and not type(self).__module__.startswith(
             "openkeras.")
 
