@@ -147,25 +147,6 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
             return None
         return mask
 
-    @property
-    def losses(self):
-        """Weight regularization losses (computed now), then activity regularization losses.
-
-        Keras 2 lists the activity loss of a layer as a symbolic tensor as soon as the layer
-        is called on an input; openkeras computes with real tensors, so it lists the value
-        ``activity_regularizer(output)`` of the most recent forward pass (``fit``, ``predict``,
-        ``model(x)``), one per output, with its autograd graph when it was computed with
-        gradients. Training adds the activity losses of each batch to the loss itself; this
-        list is for reading. A layer called several times in one pass lists its last call.
-        """
-        out = []
-        for p in self.weights:
-            if getattr(p, "regularizer", None) is not None:
-                out.append(p.regularizer(weight_keras_view(p)))
-        for module in self.modules():
-            out.extend(getattr(module, "_activity_losses", ()))
-        return out
-
     def _maybe_build(self, input_shape):
         if self.built:
             return
