@@ -12,7 +12,6 @@ import contextlib
 import torch
 
 from openkeras.backend.common import backend, to_tensor
-from openkeras.utils.generic_utils import has_arg, transpose_shape  # noqa: F401
 
 py_all = builtins.all
 py_any = builtins.any
