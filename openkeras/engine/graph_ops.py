@@ -234,3 +234,11 @@ def as_update(update):
     raise TypeError("K.function: each update must be what K.update / update_add / update_sub / "
                     "moving_average_update or Optimizer.get_updates return, or a "
                     f"(variable, new_value) tuple. Received: {update!r}")
+
+
+def flat_updates(updates):
+    """``updates`` (nested lists, or None) as one flat list, in order."""
+    out = []
+    for u in updates or ():
+        out.extend(flat_updates(u) if isinstance(u, list) else [u])
+    return out
