@@ -171,7 +171,6 @@ _ACTIVATIONS = {
 }
 
 
-
 def serialize(activation):
     """The name of an activation function, or a config dict for an activation layer.
 

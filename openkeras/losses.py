@@ -480,7 +480,6 @@ def check_target_shape(loss_fn, y_true_shape, y_pred_shape, output_name="output"
                 )
 
 
-
 def is_categorical_crossentropy(loss) -> bool:
     """Whether ``loss`` is categorical crossentropy (its name, function or Loss object)."""
     if isinstance(loss, LossFunctionWrapper):

@@ -11,20 +11,8 @@ import torch.nn.functional as F
 
 from openkeras import config
 from openkeras.backend.common import to_tensor
+from openkeras.backend.nn import _channels_first, _restore, _same_pad
 from openkeras.utils import conv_utils
-
-
-def _channels_first(x, data_format):
-    return x.movedim(-1, 1) if data_format == "channels_last" else x
-
-
-def _restore(x, data_format):
-    return x.movedim(1, -1) if data_format == "channels_last" else x
-
-
-def _pad_same(x, window, strides, dilation):
-    pad, fpad = conv_utils.same_padding_plan(tuple(x.shape[2:]), window, strides, dilation)
-    return (x, pad) if fpad is None else (F.pad(x, fpad), (0,) * len(window))
 
 
 def _transpose(op, rank, x, kernel, output_shape, strides, padding, data_format, dilation_rate):
@@ -95,7 +83,7 @@ def _depthwise(op, x, depthwise_kernel, strides, padding, dilation):
     weight = kernel.permute(2, 3, 0, 1).reshape(channels * mult, 1, kh, kw)
     pad = (0, 0)
     if padding == "same":
-        x, pad = _pad_same(x, (kh, kw), strides, dilation)
+        x, pad = _same_pad(x, (kh, kw), strides, dilation)
     return F.conv2d(x, weight, None, strides, pad, dilation, groups=channels)
 
 

@@ -28,7 +28,7 @@ class Function:
 
     def __init__(self, inputs, outputs, updates=None, name=None):
         from openkeras.engine.functional import Functional
-        from openkeras.engine.graph_ops import Gradients, ancestors, as_update
+        from openkeras.engine.graph_ops import Gradients, ancestors, as_update, flat_updates
 
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
@@ -48,7 +48,7 @@ class Function:
                         f"K.function {what} must be symbolic tensors of a model graph (e.g. "
                         f"model.input, model.layers[3].output, K.placeholder) or "
                         f"K.learning_phase(). Received: {x!r}")
-        self._updates = [as_update(u) for u in _flat_updates(updates)]
+        self._updates = [as_update(u) for u in flat_updates(updates)]
         # The plan computes the outputs and the updates' values in one pass.
         graph_outs, self._out_slots = [], []
         self._variables = {i: x for i, x in enumerate(outs) if isinstance(x, torch.nn.Parameter)}
@@ -134,16 +134,6 @@ class Function:
         n = len(arrays) + len(self._variables)
         return [_to_numpy(self._variables[i]).copy() if i in self._variables else next(it)
                 for i in range(n)]
-
-
-def _flat_updates(updates):
-    out = []
-    for u in updates or ():
-        if isinstance(u, list):
-            out.extend(_flat_updates(u))
-        else:
-            out.append(u)
-    return out
 
 
 def function(inputs, outputs, updates=None, name=None, **kwargs) -> Function:

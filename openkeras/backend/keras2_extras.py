@@ -9,11 +9,9 @@ TensorFlow/Theano-only names raise an error that says so.
 import builtins
 import contextlib
 
-import numpy as np
 import torch
 
-from openkeras.backend.common import backend
-from openkeras.utils.generic_utils import has_arg, transpose_shape  # noqa: F401
+from openkeras.backend.common import backend, to_tensor
 
 py_all = builtins.all
 py_any = builtins.any
@@ -21,20 +19,14 @@ py_sum = builtins.sum
 py_slice = builtins.slice
 
 
-def _tensor(x, dtype=None):
-    if torch.is_tensor(x):
-        return x if dtype is None else x.to(dtype)
-    return torch.as_tensor(np.asarray(x), dtype=dtype)
-
-
 def size(x, name=None):
     """The number of elements of ``x`` (an int64 scalar tensor)."""
-    return torch.tensor(_tensor(x).numel())
+    return torch.tensor(to_tensor(x, "size").numel())
 
 
 def is_variable(x):
-    """Whether ``x`` is a variable (a torch Parameter or a tensor made by ``K.variable``)."""
-    return isinstance(x, torch.nn.Parameter) or bool(getattr(x, "_keras_variable", False))
+    """Whether ``x`` is a variable (a torch Parameter, as ``K.variable`` and layer weights are)."""
+    return isinstance(x, torch.nn.Parameter)
 
 
 @contextlib.contextmanager

@@ -8,11 +8,8 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import to_tensor
+from openkeras.backend.nn import _channels_first
 from openkeras.utils import conv_utils
-
-
-def _channels_first(x, data_format):
-    return x.movedim(-1, 1) if data_format == "channels_last" else x
 
 
 def _check(windows, kernel, op):

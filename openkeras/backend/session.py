@@ -107,7 +107,7 @@ class Session:
         """
         from openkeras.backend.function import function
         from openkeras.backend.variables import get_value
-        from openkeras.engine.graph_ops import OptimizerStep, ReplayStep, UpdateOp
+        from openkeras.engine.graph_ops import OptimizerStep, UpdateOp
         from openkeras.engine.keras_tensor import KerasTensor
 
         if kwargs:
@@ -117,7 +117,7 @@ class Session:
         items = [fetches] if single else list(fetches)
         feed = dict(feed_dict or {})
         graph = [t for t in items if isinstance(t, KerasTensor)]
-        updates = [u for u in items if isinstance(u, (UpdateOp, OptimizerStep, ReplayStep))]
+        updates = [u for u in items if isinstance(u, (UpdateOp, OptimizerStep))]
         values = {}
         if graph or updates:
             keys = list(feed)
@@ -135,7 +135,7 @@ class Session:
         for t in items:
             if isinstance(t, KerasTensor):
                 out.append(values[id(t)])
-            elif isinstance(t, (UpdateOp, OptimizerStep, ReplayStep)):
+            elif isinstance(t, (UpdateOp, OptimizerStep)):
                 out.append(None)
             else:
                 out.append(get_value(t))

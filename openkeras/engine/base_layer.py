@@ -9,8 +9,8 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
-from openkeras.engine import shape_inference, weight_budget
-from openkeras.engine.arrays import as_tensor, from_numpy
+from openkeras.engine import shape_inference
+from openkeras.engine.arrays import from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
 from openkeras.engine.layer_nodes import NodeAccessors, _as_tuple_shapes
@@ -20,6 +20,7 @@ from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
     apply_updates,
     collect_losses,
 )
+from openkeras.engine.layer_weights import LayerWeightsMixin
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
@@ -29,8 +30,6 @@ _ALLOWED_KWARGS = {
     "autocast", "implementation", "input_dim",
 }
 _NODE_PROPERTIES = {"input", "output", "input_shape", "output_shape", "input_mask", "output_mask"}
-_TF_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner", "getter",
-                     "caching_device", "experimental_autocast"}
 _DROP_UNSUPPORTED_MASKS = [False]
 HOOKS_VERSION = [0]  # bumped when a forward hook is added to a layer: models then re-plan
 
@@ -49,7 +48,7 @@ def drop_unsupported_masks():
         _DROP_UNSUPPORTED_MASKS.pop()
 
 
-class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
+class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors):
     """A Keras layer: weights, ``build``, ``call``, nodes and config.
 
     Args:
@@ -103,7 +102,8 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params
-        # Keras 2 passes a user layer with several inputs a list of masks (None entries).
+        # Keras 2 passes a user layer with several inputs a list of masks (None entries);
+        # openkeras's own layers accept ``mask=None`` and are left alone.
         self._call_wants_mask_list = self._call_takes_mask and not type(self).__module__.startswith(
             "openkeras.")
 
@@ -115,145 +115,6 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
     @property
     def dtype(self) -> str:
         return self._dtype
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._set_trainable_flags(bool(value))
-        self._sync_requires_grad()
-
-    def _set_trainable_flags(self, value):
-        self._trainable = value
-        for layer in self._sublayers():
-            layer._set_trainable_flags(value)
-
-    def _sync_requires_grad(self, parent_trainable=True):
-        on = parent_trainable and self._trainable
-        for weights, trainable in ((self._trainable_weights, on), (self._non_trainable_weights, False)):
-            for p in weights:
-                if p.is_leaf and p.is_floating_point():
-                    p.requires_grad_(trainable)
-        for layer in self._sublayers():
-            layer._sync_requires_grad(on)
-
-    def _sublayers(self):
-        """Direct sub-layers in the order they were assigned (unique)."""
-        out = []
-        for m in self.children():
-            if isinstance(m, Layer):
-                out.append(m)
-            elif isinstance(m, (torch.nn.ModuleList, torch.nn.ModuleDict)):
-                out.extend(x for x in m.children() if isinstance(x, Layer))
-        return out
-
-    @property
-    def _own_weights(self):
-        """The weights this layer holds itself (``_trainable_weights`` then the others)."""
-        return self._trainable_weights + self._non_trainable_weights
-
-    @property
-    def trainable_weights(self):
-        if not self._trainable:
-            return []
-        return _dedup(self._trainable_weights
-                      + [w for layer in self._sublayers() for w in layer.trainable_weights])
-
-    @trainable_weights.setter
-    def trainable_weights(self, weights):
-        self._trainable_weights = list(weights)
-
-    @property
-    def non_trainable_weights(self):
-        if not self._trainable:
-            return _dedup(self._own_weights + [w for layer in self._sublayers() for w in layer.weights])
-        return _dedup(self._non_trainable_weights
-                      + [w for layer in self._sublayers() for w in layer.non_trainable_weights])
-
-    @non_trainable_weights.setter
-    def non_trainable_weights(self, weights):
-        self._non_trainable_weights = list(weights)
-
-    @property
-    def weights(self):
-        return _dedup(self.trainable_weights + self.non_trainable_weights)
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-    variables = weights
-
-    # ------------------------------------------------------------------ weights
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, layout=None, **kwargs):
-        """Create a weight; ``shape`` is the Keras-layout shape.
-
-        Keras 2's signature, positional or by keyword:
-        ``add_weight(name, shape, dtype, initializer, regularizer, trainable, constraint)``.
-
-        Args:
-            name: the weight's name (default 'Variable').
-            shape: the weight's shape (default: a scalar).
-            layout: optional converter (e.g. ``Transpose``) between the Keras layout seen by
-                ``get_weights``/files and the layout the layer computes with.
-            **kwargs: tf.keras's distribution arguments (``use_resource``, ``synchronization``,
-                ``aggregation``, ``experimental_autocast``...), which do not apply here.
-        """
-        from openkeras import constraints, initializers, regularizers
-
-        unknown = set(kwargs) - _TF_WEIGHT_KWARGS
-        if unknown:
-            raise TypeError(f"Layer {self.__dict__.get('_name', type(self).__name__)}: "
-                            f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}.")
-        name = "Variable" if name is None else name
-        shape = tuple(int(d) for d in (shape or ()))
-        dtype = dtype or self._dtype
-        if initializer is None:
-            initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
-        weight_budget.charge(self._name, name, shape, config.torch_dtype(dtype).itemsize)
-        value = initializers.get(initializer)(shape, dtype=dtype)
-        value = as_tensor(value, dtype=config.torch_dtype(dtype))
-        if layout is not None:
-            value = layout.to_engine(value)
-        param = Variable(value, requires_grad=bool(trainable) and self._trainable)
-        param._keras_full_name = f"{self._name}/{name}:0"
-        param._keras_name = name
-        param._keras_trainable = bool(trainable)
-        param._keras_layout = layout
-        param._keras_shape = shape
-        param.regularizer = regularizers.get(regularizer)
-        param.constraint = constraints.get(constraint)
-        attr = name.replace("/", "_").replace(":", "_")
-        while attr in self._parameters or (hasattr(self, attr) and attr not in self._parameters):
-            attr += "_"
-        self.register_parameter(attr, param)
-        (self._trainable_weights if trainable else self._non_trainable_weights).append(param)
-        return param
-
-    def get_weights(self):
-        """The layer's weights as numpy arrays in Keras layout and order."""
-        return [weight_to_keras(w) for w in self.weights]
-
-    def set_weights(self, weights):
-        """Set the weights from numpy arrays in Keras layout and order (shape-checked)."""
-        params = self.weights
-        if len(params) != len(weights):
-            raise ValueError(
-                f'You called `set_weights(weights)` on layer "{self._name}" with a weight list of '
-                f"length {len(weights)}, but the layer was expecting {len(params)} weights. "
-                f"Provided weights: {_short(weights)}"
-            )
-        for p, value in zip(params, weights, strict=True):
-            set_weight(p, value, self._name)
-
-    def count_params(self) -> int:
-        if not self.built:
-            raise ValueError(
-                f'You tried to call `count_params` on layer "{self._name}", but the layer isn\'t '
-                "built. You can build it manually via: `layer.build(batch_input_shape)`."
-            )
-        return int(sum(int(np.prod(p._keras_shape)) for p in self.weights))
 
     # ------------------------------------------------------------- build/call
     def build(self, input_shape):
@@ -285,25 +146,6 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
                 )
             return None
         return mask
-
-    @property
-    def losses(self):
-        """Weight regularization losses (computed now), then activity regularization losses.
-
-        Keras 2 lists the activity loss of a layer as a symbolic tensor as soon as the layer
-        is called on an input; openkeras computes with real tensors, so it lists the value
-        ``activity_regularizer(output)`` of the most recent forward pass (``fit``, ``predict``,
-        ``model(x)``), one per output, with its autograd graph when it was computed with
-        gradients. Training adds the activity losses of each batch to the loss itself; this
-        list is for reading. A layer called several times in one pass lists its last call.
-        """
-        out = []
-        for p in self.weights:
-            if getattr(p, "regularizer", None) is not None:
-                out.append(p.regularizer(weight_keras_view(p)))
-        for module in self.modules():
-            out.extend(getattr(module, "_activity_losses", ()))
-        return out
 
     def _maybe_build(self, input_shape):
         if self.built:
@@ -457,19 +299,6 @@ class Layer(LayerUpdatesMixin, torch.nn.Module, NodeAccessors):
 
 
 # ---------------------------------------------------------------------- helpers
-def _dedup(weights):
-    seen, out = set(), []
-    for w in weights:
-        if id(w) not in seen:
-            seen.add(id(w))
-            out.append(w)
-    return out
-
-
-def _short(weights):
-    return [getattr(w, "shape", w) for w in weights]
-
-
 def _batch_input_shape_from_kwargs(kwargs, owner):
     if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
         return to_shape(kwargs["batch_input_shape"], "batch_input_shape", owner)

@@ -5,7 +5,7 @@ import functools
 
 import torch
 
-from openkeras.engine import functional_config, shape_inference
+from openkeras.engine import functional_config
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
 from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
@@ -384,7 +384,7 @@ class _Step:
         self.single_in = isinstance(ins, int)
         self.single_out = isinstance(outs, int)
         self.kwargs = {k: v for k, v in arguments.items() if k != "mask"}
-        if not self.single_in and shape_inference.needs_mask_list(layer):
+        if not self.single_in and layer._call_wants_mask_list:
             self.kwargs["mask"] = [None] * len(flatten(ins))  # replaced when masks flow
         self.takes_training = layer._call_takes_training and "training" not in self.kwargs
         self.out_masked = out_masked

@@ -195,8 +195,7 @@ class OptimizerStep:
     """One step of a built-in optimizer from graph gradients (``get_updates``'s result)."""
 
     def __init__(self, optimizer, params, grads):
-        self.optimizer, self.params = optimizer, list(params)
-        self.grads = [g for g in grads]
+        self.optimizer, self.params, self.grads = optimizer, list(params), list(grads)
 
     def graph_values(self):
         return [g for g in self.grads if g is not None]
@@ -209,17 +208,12 @@ class OptimizerStep:
         self.optimizer.apply_gradients(pairs)
 
     def __repr__(self):
-        return f"<OptimizerStep {type(self.optimizer).__name__} on {len(self.params)} params>"
+        return (f"<{type(self).__name__} {type(self.optimizer).__name__} on "
+                f"{len(self.params)} params>")
 
 
-class ReplayStep:
+class ReplayStep(OptimizerStep):
     """A Keras 2-style optimizer's ``get_updates`` run on each call's graph gradients."""
-
-    def __init__(self, optimizer, params, grads):
-        self.optimizer, self.params, self.grads = optimizer, list(params), list(grads)
-
-    def graph_values(self):
-        return [g for g in self.grads if g is not None]
 
     @torch.no_grad()
     def apply(self, values):
@@ -230,16 +224,21 @@ class ReplayStep:
                  for g, p in zip(self.grads, self.params, strict=True)]
         replay(self.optimizer, self.params, grads)
 
-    def __repr__(self):
-        return f"<ReplayStep {type(self.optimizer).__name__} on {len(self.params)} params>"
-
 
 def as_update(update):
     """An ``UpdateOp`` / ``OptimizerStep`` from one entry of K.function's ``updates``."""
-    if isinstance(update, (UpdateOp, OptimizerStep, ReplayStep)):
+    if isinstance(update, (UpdateOp, OptimizerStep)):  # ReplayStep is an OptimizerStep
         return update
     if isinstance(update, tuple) and len(update) == 2:
         return UpdateOp(update[0], update[1], "assign")
     raise TypeError("K.function: each update must be what K.update / update_add / update_sub / "
                     "moving_average_update or Optimizer.get_updates return, or a "
                     f"(variable, new_value) tuple. Received: {update!r}")
+
+
+def flat_updates(updates):
+    """``updates`` (nested lists, or None) as one flat list, in order."""
+    out = []
+    for u in updates or ():
+        out.extend(flat_updates(u) if isinstance(u, list) else [u])
+    return out

@@ -55,7 +55,7 @@ BACKEND = {
     "eager": "openkeras.backend.keras2_extras:eager",
     "entries": "openkeras.backend.keras2_extras:entries",
     "get_graph": "openkeras.backend.keras2_extras:get_graph",
-    "has_arg": "openkeras.backend.keras2_extras:has_arg",
+    "has_arg": "openkeras.utils.generic_utils:has_arg",
     "is_symbolic": "openkeras.engine.keras_tensor:is_symbolic",
     "is_variable": "openkeras.backend.keras2_extras:is_variable",
     "manual_variable_initialization": "openkeras.backend.keras2_extras:manual_variable_initialization",
@@ -69,7 +69,7 @@ BACKEND = {
     "required_entries": "openkeras.backend.keras2_extras:required_entries",
     "size": "openkeras.backend.keras2_extras:size",
     "symbolic": "openkeras.backend.keras2_extras:symbolic",
-    "transpose_shape": "openkeras.backend.keras2_extras:transpose_shape",
+    "transpose_shape": "openkeras.utils.generic_utils:transpose_shape",
     "v1_variable_initialization": "openkeras.backend.keras2_extras:v1_variable_initialization",
 }
 

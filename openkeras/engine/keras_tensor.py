@@ -36,11 +36,6 @@ class KerasTensor:
 
     @property
     def _keras_shape(self):
-        """Keras 2's static shape attribute (the same as ``shape``)."""
-        return self.shape
-
-    @property
-    def _keras_shape(self):
         """Keras 2's private name of the static shape (code written for Keras 2 reads it)."""
         return tuple(self.shape)
 

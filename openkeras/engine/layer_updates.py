@@ -114,11 +114,28 @@ class LayerUpdatesMixin:
                for u in group]
         return own + [u for layer in self._sublayers() for u in layer.get_updates_for(inputs)]
 
+    @property
+    def losses(self):
+        """Weight regularization losses (computed now), then activity regularization losses.
+
+        Keras 2 lists the activity loss of a layer as a symbolic tensor as soon as the layer
+        is called on an input; openkeras computes with real tensors, so it lists the value
+        ``activity_regularizer(output)`` of the most recent forward pass (``fit``, ``predict``,
+        ``model(x)``), one per output, with its autograd graph when it was computed with
+        gradients. Training adds the activity losses of each batch to the loss itself; this
+        list is for reading. A layer called several times in one pass lists its last call.
+        """
+        return self._weight_losses() + self._latest_activity_losses()
+
     def get_losses_for(self, inputs):
         """Losses that depend on ``inputs``; None: the unconditional ones (weight penalties)."""
-        if inputs is None:
-            return [p.regularizer(weight_keras_view(p)) for p in self.weights
-                    if getattr(p, "regularizer", None) is not None]
+        return self._weight_losses() if inputs is None else self._latest_activity_losses()
+
+    def _weight_losses(self):
+        return [p.regularizer(weight_keras_view(p)) for p in self.weights
+                if getattr(p, "regularizer", None) is not None]
+
+    def _latest_activity_losses(self):
         return [loss for module in self.modules() for loss in getattr(module, "_activity_losses", ())]
 
 

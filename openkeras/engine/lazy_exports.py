@@ -28,11 +28,3 @@ def lazy_exports(module_name, table):
 
     return __getattr__
 
-
-def lazy_dir(module_globals, table):
-    """A module ``__dir__`` listing its own names and the lazy ones."""
-
-    def __dir__():
-        return sorted(set(module_globals) | set(table))
-
-    return __dir__

@@ -24,7 +24,7 @@ def _structure(input_shape, dtypes, batch, other, device):
 def _run(layer, input_shape, dtypes, batch, other, device):
     inputs = _structure(input_shape, dtypes, batch, other, device)
     kwargs = {"training": False} if layer._call_takes_training else {}
-    if isinstance(inputs, list) and needs_mask_list(layer):
+    if isinstance(inputs, list) and layer._call_wants_mask_list:
         kwargs["mask"] = [None] * len(inputs)  # Keras 2 gives multi-input layers a list
     with torch.no_grad():
         if device == "meta":
@@ -37,13 +37,6 @@ def _run(layer, input_shape, dtypes, batch, other, device):
     if isinstance(out, (list, tuple)):
         return [tuple(o.shape) for o in out]
     return tuple(out.shape)
-
-
-def needs_mask_list(layer):
-    """Whether ``layer.call`` takes ``mask`` and is user code: Keras 2 then passes a list of
-    masks (None entries) when the layer has several inputs. openkeras's own layers accept
-    ``mask=None`` and are left alone."""
-    return layer._call_takes_mask and not type(layer).__module__.startswith("openkeras.")
 
 
 def _merge(a, b):

@@ -94,7 +94,7 @@ def replayed(get_updates):
 def replay(optimizer, params, grads):
     """One step of a Keras 2-style optimizer: run its get_updates on ``grads``, apply them."""
     updates = optimizer.get_updates(GradientFeed(grads), list(params))
-    for u in _flat(updates):
+    for u in graph_ops.flat_updates(updates):
         if isinstance(u, tuple) and len(u) == 2:
             u = graph_ops.UpdateOp(u[0], u[1], "assign")
         if not isinstance(u, graph_ops.UpdateOp):
@@ -109,13 +109,6 @@ def create_state(optimizer, params):
     """Run a Keras 2-style ``get_updates`` once, applying nothing, so that the variables it
     makes and the ``self.weights`` it sets exist (to load a saved state into)."""
     optimizer.get_updates(GradientFeed([torch.zeros_like(p) for p in params]), list(params))
-
-
-def _flat(updates):
-    out = []
-    for u in updates or ():
-        out.extend(_flat(u) if isinstance(u, list) else [u])
-    return out
 
 
 def replay_step(optimizer, params):
