@@ -49,14 +49,8 @@ def build_resnet(stack_fn, preact, model_name, include_top=True, weights="imagen
         x = layers.BatchNormalization(axis=bn_axis, epsilon=_BN_EPSILON, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.named_top(x, include_top, pooling, classes, classifier_activation,
+                                 weights)
     model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name=model_name)
     return apply_weights(model, weights, model_name, include_top)
 

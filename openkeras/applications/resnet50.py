@@ -83,14 +83,8 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = _stack(x, 256, 6, name="conv4")
     x = _stack(x, 512, 3, name="conv5")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.named_top(x, include_top, pooling, classes, classifier_activation,
+                                 weights)
 
     model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name="resnet50")
     return apply_weights(model, weights, "resnet50", include_top)
