@@ -13,6 +13,7 @@ __getattr__ = lazy_exports(__name__, {
     "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
     "InputSpec": "openkeras.engine.input_spec:InputSpec",
     "Layer": "openkeras.engine.base_layer:Layer",
+    "RNN": "openkeras.layers.recurrent.base:RNN",
     "Recurrent": "openkeras.legacy.layers:Recurrent",
     "activations": "openkeras.activations",
     "constraints": "openkeras.constraints",
