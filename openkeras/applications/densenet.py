@@ -108,14 +108,8 @@ def DenseNet(blocks, include_top: bool = True, weights="imagenet", input_tensor=
     x = layers.BatchNormalization(axis=axis, epsilon=1.001e-5, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.named_top(x, include_top, pooling, classes, classifier_activation,
+                                 weights)
 
     model = Functional(imagenet_utils.source_inputs(input_tensor, img_input), x, name=name)
     return apply_weights(model, weights, name, include_top)

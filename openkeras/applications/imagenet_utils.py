@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import torch
 
-from openkeras import activations, config
+from openkeras import activations, config, layers
 from openkeras.backend.variables import is_keras_tensor
 from openkeras.engine.input_layer import Input
 from openkeras.utils.data_utils import get_file
@@ -240,6 +240,25 @@ def validate_activation(classifier_activation, weights):
             "argument when using pretrained weights, with `include_top=True`; Received: "
             f"classifier_activation={classifier_activation}"
         )
+
+
+def named_top(x, include_top, pooling, classes, classifier_activation, weights):
+    """The ResNet/DenseNet head: 'avg_pool' + 'predictions', or the named global pooling.
+
+    Args:
+        x: the last feature map.
+        include_top, pooling, classes, classifier_activation, weights: the application's
+            arguments.
+    """
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        validate_activation(classifier_activation, weights)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
 
 
 def validate_weights_and_classes(weights, include_top, classes):

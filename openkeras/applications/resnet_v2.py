@@ -3,18 +3,17 @@
 Reference: [Identity Mappings in Deep Residual Networks](https://arxiv.org/abs/1603.05027).
 """
 
-from openkeras import config, layers
+from openkeras import layers
 from openkeras.applications import imagenet_utils
 from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.resnet import build_resnet
+from openkeras.applications.resnet50 import _BN_EPSILON, _bn_axis
 from openkeras.engine.training import Model
-
-_BN_EPSILON = 1.001e-5
 
 
 def _block_v2(x, filters, kernel_size=3, stride=1, conv_shortcut=False, name=None):
     """A pre-activation bottleneck block; the stride sits on the 3x3 convolution."""
-    bn_axis = 3 if config.image_data_format() == "channels_last" else 1
+    bn_axis = _bn_axis()
     preact = layers.BatchNormalization(axis=bn_axis, epsilon=_BN_EPSILON,
                                        name=name + "_preact_bn")(x)
     preact = layers.Activation("relu", name=name + "_preact_relu")(preact)

@@ -44,13 +44,12 @@ class CuDNNKernelLayout:
         return torch.cat([blocks[j].reshape(rows, units) for j in self.inverse], -1)
 
 
-class CuDNNBiasLayout:
-    """CuDNN bias ``(2 * n * units,)`` (input then recurrent biases) <-> ``(2, n * units)``."""
+class CuDNNBiasLayout(CuDNNKernelLayout):
+    """CuDNN bias ``(2 * n * units,)`` (input then recurrent biases) <-> ``(2, n * units)``.
 
-    def __init__(self, n_gates, order=None):
-        self.n_gates = n_gates
-        self.order = tuple(order) if order is not None else tuple(range(n_gates))
-        self.inverse = tuple(sorted(range(n_gates), key=lambda j: self.order[j]))
+    Args:
+        n_gates, order: as for ``CuDNNKernelLayout``.
+    """
 
     def to_engine(self, value):
         pair = value.reshape(2, -1)
@@ -103,9 +102,10 @@ _CUDNN_KEYS = ("units", "kernel_initializer", "recurrent_initializer", "bias_ini
 _BASE_KEYS = ("name", "trainable", "dtype", "batch_input_shape")
 
 
-def _cudnn_config(layer, extra=()):
-    config = super(type(layer), layer).get_config()
-    keep = {k: config[k] for k in (*_BASE_KEYS, *_CUDNN_KEYS, *extra) if k in config}
+def _cudnn_config(layer, base):
+    """The Keras 2 config of a CuDNN layer, from the config of its ``base`` (LSTM or GRU)."""
+    config = base.get_config(layer)
+    keep = {k: config[k] for k in (*_BASE_KEYS, *_CUDNN_KEYS) if k in config}
     for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
         keep[key] = initializers.serialize(getattr(layer.cell, key))
     for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
@@ -157,7 +157,7 @@ class CuDNNLSTM(LSTM):
                          go_backwards=go_backwards, **kwargs)
 
     def get_config(self):
-        return {**_cudnn_config(self), "unit_forget_bias": self.cell.unit_forget_bias}
+        return {**_cudnn_config(self, LSTM), "unit_forget_bias": self.cell.unit_forget_bias}
 
 
 class CuDNNGRU(GRU):
@@ -191,4 +191,4 @@ class CuDNNGRU(GRU):
                          go_backwards=go_backwards, reset_after=True, **kwargs)
 
     def get_config(self):
-        return _cudnn_config(self)
+        return _cudnn_config(self, GRU)

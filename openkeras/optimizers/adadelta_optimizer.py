@@ -51,7 +51,4 @@ class Adadelta(Optimizer):
         torch._foreach_addcmul_(accum_var, update, update, value=c["one_minus_rho"])
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "rho": self._serialize_hyperparameter("rho"), "epsilon": self.epsilon}
+        return {**super().get_config(), **self._hyper_config("rho"), "epsilon": self.epsilon}

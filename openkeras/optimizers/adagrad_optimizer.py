@@ -46,8 +46,6 @@ class Adagrad(Optimizer):
         torch._foreach_sub_(params, scaled)
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
+        return {**super().get_config(), **self._hyper_config(),
                 "initial_accumulator_value": self._initial_accumulator_value,
                 "epsilon": self.epsilon}

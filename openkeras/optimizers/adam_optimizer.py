@@ -61,11 +61,7 @@ class Adam(Optimizer):
         torch._foreach_addcdiv_(params, m, denom, value=-c["alpha"])
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "beta_1": self._serialize_hyperparameter("beta_1"),
-                "beta_2": self._serialize_hyperparameter("beta_2"),
+        return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
@@ -114,9 +110,5 @@ class Adamax(Optimizer):
         torch._foreach_addcdiv_(params, m, denom, value=-c["scale"])
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "beta_1": self._serialize_hyperparameter("beta_1"),
-                "beta_2": self._serialize_hyperparameter("beta_2"),
+        return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),
                 "epsilon": self.epsilon}

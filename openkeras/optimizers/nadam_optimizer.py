@@ -92,9 +92,5 @@ class Nadam(Optimizer):
         torch._foreach_addcdiv_(params, m_bar, denom, value=-c["lr"])
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "beta_1": self._serialize_hyperparameter("beta_1"),
-                "beta_2": self._serialize_hyperparameter("beta_2"),
+        return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),
                 "epsilon": self.epsilon}

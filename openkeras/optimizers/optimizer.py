@@ -111,6 +111,15 @@ class Optimizer:
             return _python_number(value.item())
         return value()
 
+    def _hyper_config(self, *names: str) -> dict:
+        """``get_config`` entries for learning_rate, decay and the named hyperparameters.
+
+        Args:
+            *names: the optimizer's own hyperparameters, in Keras 2's config order.
+        """
+        return {name: self._serialize_hyperparameter(name)
+                for name in ("learning_rate", "decay", *names)}
+
     def __getattr__(self, name):
         hyper = self.__dict__.get("_hyper", {})
         key = "learning_rate" if name == "lr" else name

@@ -80,9 +80,5 @@ class RMSprop(Optimizer):
         torch._foreach_addcdiv_(params, grads, denom, value=-c["lr"])
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "rho": self._serialize_hyperparameter("rho"),
-                "momentum": self._serialize_hyperparameter("momentum"),
+        return {**super().get_config(), **self._hyper_config("rho", "momentum"),
                 "epsilon": self.epsilon, "centered": self.centered}

@@ -53,9 +53,6 @@ class SGD(Optimizer):
             torch._foreach_add_(params, velocity)
 
     def get_config(self):
-        return {**super().get_config(),
-                "learning_rate": self._serialize_hyperparameter("learning_rate"),
-                "decay": self._serialize_hyperparameter("decay"),
-                "momentum": self._serialize_hyperparameter("momentum"),
+        return {**super().get_config(), **self._hyper_config("momentum"),
                 "nesterov": self.nesterov}
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from openkeras.utils.conv_utils import convert_kernel  # Keras 2 also exports it here
+
 
 def count_params(weights) -> int:
     """Total number of scalars in a list of weights (Keras-layout shapes)."""
@@ -132,8 +134,6 @@ def summary_dict(model) -> dict:
 def convert_all_kernels_in_model(model):
     """Flip the kernels of every Conv1D/2D/3D and Conv2DTranspose of ``model`` in place
     (Theano-trained weights <-> TensorFlow/torch orientation)."""
-    from openkeras.utils.conv_utils import convert_kernel
-
     conv_classes = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"}
     to_assign = []
     for layer in model.layers:
@@ -173,11 +173,7 @@ def convert_dense_weights_data_format(dense, previous_feature_map_shape,
 
 
 def __getattr__(name):
-    # Keras 2 re-exported these here; resolved on first access (they live above utils).
-    if name == "convert_kernel":
-        from openkeras.utils.conv_utils import convert_kernel
-
-        return convert_kernel
+    # Keras 2 re-exported it here; resolved on first access (it lives above utils).
     if name == "get_source_inputs":
         from openkeras.engine.network import get_source_inputs
 

@@ -67,6 +67,13 @@ def test_cudnn_lstm_forget_bias_and_refused_arguments():
         layers.CuDNNLSTM(2, dropout=0.1)
 
 
+@pytest.mark.parametrize("base", ["CuDNNLSTM", "CuDNNGRU"])
+def test_cudnn_subclass_get_config_matches_its_base(base):
+    # a user's subclass inherits get_config; it must not recurse into itself
+    subclass = type("My" + base, (getattr(layers, base),), {})
+    assert subclass(3, name="rnn").get_config() == getattr(layers, base)(3, name="rnn").get_config()
+
+
 def test_legacy_highway_and_maxout_dense_match_numpy():
     x = _random(3, 4, seed=5)
     with warnings.catch_warnings():

@@ -4,6 +4,7 @@ import torch.nn.functional as F
 
 from openkeras import config
 from openkeras.engine.base_layer import Transpose
+from openkeras.layers.recurrent.base import RNN
 from openkeras.layers.recurrent.cells import LSTMCell
 from openkeras.layers.recurrent.layers import _CellRNN
 from openkeras.utils.conv_utils import conv_output_length, normalize_tuple, same_padding
@@ -124,37 +125,21 @@ class ConvLSTM2DCell(LSTMCell):
         }
 
 
-class ConvLSTM2D(_CellRNN):
-    """Convolutional LSTM over a sequence of images.
+class ConvRNN2D(RNN):
+    """Keras 2.3's RNN for a convolutional cell: inputs (batch, time, rows, cols, channels).
 
     Args:
-        filters: number of output channels.
-        kernel_size, strides, padding, dilation_rate: of the input convolution.
-        data_format: 'channels_last' (batch, time, rows, cols, channels) or 'channels_first'
-            (batch, time, channels, rows, cols); default from the config.
-        activation: default tanh; recurrent_activation: default hard_sigmoid (tf.keras 2).
-        return_sequences, return_state, go_backwards, stateful: see RNN.
-    Shapes: (batch, time, rows, cols, channels) -> (batch, new_rows, new_cols, filters),
-        or (batch, time, new_rows, new_cols, filters) with return_sequences.
+        cell: a ``ConvLSTM2DCell`` (or subclass).
+        return_sequences, return_state, go_backwards, stateful, unroll: see RNN.
     """
 
-    _cell_class = ConvLSTM2DCell
-    _cell_name = "conv_lstm2d_cell"
     _input_ndim = 5
 
-    def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1), activation="tanh",
-                 recurrent_activation="hard_sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 dropout=0.0, recurrent_dropout=0.0, unroll=False, time_major=False, **kwargs):
-        args = {k: v for k, v in locals().items() if k not in ("self", "kwargs", "__class__")}
-        if kernel_size is None:
-            raise ValueError("ConvLSTM2D: `kernel_size` is required. Received: kernel_size=None")
-        self._init_from_args(args, kwargs)
+    def __init__(self, cell, *args, **kwargs):
+        if not isinstance(cell, ConvLSTM2DCell):
+            raise ValueError("ConvRNN2D: `cell` must be a ConvLSTM2DCell (openkeras's "
+                             f"convolutional cell). Received: {type(cell).__name__}")
+        super().__init__(cell, *args, **kwargs)
 
     @property
     def _channels_last(self):
@@ -182,6 +167,38 @@ class ConvLSTM2D(_CellRNN):
         dims = (rows, cols, self.cell.filters) if self._channels_last else (
             self.cell.filters, rows, cols)
         return dims, [dims, dims]
+
+
+class ConvLSTM2D(_CellRNN, ConvRNN2D):
+    """Convolutional LSTM over a sequence of images.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides, padding, dilation_rate: of the input convolution.
+        data_format: 'channels_last' (batch, time, rows, cols, channels) or 'channels_first'
+            (batch, time, channels, rows, cols); default from the config.
+        activation: default tanh; recurrent_activation: default hard_sigmoid (tf.keras 2).
+        return_sequences, return_state, go_backwards, stateful: see RNN.
+    Shapes: (batch, time, rows, cols, channels) -> (batch, new_rows, new_cols, filters),
+        or (batch, time, new_rows, new_cols, filters) with return_sequences.
+    """
+
+    _cell_class = ConvLSTM2DCell
+    _cell_name = "conv_lstm2d_cell"
+
+    def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), activation="tanh",
+                 recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 dropout=0.0, recurrent_dropout=0.0, unroll=False, time_major=False, **kwargs):
+        args = {k: v for k, v in locals().items() if k not in ("self", "kwargs", "__class__")}
+        if kernel_size is None:
+            raise ValueError("ConvLSTM2D: `kernel_size` is required. Received: kernel_size=None")
+        self._init_from_args(args, kwargs)
 
 
 for _attr in ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate"):
