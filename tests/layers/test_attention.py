@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from layer_test_utils import run_layer_test
 
 from openkeras import regularizers
 from openkeras.engine.base_layer import collect_losses
@@ -90,45 +91,35 @@ def test_attention_dot_with_key_masks_and_causal_against_numpy():
     q, v, k = rand(2, 4, 3), rand(2, 5, 3, seed=1), rand(2, 5, 3, seed=2)
     q_mask = np.array([[1, 1, 0, 1], [1, 1, 1, 1]], bool)
     v_mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
-    out, scores = Attention()([t(q), t(v), t(k)], mask=[t(q_mask), t(v_mask)],
-                              use_causal_mask=True, return_attention_scores=True)
     ref, ref_w = dense_attention_ref(q @ k.transpose(0, 2, 1), v, q_mask, v_mask, causal=True)
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(scores.numpy(), ref_w, rtol=1e-5, atol=1e-6)
+    run_layer_test(Attention, input_data=[q, v, k], input_mask=[q_mask, v_mask, None],
+                   call_kwargs={"use_causal_mask": True, "return_attention_scores": True},
+                   expected_output_shape=[(None, 4, 3), (None, 4, 5)], expected_output=[ref, ref_w],
+                   rtol=1e-5, atol=1e-6)
 
 
 def test_attention_concat_with_scale_and_additive_against_numpy():
     q, v = rand(2, 4, 3), rand(2, 5, 3, seed=1)
-    layer = Attention(use_scale=True, score_mode="concat")
-    layer([t(q), t(v)])
-    layer.set_weights([np.float32(0.7), np.float32(1.3)])
     summed = q[:, :, None, :] + v[:, None, :, :]
     ref, _ = dense_attention_ref(1.3 * np.tanh(0.7 * summed).sum(-1), v)
-    np.testing.assert_allclose(layer([t(q), t(v)]).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
-    additive = AdditiveAttention()
-    additive([t(q), t(v)])
+    run_layer_test(Attention, {"use_scale": True, "score_mode": "concat",
+                               "weights": [np.float32(0.7), np.float32(1.3)]},
+                   input_data=[q, v], expected_output=ref, rtol=1e-5, atol=1e-6,
+                   expected_num_weights=2)
     scale = rand(3, seed=5)
-    additive.set_weights([scale])
     ref, _ = dense_attention_ref((scale * np.tanh(summed)).sum(-1), v)
-    np.testing.assert_allclose(additive([t(q), t(v)]).detach().numpy(), ref, rtol=1e-5,
-                               atol=1e-6)
+    run_layer_test(AdditiveAttention, {"weights": [scale]}, input_data=[q, v], expected_output=ref,
+                   rtol=1e-5, atol=1e-6, expected_num_weights=1)
 
 
 def test_attention_symbolic_functional_and_scores_output():
-    q, v = Input(shape=(3, 4)), Input(shape=(5, 4))
-    layer = Attention(use_scale=True)
-    out = layer([q, v])
-    assert out.shape == (None, 3, 4)
-    out2, scores = Attention()([q, v], return_attention_scores=True)
-    assert (out2.shape, scores.shape) == ((None, 3, 4), (None, 3, 5))
-    model = Functional([q, v], [out, out2, scores])
     xq, xv = rand(2, 3, 4), rand(2, 5, 4, seed=1)
-    got = model([xq, xv])
-    np.testing.assert_allclose(got[0].detach().numpy(),
-                               layer([t(xq), t(xv)]).detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(got[2].detach().numpy().sum(-1), np.ones((2, 3)), rtol=1e-6)
-    grads = torch.autograd.grad(got[0].sum(), layer.scale)
-    assert grads[0] is not None
+    run_layer_test(Attention, {"use_scale": True}, input_data=[xq, xv],
+                   expected_output_shape=(None, 3, 4), expected_num_trainable_weights=1)
+    _, scores = run_layer_test(Attention, input_data=[xq, xv],
+                               call_kwargs={"return_attention_scores": True},
+                               expected_output_shape=[(None, 3, 4), (None, 3, 5)])
+    np.testing.assert_allclose(scores.sum(-1), np.ones((2, 3)), rtol=1e-6)
 
 
 def test_attention_uses_masks_from_embedding_in_a_model():
@@ -178,10 +169,11 @@ def test_attention_errors():
 
 
 def test_attention_config_round_trip():
-    for layer in (Attention(use_scale=True, score_mode="concat", dropout=0.1),
-                  AdditiveAttention(use_scale=False)):
-        clone = type(layer).from_config(layer.get_config())
-        assert clone.get_config() == layer.get_config()
+    shapes = [(2, 3, 4), (2, 5, 4)]
+    run_layer_test(Attention, {"use_scale": True, "score_mode": "concat", "dropout": 0.1},
+                   input_shape=shapes, expected_num_weights=2)
+    run_layer_test(AdditiveAttention, {"use_scale": False}, input_shape=shapes,
+                   expected_num_weights=0)
 
 
 # ------------------------------------------------------------------------- MHA
@@ -266,19 +258,21 @@ def test_mha_attention_axes_against_einsum(axes, scores_eq, combine_eq, norm):
 
 
 def test_mha_symbolic_functional_with_mask_input():
-    q, v = Input(shape=(4, 6)), Input(shape=(5, 6))
-    m = Input(shape=(4, 5), dtype="bool")
-    layer = MultiHeadAttention(num_heads=2, key_dim=3)
-    out, scores = layer(q, v, attention_mask=m, return_attention_scores=True)
-    assert (out.shape, scores.shape) == ((None, 4, 6), (None, 2, 4, 5))
-    model = Functional([q, v, m], [out, scores])
     xq, xv = rand(3, 4, 6), rand(3, 5, 6, seed=1)
     xm = np.random.default_rng(2).uniform(size=(3, 4, 5)) > 0.3
     xm[..., 0] = True
-    got = model([xq, xv, xm])
-    ref, probs = mha_numpy(layer, xq, xv, mask=xm)
-    np.testing.assert_allclose(got[0].detach().numpy(), ref, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(got[1].detach().numpy(), probs, rtol=1e-5, atol=1e-6)
+    source = MultiHeadAttention(num_heads=2, key_dim=3)
+    source(t(xq), t(xv))
+    ref, probs = mha_numpy(source, xq, xv, mask=xm)
+    _, scores = run_layer_test(
+        MultiHeadAttention, {"num_heads": 2, "key_dim": 3, "weights": source.get_weights()},
+        input_data=[xq, xv], unpack_inputs=True,
+        call_kwargs={"attention_mask": xm, "return_attention_scores": True},
+        expected_output_shape=[(None, 4, 6), (None, 2, 4, 5)], expected_output=[ref],
+        rtol=1e-5, atol=1e-5, expected_num_weights=8)
+    np.testing.assert_allclose(scores, probs, rtol=1e-5, atol=1e-6)
+    layer = MultiHeadAttention(num_heads=2, key_dim=3)
+    layer(Input(shape=(4, 6)), Input(shape=(5, 6)))
     config = layer.get_config()
     assert config["query_shape"] == [None, 4, 6] and config["key_shape"] == [None, 5, 6]
     assert config["attention_axes"] == [1]

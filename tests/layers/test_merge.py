@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from layer_test_utils import run_layer_test
 
 import openkeras as ok
 from openkeras import layers
@@ -25,19 +26,19 @@ def _apply(layer_or_fn, arrays, shapes):
     (layers.minimum, layers.Minimum, np.minimum(A, B)),
 ])
 def test_elementwise_merges(fn, cls, expected):
-    sym, got = _apply(fn, [A, B], [(4,), (4,)])
+    run_layer_test(cls, {"name": "m"}, input_data=[A, B], expected_output_shape=(None, 4),
+                   expected_output=expected, rtol=1e-6, atol=1e-6, expected_num_weights=0)
+    sym, got = _apply(fn, [A, B], [(4,), (4,)])  # the functional spelling
     assert sym.shape == (None, 4)
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
-    layer = cls(name="m")
-    conf = layer.get_config()
-    assert type(layer).from_config(conf).get_config() == conf
 
 
 def test_add_three_inputs_and_broadcast():
-    _, got = _apply(layers.add, [A, B, A], [(4,), (4,), (4,)])
-    np.testing.assert_allclose(got, 2 * A + B, rtol=1e-6)
-    out = layers.Add()([ok.Input((3, 4)), ok.Input((1, 4))])
-    assert out.shape == (None, 3, 4)
+    run_layer_test(layers.Add, input_data=[A, B, A], expected_output=2 * A + B, rtol=1e-6,
+                   atol=0)
+    x = np.random.default_rng(3).standard_normal((3, 3, 4)).astype("float32")
+    run_layer_test(layers.Add, input_data=[x, B[:, None]], expected_output_shape=(None, 3, 4),
+                   expected_output=x + B[:, None], rtol=1e-6, atol=0)
 
 
 def test_mismatched_shapes_error():
@@ -53,8 +54,11 @@ def test_concatenate_axes():
     sym, got = _apply(layers.concatenate, [A, B], [(4,), (4,)])
     assert sym.shape == (None, 8)
     np.testing.assert_array_equal(got, np.concatenate([A, B], 1))
-    out = layers.Concatenate(axis=1)([ok.Input((2, 3)), ok.Input((5, 3))])
-    assert out.shape == (None, 7, 3)
+    x, y = (np.random.default_rng(i).standard_normal(s).astype("float32")
+            for i, s in ((3, (3, 2, 3)), (4, (3, 5, 3))))
+    run_layer_test(layers.Concatenate, {"axis": 1}, input_data=[x, y],
+                   expected_output_shape=(None, 7, 3), expected_output=np.concatenate([x, y], 1), rtol=0,
+                   atol=0)
     assert layers.Concatenate(axis=1).get_config()["axis"] == 1
 
 
@@ -62,17 +66,17 @@ def test_dot_with_and_without_normalize():
     sym, got = _apply(lambda t: layers.dot(t, axes=1), [A, B], [(4,), (4,)])
     assert sym.shape == (None, 1)
     np.testing.assert_allclose(got[:, 0], (A * B).sum(1), rtol=1e-5)
-    _, cos = _apply(lambda t: layers.dot(t, axes=1, normalize=True), [A, B], [(4,), (4,)])
     expected = (A * B).sum(1) / np.linalg.norm(A, axis=1) / np.linalg.norm(B, axis=1)
-    np.testing.assert_allclose(cos[:, 0], expected, rtol=1e-5)
+    run_layer_test(layers.Dot, {"axes": 1, "normalize": True}, input_data=[A, B],
+                   expected_output_shape=(None, 1), expected_output=expected[:, None], rtol=1e-5,
+                   atol=0)
 
 
 def test_dot_batch_matrices():
     x = np.random.rand(2, 3, 4).astype("float32")
     y = np.random.rand(2, 5, 4).astype("float32")
-    sym, got = _apply(lambda t: layers.Dot(axes=(2, 2))(t), [x, y], [(3, 4), (5, 4)])
-    assert sym.shape == (None, 3, 5)
-    np.testing.assert_allclose(got, np.einsum("bik,bjk->bij", x, y), rtol=1e-5)
+    run_layer_test(layers.Dot, {"axes": (2, 2)}, input_data=[x, y], expected_output_shape=(None, 3, 5),
+                   expected_output=np.einsum("bik,bjk->bij", x, y), rtol=1e-5, atol=0)
     with pytest.raises(ValueError, match="incompatible input shapes for Dot"):
         layers.dot([ok.Input((3,)), ok.Input((4,))], axes=1)
 

@@ -108,18 +108,24 @@ def test_bidirectional_return_state_and_initial_state():
     outs = none_mode(inputs)
     assert [t.shape for t in outs] == [(None, 5, 2), (None, 5, 2), (None, 2), (None, 2)]
 
-    states = [Input((3,)) for _ in range(4)]
-    bidi = Bidirectional(LSTM(3, return_sequences=True))
-    model = Functional([inputs] + states, bidi(inputs, initial_state=states))
-    assert len(bidi.inbound_nodes[0].inputs) == 5
-    x = torch.randn(2, 5, 4)
-    values = [torch.randn(2, 3) for _ in range(4)]
-    out = model([x] + values)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 5, 4)).astype("float32")
+    values = [rng.standard_normal((2, 3)).astype("float32") for _ in range(4)]
+    source = Bidirectional(LSTM(3, return_sequences=True))
+    source(torch.as_tensor(x))
+    with recurrent_scope():
+        out = run_layer_test(Bidirectional, {"layer": LSTM(3, return_sequences=True),
+                                             "weights": source.get_weights()},
+                             input_data=x, call_kwargs={"initial_state": values},
+                             expected_output_shape=(None, 5, 6), expected_num_weights=6)
     forward = LSTM(3, return_sequences=True)
     forward(x)
-    forward.set_weights(bidi.get_weights()[:3])
-    torch.testing.assert_close(out[..., :3], forward(x, initial_state=values[:2]))
-    torch.testing.assert_close(bidi(x, initial_state=values), out)
+    forward.set_weights(source.get_weights()[:3])
+    ref = forward(torch.as_tensor(x), initial_state=[torch.as_tensor(v) for v in values[:2]])
+    np.testing.assert_allclose(out[..., :3], ref.detach().numpy(), rtol=1.3e-6, atol=1e-5)
+    bidi = Bidirectional(LSTM(3, return_sequences=True))
+    bidi(Input((5, 4)), initial_state=[Input((3,)) for _ in range(4)])
+    assert len(bidi.inbound_nodes[0].inputs) == 5
 
 
 def test_bidirectional_masking_in_a_model():
