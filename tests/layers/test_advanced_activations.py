@@ -1,47 +1,27 @@
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
 
 from openkeras.engine.input_layer import Input
 from openkeras.layers import advanced_activations as aa
 from openkeras.utils.generic_utils import custom_object_scope
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layers"
 CLASSES = {name: getattr(aa, name) for name in
            ("LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU")}
-
-
-def golden_cases(family):
-    """[(json entry, {npz key without the case prefix: array})] from real tf_keras."""
-    entries = json.loads((FIXTURES / f"{family}.json").read_text())
-    arrays = np.load(FIXTURES / f"{family}.npz")
-    return [(e, {k[len(e["case"]) + 2:]: arrays[k] for k in arrays.files
-                 if k.startswith(e["case"] + "__")}) for e in entries]
 
 
 def x_data(seed=0):
     return (np.random.default_rng(seed).standard_normal((2, 3, 4)) * 2).astype("float32")
 
 
-@pytest.mark.parametrize("entry,arrays", golden_cases("advanced_activations"),
-                         ids=lambda v: v["case"] if isinstance(v, dict) and "case" in v else "")
-def test_activation_matches_tf_keras(entry, arrays):
-    config = {k: v for k, v in entry["config"].items() if k != "name"}
-    layer = CLASSES[entry["class_name"]].from_config(config)
-    x = torch.as_tensor(arrays["x0"])
-    layer(x)
-    layer.set_weights([arrays[f"w{i}"] for i in range(entry["n_weights"])])
-    np.testing.assert_allclose(layer(x).detach().numpy(), arrays["y0"], rtol=1e-5, atol=1e-5)
-    got = layer.get_config()
-    assert set(got) == set(entry["config"])
-    for key, value in entry["config"].items():
-        if key != "name" and not key.endswith("initializer"):
-            assert got[key] == value, key  # float32-rounded scalars, as tf.keras
+@pytest.mark.parametrize("case", layer_cases("advanced_activations").values(), ids=str)
+def test_activation_matches_tf_keras(case):
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    # config values are float32-rounded scalars, as tf.keras writes them
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 @pytest.mark.parametrize("cls,kwargs,n_weights", [

@@ -1,9 +1,7 @@
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
 
 from openkeras import regularizers
@@ -13,17 +11,8 @@ from openkeras.engine.input_layer import Input
 from openkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from openkeras.layers.embeddings import Embedding
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layers"
 CLASSES = {"Attention": Attention, "AdditiveAttention": AdditiveAttention,
            "MultiHeadAttention": MultiHeadAttention}
-
-
-def golden_cases(family):
-    """[(json entry, {npz key without the case prefix: array})] from real tf_keras."""
-    entries = json.loads((FIXTURES / f"{family}.json").read_text())
-    arrays = np.load(FIXTURES / f"{family}.npz")
-    return [(e, {k[len(e["case"]) + 2:]: arrays[k] for k in arrays.files
-                 if k.startswith(e["case"] + "__")}) for e in entries]
 
 
 def rand(*shape, seed=0):
@@ -40,39 +29,11 @@ def t(x):
 
 
 # ------------------------------------------------------------------ golden files
-@pytest.mark.parametrize("entry,arrays", golden_cases("attention"),
-                         ids=lambda v: v["case"] if isinstance(v, dict) and "case" in v else "")
-def test_attention_matches_tf_keras(entry, arrays):
-    config = {k: v for k, v in entry["config"].items() if k != "name"}
-    layer = CLASSES[entry["class_name"]].from_config(config)
-    xs = [t(arrays[f"x{i}"]) for i in range(len(entry["input_shape"]))]
-    kwargs = {}
-    for key, value in entry["call_kwargs"].items():
-        if isinstance(value, list):
-            kwargs[key] = [t(arrays[v.split("__", 1)[1]]) for v in value]
-        elif isinstance(value, str):
-            kwargs[key] = t(arrays[value.split("__", 1)[1]])
-        else:
-            kwargs[key] = value
-    call = (lambda: layer(*xs, **kwargs)) if entry["unpack"] else (lambda: layer(xs, **kwargs))
-    call()
-    layer.set_weights([arrays[f"w{i}"] for i in range(entry["n_weights"])])
-    outs = call()
-    outs = list(outs) if isinstance(outs, tuple) else [outs]
-    assert len(outs) == len(entry["output_shape"])
-    for i, out in enumerate(outs):
-        np.testing.assert_allclose(out.detach().numpy(), arrays[f"y{i}"], rtol=1e-5, atol=1e-5)
-    if "ymask0" in arrays:
-        mask = layer.compute_mask(xs, kwargs.get("mask"))
-        np.testing.assert_array_equal(mask.numpy(), arrays["ymask0"])
-    got = layer.get_config()
-    assert set(got) == set(entry["config"])
-    for key, value in entry["config"].items():
-        if key not in ("name", "query_shape", "key_shape", "value_shape") and \
-                not key.endswith("initializer"):
-            assert got[key] == value, key
-    assert [w.name.split("/", 1)[1] for w in layer.weights] == [
-        n.split("/", 1)[1] for n in entry["weight_names"]]
+@pytest.mark.parametrize("case", layer_cases("attention").values(), ids=str)
+def test_attention_matches_tf_keras(case):
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, build="eager", config_ignore=(),
+                      weight_names="full")
 
 
 # ------------------------------------------------------------- dense attention

@@ -1,28 +1,20 @@
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
-from recurrent_test_utils import case_weights, load_cases, recurrent_scope
+from recurrent_test_utils import recurrent_scope
 
 from openkeras.engine.input_layer import Input
 from openkeras.layers.recurrent import ConvLSTM2D
 
-CASES, ARRAYS = load_cases()
+CASES = layer_cases("recurrent")
 
 
 @pytest.mark.parametrize("case", ["conv_lstm2d", "conv_lstm2d_seq_valid"])
 def test_matches_tf_keras_golden(case):
-    entry = CASES[case]
-    layer = ConvLSTM2D.from_config(entry["config"])
-    x = ARRAYS[f"{case}__x0"]
-    y = layer(Input(batch_shape=(None,) + x.shape[1:]))
-    assert list(y.shape[1:]) == entry["output_shape"][0][1:]
-    assert set(layer.get_config()) == set(entry["config"])
-    layer.set_weights(case_weights(ARRAYS, case))
-    assert [w.name for w in layer.weights] == entry["weight_names"]
-    out = layer(torch.as_tensor(x))
-    np.testing.assert_allclose(out.detach().numpy(), ARRAYS[f"{case}__y0"], rtol=1e-5, atol=1e-5)
+    layer = ConvLSTM2D.from_config(CASES[case].entry["config"])
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 def _reference(x, kernel, recurrent, bias, strides, dilation, filters):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from golden_cases import check_golden_case, layer_cases, model_case
 from layer_test_utils import run_layer_test
 
 import openkeras as ok
@@ -25,38 +26,10 @@ def _registered():
         yield
 
 
-def _strip_module(value):
-    """Drop the Keras >= 2.13 'module'/'registered_name' keys of nested configs."""
-    if isinstance(value, dict):
-        return {k: _strip_module(v) for k, v in value.items()
-                if k not in ("module", "registered_name")}
-    if isinstance(value, list):
-        return [_strip_module(v) for v in value]
-    return value
-
-
-def _golden_cases(family):
-    with open(os.path.join(FIXTURES, "layers", f"{family}.json")) as f:
-        return json.load(f)
-
-
-CONV_CASES = _golden_cases("conv")
-
-
-@pytest.mark.parametrize("case", CONV_CASES, ids=[c["case"] for c in CONV_CASES])
+@pytest.mark.parametrize("case", layer_cases("conv").values(), ids=str)
 def test_matches_tf_keras_golden(case):
-    data = np.load(os.path.join(FIXTURES, "layers", "conv.npz"))
-    name = case["case"]
-    layer = CLASSES[case["class_name"]].from_config(case["config"])
-    x = data[f"{name}__x0"]
-    y = layer(ok.Input(batch_shape=(None,) + x.shape[1:]))
-    assert tuple(y.shape[1:]) == tuple(case["output_shape"][0][1:])
-    layer.set_weights([data[f"{name}__w{i}"] for i in range(case["n_weights"])])
-    assert [w.name for w in layer.weights] == case["weight_names"]
-    out = layer(torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(out, data[f"{name}__y0"], rtol=1e-5, atol=1e-5)
-    config = json.loads(json.dumps(layer.get_config()))
-    assert config == _strip_module(case["config"])
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 @pytest.mark.parametrize("cls, kwargs, input_shape, output_shape, n_weights", [
@@ -383,11 +356,7 @@ def test_mnist_cnn(name, second_filters, total):
     assert model.layers[1].output_shape == (None, 24, 24, second_filters)
     assert model.layers[4].output_shape[1] == 12 * 12 * second_filters
     assert model.count_params() == total == meta["total_params"]
-    data = np.load(os.path.join(FIXTURES, "configs", f"{name}.npz"))
-    n_weights = len(model.weights)
-    model.set_weights([data[f"w{i}"] for i in range(n_weights)])
-    out = model(torch.from_numpy(data["x0"])).detach().numpy()
-    np.testing.assert_allclose(out, data["y0"], rtol=1e-5, atol=1e-5)
+    check_golden_case(model, model_case(f"configs/{name}.npz"), rtol=1e-5, atol=1e-5, build=False)
 
 
 def test_conv_utils_output_lengths():

@@ -1,9 +1,7 @@
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
 
 from openkeras import regularizers
@@ -14,15 +12,7 @@ from openkeras.layers.core import Dense, Flatten
 from openkeras.layers.embeddings import Embedding
 from openkeras.utils.generic_utils import custom_object_scope
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layers"
-
-
-def golden_cases(family):
-    """[(json entry, {npz key without the case prefix: array})] from real tf_keras."""
-    entries = json.loads((FIXTURES / f"{family}.json").read_text())
-    arrays = np.load(FIXTURES / f"{family}.npz")
-    return [(e, {k[len(e["case"]) + 2:]: arrays[k] for k in arrays.files
-                 if k.startswith(e["case"] + "__")}) for e in entries]
+CASES = layer_cases("embeddings")
 
 
 def layer_test(**kwargs):
@@ -39,24 +29,10 @@ def test_embedding_layer_test():
                input_shape=(2, 6), input_dtype="int32", expected_output_shape=(None, 6, 2))
 
 
-@pytest.mark.parametrize("entry,arrays", golden_cases("embeddings"),
-                         ids=lambda v: v["case"] if isinstance(v, dict) and "case" in v else "")
-def test_embedding_matches_tf_keras(entry, arrays):
-    config = {k: v for k, v in entry["config"].items() if k != "name"}
-    layer = Embedding.from_config(config)
-    x = torch.as_tensor(arrays["x0"])
-    out = layer(x)
-    layer.set_weights([arrays["w0"]])
-    np.testing.assert_allclose(layer(x).detach().numpy(), arrays["y0"], rtol=1e-5, atol=1e-5)
-    assert tuple(out.shape) == tuple(entry["output_shape"][0])
-    mask = layer.compute_mask(x)
-    if "ymask0" in arrays:
-        np.testing.assert_array_equal(mask.numpy(), arrays["ymask0"])
-    else:
-        assert mask is None
-    assert set(layer.get_config()) == set(entry["config"])
-    assert [w.name for w in layer.weights] == [
-        n.replace(entry["config"]["name"], layer.name) for n in entry["weight_names"]]
+@pytest.mark.parametrize("case", CASES.values(), ids=str)
+def test_embedding_matches_tf_keras(case):
+    check_golden_case(Embedding.from_config(case.entry["config"]), case, rtol=1e-5, atol=1e-5,
+                      config_ignore=(), weight_names="full")
 
 
 def test_embedding_is_a_row_lookup():

@@ -1,12 +1,12 @@
 """LocallyConnected1D / LocallyConnected2D against tf_keras 2.21 (tools/fx_local.py): all three
 implementation modes, both data formats, Keras weight layout, configs and .h5 files."""
 
-import json
 import os
 
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases, model_case
 from layer_test_utils import run_layer_test
 
 import openkeras as ok
@@ -17,35 +17,12 @@ from openkeras.models import load_model
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 CLASSES = {"LocallyConnected1D": layers.LocallyConnected1D,
            "LocallyConnected2D": layers.LocallyConnected2D}
-with open(os.path.join(FIXTURES, "layers", "local.json")) as _f:
-    CASES = json.load(_f)
 
 
-def _strip_module(value):
-    """Drop the Keras >= 2.13 'module'/'registered_name' keys of nested configs."""
-    if isinstance(value, dict):
-        return {k: _strip_module(v) for k, v in value.items()
-                if k not in ("module", "registered_name")}
-    if isinstance(value, list):
-        return [_strip_module(v) for v in value]
-    return value
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+@pytest.mark.parametrize("case", layer_cases("local").values(), ids=str)
 def test_matches_tf_keras_golden(case):
-    data = np.load(os.path.join(FIXTURES, "layers", "local.npz"))
-    name = case["case"]
-    layer = CLASSES[case["class_name"]].from_config(case["config"])
-    x = data[f"{name}__x0"]
-    y = layer(ok.Input(batch_shape=(None,) + x.shape[1:]))
-    assert tuple(y.shape[1:]) == tuple(case["output_shape"][0][1:])
-    weights = [data[f"{name}__w{i}"] for i in range(case["n_weights"])]
-    assert [w.shape for w in layer.get_weights()] == [w.shape for w in weights]
-    layer.set_weights(weights)
-    assert [w.name for w in layer.weights] == case["weight_names"]
-    out = layer(torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(out, data[f"{name}__y0"], rtol=1e-5, atol=1e-5)
-    assert json.loads(json.dumps(layer.get_config())) == _strip_module(case["config"])
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 @pytest.mark.parametrize("cls,kwargs,shape,out_shape,kernel_shape", [
@@ -102,18 +79,16 @@ def test_modes_compute_the_same_function():
 
 
 def test_tf_keras_file_loads_and_predicts(tmp_path):
-    ref = np.load(os.path.join(FIXTURES, "h5", "locally_connected.npz"))
+    case = model_case("h5/locally_connected.npz")
     model = load_model(os.path.join(FIXTURES, "h5", "locally_connected.h5"))
     kinds = [(type(lyr).__name__, getattr(lyr, "implementation", None)) for lyr in model.layers]
     assert kinds[:2] == [("LocallyConnected2D", 1), ("LocallyConnected2D", 2)]
     assert kinds[3] == ("LocallyConnected1D", 3)
-    np.testing.assert_allclose(model.predict(ref["x0"], verbose=0), ref["y0"], rtol=1e-5,
-                               atol=1e-6)
     model.save(tmp_path / "again.h5")
-    again = load_model(tmp_path / "again.h5")
-    np.testing.assert_allclose(again.predict(ref["x0"], verbose=0), ref["y0"], rtol=1e-5,
-                               atol=1e-6)
-    model.fit(ref["x0"], np.eye(3, dtype="float32")[[0, 1, 2, 0]], verbose=0)  # it trains
+    for loaded in (model, load_model(tmp_path / "again.h5")):
+        check_golden_case(loaded, case, rtol=1e-5, atol=1e-6, build=False, weights=False,
+                          call=lambda m, xs: m.predict(xs[0], verbose=0))
+    model.fit(case.inputs[0], np.eye(3, dtype="float32")[[0, 1, 2, 0]], verbose=0)  # it trains
 
 
 def test_import_paths_and_keras_1_arguments():

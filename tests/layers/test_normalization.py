@@ -1,9 +1,7 @@
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
 
 from openkeras.engine.functional import Functional
@@ -11,16 +9,7 @@ from openkeras.engine.input_layer import Input
 from openkeras.layers.normalization import BatchNormalization, LayerNormalization
 from openkeras.utils.generic_utils import custom_object_scope
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layers"
 CLASSES = {"BatchNormalization": BatchNormalization, "LayerNormalization": LayerNormalization}
-
-
-def golden_cases(family):
-    """[(json entry, {npz key without the case prefix: array})] from real tf_keras."""
-    entries = json.loads((FIXTURES / f"{family}.json").read_text())
-    arrays = np.load(FIXTURES / f"{family}.npz")
-    return [(e, {k[len(e["case"]) + 2:]: arrays[k] for k in arrays.files
-                 if k.startswith(e["case"] + "__")}) for e in entries]
 
 
 def layer_test(cls, **kwargs):
@@ -32,30 +21,11 @@ def rand(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-@pytest.mark.parametrize("entry,arrays", golden_cases("normalization"),
-                         ids=lambda v: v["case"] if isinstance(v, dict) and "case" in v else "")
-def test_normalization_matches_tf_keras(entry, arrays):
-    config = {k: v for k, v in entry["config"].items() if k != "name"}
-    layer = CLASSES[entry["class_name"]].from_config(config)
-    x = torch.as_tensor(arrays["x0"])
-    layer(x)
-    layer.set_weights([arrays[f"w{i}"] for i in range(entry["n_weights"])])
-    out = layer(x, training=entry["training"]) if entry["class_name"] == "BatchNormalization" \
-        else layer(x)
-    np.testing.assert_allclose(out.detach().numpy(), arrays["y0"], rtol=1e-5, atol=1e-5)
-    if entry["training"]:  # moving mean/variance after one training call
-        for i, w in enumerate(layer.get_weights()):
-            np.testing.assert_allclose(w, arrays[f"w_after{i}"], rtol=1e-5, atol=1e-5)
-    assert len(layer.trainable_weights) == entry["n_trainable_weights"]
-    config = layer.get_config()
-    assert set(config) == set(entry["config"])
-    for key, value in entry["config"].items():
-        if key.endswith("initializer"):
-            assert config[key]["class_name"] == value["class_name"]
-        elif key != "name":
-            assert config[key] == value, key
-    assert [w.name.split("/", 1)[1] for w in layer.weights] == [
-        n.split("/", 1)[1] for n in entry["weight_names"]]
+@pytest.mark.parametrize("case", layer_cases("normalization").values(), ids=str)
+def test_normalization_matches_tf_keras(case):
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    # training cases also compare the moving mean/variance after the call (w_after)
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 def test_batchnorm_layer_test():

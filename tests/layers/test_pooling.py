@@ -1,11 +1,10 @@
 import itertools
-import json
 import math
-import os
 
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
 
 import openkeras as ok
@@ -13,7 +12,6 @@ from openkeras.layers import pooling
 from openkeras.layers.core import Masking
 from openkeras.utils.generic_utils import custom_object_scope
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "layers")
 CLASSES = {name: obj for name, obj in vars(pooling).items()
            if isinstance(obj, type) and issubclass(obj, pooling.Layer)}
 
@@ -24,21 +22,10 @@ def _registered():
         yield
 
 
-with open(os.path.join(FIXTURES, "pooling.json")) as _f:
-    POOL_CASES = json.load(_f)
-
-
-@pytest.mark.parametrize("case", POOL_CASES, ids=[c["case"] for c in POOL_CASES])
+@pytest.mark.parametrize("case", layer_cases("pooling").values(), ids=str)
 def test_matches_tf_keras_golden(case):
-    data = np.load(os.path.join(FIXTURES, "pooling.npz"))
-    name = case["case"]
-    layer = CLASSES[case["class_name"]].from_config(case["config"])
-    x = data[f"{name}__x0"]
-    y = layer(ok.Input(batch_shape=(None,) + x.shape[1:]))
-    assert tuple(y.shape[1:]) == tuple(case["output_shape"][0][1:])
-    out = layer(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(out, data[f"{name}__y0"], rtol=1e-5, atol=1e-5)
-    assert json.loads(json.dumps(layer.get_config())) == case["config"]
+    layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 @pytest.mark.parametrize("cls, kwargs, input_shape, output_shape", [

@@ -1,14 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
-from recurrent_test_utils import (
-    case_weights,
-    load_cases,
-    numpy_lstm,
-    recurrent_scope,
-    torch_reference,
-)
+from recurrent_test_utils import numpy_lstm, recurrent_scope, torch_reference
 
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input
@@ -24,8 +19,8 @@ from openkeras.layers.recurrent import (
 )
 from openkeras.layers.recurrent import base as rnn_base
 
-CASES, ARRAYS = load_cases()
-SIMPLE_CASES = [c for c, e in CASES.items() if e["class_name"] in ("SimpleRNN", "LSTM", "GRU")]
+CASES = layer_cases("recurrent")
+SIMPLE_CASES = [c for c, e in CASES.items() if e.entry["class_name"] in ("SimpleRNN", "LSTM", "GRU")]
 MASKED_CASES = [c for c in CASES if c.startswith("masked_") and "bidirectional" not in c]
 LAYERS = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
 
@@ -47,22 +42,9 @@ def _built(layer, shape):
 def test_matches_tf_keras_golden(case, fused, monkeypatch):
     if not fused:
         monkeypatch.setattr(rnn_base, "fused_kind", lambda cell, training: None)
-    entry = CASES[case]
+    entry = CASES[case].entry
     layer = LAYERS[entry["class_name"]].from_config(entry["config"])
-    x = ARRAYS[f"{case}__x0"]
-    _built(layer, x.shape)
-    config = layer.get_config()
-    assert set(config) == set(entry["config"])
-    for key, value in entry["config"].items():
-        if not isinstance(value, dict):
-            assert config[key] == value, key
-    layer.set_weights(case_weights(ARRAYS, case))
-    assert [w.name for w in layer.weights] == entry["weight_names"]
-    out = layer(torch.as_tensor(x))
-    outs = out if isinstance(out, list) else [out]
-    assert len(outs) == len(entry["output_shape"])
-    for i, y in enumerate(outs):
-        np.testing.assert_allclose(y.detach().numpy(), ARRAYS[f"{case}__y{i}"], rtol=1e-5, atol=1e-5)
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 @pytest.mark.parametrize("fused", [True, False])
@@ -70,22 +52,15 @@ def test_matches_tf_keras_golden(case, fused, monkeypatch):
 def test_masked_matches_tf_keras_golden(case, fused, monkeypatch):
     if not fused:
         monkeypatch.setattr(rnn_base, "fused_kind", lambda cell, training: None)
-    entry = CASES[case]
-    conf = entry["config"]["layers"][-1]
+    golden = CASES[case]
+    conf = golden.entry["config"]["layers"][-1]
     layer = LAYERS[conf["class_name"]].from_config(conf["config"])
-    weights = case_weights(ARRAYS, case)
-    tokens = ARRAYS[f"{case}__x0"]
-    embedded = torch.as_tensor(weights[0][tokens])  # the Embedding(mask_zero=True) in front
-    mask = torch.as_tensor(tokens != 0)
-    _built(layer, embedded.shape)
-    layer.set_weights(weights[1:])
-    out = layer(embedded, mask=mask)
-    np.testing.assert_allclose(out.detach().numpy(), ARRAYS[f"{case}__y0"], rtol=1e-5, atol=1e-5)
-    out_mask = layer.compute_mask(embedded, mask)
-    if f"{case}__ymask0" in ARRAYS:
-        np.testing.assert_array_equal(out_mask.numpy(), ARRAYS[f"{case}__ymask0"])
-    else:
-        assert out_mask is None
+    weights = golden.weights
+    tokens = golden.inputs[0]
+    embedded = weights[0][tokens]  # the Embedding(mask_zero=True) in front
+    # compares the output mask with Keras's (ymask0), or that there is none
+    check_golden_case(layer, golden, rtol=1e-5, atol=1e-5, inputs=[embedded], weights=weights[1:],
+                      call_kwargs={"mask": torch.as_tensor(tokens != 0)})
 
 
 def test_initial_state_symbolic_matches_golden():
@@ -96,14 +71,12 @@ def test_initial_state_symbolic_matches_golden():
     assert lstm.inbound_nodes[0].inputs == [seq, h0, c0]
     inbound = model.get_config()["layers"][-1]["inbound_nodes"][0]
     assert [n[0] for n in inbound] == ["seq", "h0", "c0"]
-    model.set_weights(case_weights(ARRAYS, case))
-    out = model([torch.as_tensor(ARRAYS[f"{case}__x{i}"]) for i in range(3)])
-    np.testing.assert_allclose(out.detach().numpy(), ARRAYS[f"{case}__y0"], rtol=1e-5, atol=1e-5)
+    (out,) = check_golden_case(model, CASES[case], rtol=1e-5, atol=1e-5, build=False)
     with recurrent_scope():
         clone = Functional.from_config(model.get_config())
     clone.set_weights(model.get_weights())
-    again = clone([torch.as_tensor(ARRAYS[f"{case}__x{i}"]) for i in range(3)])
-    np.testing.assert_allclose(again.detach().numpy(), out.detach().numpy(), atol=1e-6)
+    again = clone([torch.as_tensor(x) for x in CASES[case].inputs])
+    np.testing.assert_allclose(again.detach().numpy(), out, atol=1e-6)
 
 
 def test_initial_state_eager_matches_torch():
@@ -390,11 +363,9 @@ def test_masked_sequential_models_from_tf_keras_config(case):
     from openkeras.utils.generic_utils import custom_object_scope
 
     with recurrent_scope(), custom_object_scope({"Embedding": Embedding}):
-        model = Sequential.from_config(CASES[case]["config"])
-    model.set_weights(case_weights(ARRAYS, case))
-    out = model(torch.as_tensor(ARRAYS[f"{case}__x0"]))
-    np.testing.assert_allclose(out.detach().numpy(), ARRAYS[f"{case}__y0"], rtol=1e-5, atol=1e-5)
-    assert (model.layers[-1].output._keras_mask is not None) == (f"{case}__ymask0" in ARRAYS)
+        model = Sequential.from_config(CASES[case].entry["config"])
+    check_golden_case(model, CASES[case], rtol=1e-5, atol=1e-5, build=False)
+    assert (model.layers[-1].output._keras_mask is not None) == ("ymask0" in CASES[case].arrays)
 
 
 class ConstantCell(SimpleRNNCell):

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, layer_cases
 from layer_test_utils import run_layer_test
-from recurrent_test_utils import case_weights, load_cases, recurrent_scope
+from recurrent_test_utils import recurrent_scope
 
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input
@@ -12,9 +13,9 @@ from openkeras.layers.recurrent import GRU, LSTM, SimpleRNN
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed
 from openkeras.utils.generic_utils import custom_object_scope
 
-CASES, ARRAYS = load_cases()
+CASES = layer_cases("recurrent")
 WRAPPER_CASES = [c for c, e in CASES.items()
-                 if e["class_name"] in ("Bidirectional", "TimeDistributed")]
+                 if e.entry["class_name"] in ("Bidirectional", "TimeDistributed")]
 
 
 def _scope():
@@ -25,38 +26,22 @@ def _scope():
 
 @pytest.mark.parametrize("case", WRAPPER_CASES)
 def test_matches_tf_keras_golden(case):
-    entry = CASES[case]
+    entry = CASES[case].entry
     with recurrent_scope(), _scope():
         layer = {"Bidirectional": Bidirectional, "TimeDistributed": TimeDistributed}[
             entry["class_name"]].from_config(entry["config"])
-    x = ARRAYS[f"{case}__x0"]
-    symbolic = layer(Input(batch_shape=(None,) + x.shape[1:]))
-    symbolic = symbolic if isinstance(symbolic, list) else [symbolic]
-    assert [list(t.shape[1:]) for t in symbolic] == [s[1:] for s in entry["output_shape"]]
-    layer.set_weights(case_weights(ARRAYS, case))
-    assert [w.name for w in layer.weights] == entry["weight_names"]
-    assert set(layer.get_config()) == set(entry["config"])
-    out = layer(torch.as_tensor(x))
-    outs = out if isinstance(out, list) else [out]
-    for i, y in enumerate(outs):
-        np.testing.assert_allclose(y.detach().numpy(), ARRAYS[f"{case}__y{i}"], rtol=1e-5, atol=1e-5)
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
 
 
 def test_masked_bidirectional_matches_golden():
-    case = "masked_bidirectional_lstm"
-    conf = CASES[case]["config"]["layers"][-1]
+    golden = CASES["masked_bidirectional_lstm"]
+    conf = golden.entry["config"]["layers"][-1]
     with recurrent_scope():
         layer = Bidirectional.from_config(conf["config"])
-    weights = case_weights(ARRAYS, case)
-    tokens = ARRAYS[f"{case}__x0"]
-    embedded = torch.as_tensor(weights[0][tokens])
-    mask = torch.as_tensor(tokens != 0)
-    layer(Input((6, 3)))
-    layer.set_weights(weights[1:])
-    np.testing.assert_allclose(layer(embedded, mask=mask).detach().numpy(), ARRAYS[f"{case}__y0"],
-                               rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(layer.compute_mask(embedded, mask).numpy(),
-                                  ARRAYS[f"{case}__ymask0"])
+    weights, tokens = golden.weights, golden.inputs[0]
+    # compares the output mask with Keras's (ymask0) too
+    check_golden_case(layer, golden, rtol=1e-5, atol=1e-5, inputs=[weights[0][tokens]],
+                      weights=weights[1:], call_kwargs={"mask": torch.as_tensor(tokens != 0)})
 
 
 @pytest.mark.parametrize("merge_mode,op", [
