@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, model_case
 
 from openkeras.applications import mobilenet, mobilenet_v2
 from openkeras.applications.mobilenet import MobileNet
@@ -73,11 +74,13 @@ def test_mobilenet_loads_tf_keras_weights_and_predicts_like_keras(golden_file):
     model = MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=3)
     assert model.count_params() == 219_315
     model.load_weights(golden_file)
-    data = np.load(os.path.join(FIXTURES, "mobilenet.npz"))
-    np.testing.assert_allclose(model.predict(data["x0"]), data["y0"], rtol=1e-5, atol=1e-5)
+    case = model_case("h5/mobilenet.npz")
+    check_golden_case(model, case, rtol=1e-5, atol=1e-5, build=False, weights=False,
+                      call=lambda m, xs: m.predict(xs[0]))
     # The same file through `weights=path`.
     again = MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=golden_file, classes=3)
-    np.testing.assert_allclose(again.predict(data["x0"]), data["y0"], rtol=1e-5, atol=1e-5)
+    check_golden_case(again, case, rtol=1e-5, atol=1e-5, build=False, weights=False,
+                      call=lambda m, xs: m.predict(xs[0]))
 
 
 def test_mobilenet_matches_keras_architecture():

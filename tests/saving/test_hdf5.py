@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from golden_cases import check_golden_case, model_case
 
 import openkeras
 from openkeras import layers, saving
@@ -47,33 +48,23 @@ def _golden_path(name, tmp_path):
     return path
 
 
-def _golden_arrays(name):
-    ref = np.load(os.path.join(FIXTURES, f"{name}.npz"))
-    xs = [ref[f"x{i}"] for i in range(8) if f"x{i}" in ref]
-    ys = [ref[f"y{i}"] for i in range(8) if f"y{i}" in ref]
-    return ref, xs, ys
-
-
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_tf_keras_file_loads_and_predicts(name, tmp_path):
     model = saving.load_model(_golden_path(name, tmp_path))
-    ref, xs, ys = _golden_arrays(name)
-    out = _np(model(xs[0] if len(xs) == 1 else xs))
-    for got, want in zip(out if isinstance(out, list) else [out], ys, strict=True):
-        np.testing.assert_allclose(got, want, atol=1e-5)
-    if "w0" in ref:  # tf.keras's model.get_weights() lists the weights layer by layer
-        for i, w in enumerate(_per_layer_weights(model)):
-            np.testing.assert_array_equal(w, ref[f"w{i}"])
+    case = model_case(f"h5/{name}.npz")
+    check_golden_case(model, case, rtol=1e-7, atol=1e-5, build=False, weights=False)
+    if case.weights:  # tf.keras's model.get_weights() lists the weights layer by layer
+        for w, want in zip(_per_layer_weights(model), case.weights, strict=True):
+            np.testing.assert_array_equal(w, want)
 
 
 @pytest.mark.parametrize("name", ["mlp_bn", "two_io_shared"])
 def test_tf_keras_weights_file_loads(name, tmp_path):
     model = saving.load_model(_golden_path(name, tmp_path), compile=False)
-    ref, xs, ys = _golden_arrays(name)
     fresh = openkeras.models.model_from_json(model.to_json())
     saving.load_weights(fresh, os.path.join(FIXTURES, GOLDEN[name]["save_weights_file"]))
-    for i, w in enumerate(_per_layer_weights(fresh)):
-        np.testing.assert_array_equal(w, ref[f"w{i}"])
+    for w, want in zip(_per_layer_weights(fresh), model_case(f"h5/{name}.npz").weights, strict=True):
+        np.testing.assert_array_equal(w, want)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -81,10 +72,8 @@ def test_round_trip_through_our_own_file(name, tmp_path):
     model = saving.load_model(_golden_path(name, tmp_path))
     saving.save_model(model, tmp_path / "ours.h5")
     again = saving.load_model(tmp_path / "ours.h5")
-    _, xs, ys = _golden_arrays(name)
-    out = _np(again(xs[0] if len(xs) == 1 else xs))
-    for got, want in zip(out if isinstance(out, list) else [out], ys, strict=True):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+    check_golden_case(again, model_case(f"h5/{name}.npz"), rtol=1e-7, atol=1e-5, build=False,
+                      weights=False)
 
 
 def test_file_layout_is_keras2(tmp_path):
