@@ -1,7 +1,4 @@
-"""Shared pieces of the recurrent-layer tests: golden fixtures, registration scope, references."""
-
-import json
-import os
+"""Shared pieces of the recurrent-layer tests: registration scope and references."""
 
 import numpy as np
 import torch
@@ -21,7 +18,6 @@ from openkeras.layers.recurrent import (
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed
 from openkeras.utils.generic_utils import custom_object_scope
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "layers")
 CLASSES = {c.__name__: c for c in (RNN, StackedRNNCells, SimpleRNN, LSTM, GRU, SimpleRNNCell,
                                    LSTMCell, GRUCell, ConvLSTM2D, ConvLSTM2DCell, Bidirectional,
                                    TimeDistributed)}
@@ -30,21 +26,6 @@ CLASSES = {c.__name__: c for c in (RNN, StackedRNNCells, SimpleRNN, LSTM, GRU, S
 def recurrent_scope():
     """Deserialization by class name for these classes (until they are registered)."""
     return custom_object_scope(CLASSES)
-
-
-def load_cases():
-    """(cases by name, npz arrays) of tests/fixtures/layers/recurrent.*"""
-    with open(os.path.join(FIXTURES, "recurrent.json")) as f:
-        cases = {c["case"]: c for c in json.load(f)}
-    return cases, np.load(os.path.join(FIXTURES, "recurrent.npz"))
-
-
-def case_weights(arrays, case):
-    weights, i = [], 0
-    while f"{case}__w{i}" in arrays:
-        weights.append(arrays[f"{case}__w{i}"])
-        i += 1
-    return weights
 
 
 def torch_reference(kind, weights, units, x, h0=None, c0=None):
