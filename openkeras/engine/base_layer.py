@@ -367,10 +367,6 @@ def _keras_mask_tensor(meta_mask):
     return KerasTensor(shape, "bool")
 
 
-def warn_deprecated(message):
-    warnings.warn(message, DeprecationWarning, stacklevel=3)
-
-
 # Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).
 from openkeras.engine.keras2_names import BASE_LAYER as _KERAS2  # noqa: E402
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402

@@ -146,15 +146,6 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         if self._is_graph_built():
             self._make_runner()
 
-    def _training_config(self):
-        """What compile was given, for saving (Keras 2's ``training_config`` before serialization)."""
-        if self._compile_args is None:
-            return None
-        return {"optimizer": self.optimizer, "loss": self.loss,
-                "metrics": self._compile_args["metrics"],
-                "weighted_metrics": self._compile_args["weighted_metrics"],
-                "loss_weights": self.loss_weights, "sample_weight_mode": self.sample_weight_mode}
-
     def _move_to_device(self):
         """Put the model on config.device(), only when it is not there (cheap per batch)."""
         device = config.device()

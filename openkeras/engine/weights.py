@@ -26,9 +26,6 @@ class Transpose:
     def to_keras(self, value: torch.Tensor) -> torch.Tensor:
         return value.permute(self.inverse)
 
-    def engine_shape(self, keras_shape):
-        return tuple(keras_shape[i] for i in self.perm)
-
 
 class Variable(torch.nn.Parameter):
     """A layer weight: a torch Parameter that also knows its Keras name, shape and layout."""

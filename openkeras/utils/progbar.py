@@ -213,9 +213,6 @@ class Progbar:
             self._time_after_first_step = now
         return time_per_unit
 
-    def _update_stateful_metrics(self, stateful_metrics):
-        self.stateful_metrics = self.stateful_metrics.union(stateful_metrics)
-
 
 def _format_time(time_per_unit, unit_name):
     """' 29ms/step', ' 3s/epoch', ' 750us/sample'."""
