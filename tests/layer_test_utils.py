@@ -199,9 +199,10 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype=No
 
     Checks, each raising AssertionError: output shape(s) from ``compute_output_shape``,
     symbolic and eager; dtypes; weight counts; expected output and mask; the functional model
-    gives the layer's output; ``get_config``/``from_config`` gives an equal config and, with the
-    same weights, the same output; ``set_weights`` then ``get_weights`` returns the values set;
-    the model config, model JSON and a Sequential give the same output.
+    gives the layer's output; ``get_config``/``from_config`` gives an equal config (also with
+    a ``batch_input_shape``) and, with the same weights, the same output; ``set_weights`` then
+    ``get_weights`` returns the values set; the model config, model JSON and a Sequential give
+    the same output; gradients reach every trainable weight.
     """
     init_kwargs = dict(init_kwargs or {})
     call_kwargs = dict(call_kwargs or {})
@@ -288,6 +289,9 @@ def _run(layer_cls, init_kwargs, case, opts):
 
     plain = not (case.multi or case.arrays or case.literal or case.masks or case.unpack)
     seq_layer = None
+    if plain:  # Keras 2 also rebuilds the layer from its config with a batch_input_shape
+        shaped = type(layer).from_config(dict(config, batch_input_shape=[None, *case.data[0].shape[1:]]))
+        assert shaped.get_config()["batch_input_shape"] == [None, *case.data[0].shape[1:]]
     if opts["check_sequential"] and plain and len(symbolic) == 1:
         seq_layer = layers.deserialize(layers.serialize(layer))
     _check_model_round_trips(model, model_data, case, with_values, seq_layer)

@@ -347,10 +347,13 @@ def test_errors():
 
 def test_config_round_trip_of_cells_and_rnn():
     with recurrent_scope():
-        rnn = RNN([LSTMCell(3, recurrent_activation="hard_sigmoid"), GRUCell(2, reset_after=False)],
-                  return_sequences=True, go_backwards=True, name="stack")
-        clone = RNN.from_config(rnn.get_config())
-    assert clone.get_config() == rnn.get_config()
+        # the clone from get_config has the same config and, with the same weights, outputs
+        run_layer_test(RNN, {"cell": [LSTMCell(3, recurrent_activation="hard_sigmoid"),
+                                      GRUCell(2, reset_after=False)],
+                             "return_sequences": True, "go_backwards": True, "name": "stack"},
+                       input_shape=(2, 5, 4), expected_output_shape=(None, 5, 2),
+                       expected_num_weights=6)
+        rnn = RNN([LSTMCell(3), GRUCell(2)])
     assert rnn.get_config()["cell"]["class_name"] == "StackedRNNCells"
     cell_config = LSTMCell(2).get_config()
     assert {"units", "recurrent_activation", "unit_forget_bias", "implementation"} <= set(cell_config)
