@@ -112,15 +112,13 @@ def _check_config(layer, case, ignore):
             assert got[key] == value, f"{case}: config[{key!r}] = {got[key]!r}, Keras wrote {value!r}"
 
 
-def _check_weight_names(layer, case, how):
+def _check_weight_names(layer, case):
     got, want = [w.name for w in layer.weights], case.entry["weight_names"]
-    if how == "suffix":  # the part after the layer's own name
-        got, want = ([n.split("/", 1)[1] for n in names] for names in (got, want))
     assert got == want, f"{case}: weight names {got}, Keras wrote {want}"
 
 
 def check_golden_case(target, case, *, rtol, atol, build=True, weights=None, inputs=None,
-                      call_kwargs=None, call=None, config_ignore=None, weight_names=None):
+                      call_kwargs=None, call=None, config_ignore=None, weight_names=False):
     """Build ``target``, give it the case's weights, run it and compare with the case's outputs.
 
     Args:
@@ -135,7 +133,7 @@ def check_golden_case(target, case, *, rtol, atol, build=True, weights=None, inp
         call: ``call(target, inputs)`` instead of calling ``target`` the recorded way.
         config_ignore: when given, compare ``get_config()`` with the entry's config: the
             same keys and the same values, except the keys in ``config_ignore``.
-        weight_names: "full" or "suffix": compare the weight names with the entry's.
+        weight_names: compare the weight names with the entry's.
 
     Also compares: the weight counts of the entry (when the case's own inputs and weights
     are used), a layer's output masks (``ymask<i>``) or their absence, and the weights after
@@ -170,8 +168,8 @@ def check_golden_case(target, case, *, rtol, atol, build=True, weights=None, inp
         assert len(target.weights) == case.entry["n_weights"], f"{case}: {len(target.weights)} weights"
         assert len(target.trainable_weights) == case.entry["n_trainable_weights"], (
             f"{case}: {len(target.trainable_weights)} trainable weights")
-    if weight_names is not None:
-        _check_weight_names(target, case, weight_names)
+    if weight_names:
+        _check_weight_names(target, case)
     if config_ignore is not None:
         _check_config(target, case, set(config_ignore))
 

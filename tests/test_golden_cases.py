@@ -25,13 +25,13 @@ def conv(cls=Conv2D):
 
 
 def check_conv(layer, case=CONV):
-    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 def test_sound_cases_pass():
     check_conv(conv())
     check_golden_case(Embedding.from_config(EMBEDDING.entry["config"]), EMBEDDING, rtol=1e-5,
-                      atol=1e-5, config_ignore=(), weight_names="full")
+                      atol=1e-5, config_ignore=(), weight_names=True)
     check_golden_case(BatchNormalization.from_config(BN_TRAINING.entry["config"]), BN_TRAINING,
                       rtol=1e-5, atol=1e-5)
 
@@ -98,7 +98,7 @@ def test_fails_when_set_weights_ignores_values():
 def test_fails_when_weight_names_differ():
     layer = Conv2D.from_config({**CONV.entry["config"], "name": "renamed"})
     with pytest.raises(AssertionError, match="weight names"):
-        check_golden_case(layer, CONV, rtol=1e-5, atol=1e-5, weight_names="full")
+        check_golden_case(layer, CONV, rtol=1e-5, atol=1e-5, weight_names=True)
 
 
 def test_fails_when_the_output_mask_is_lost():

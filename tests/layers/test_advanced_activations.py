@@ -21,7 +21,7 @@ def x_data(seed=0):
 def test_activation_matches_tf_keras(case):
     layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
     # config values are float32-rounded scalars, as tf.keras writes them
-    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 @pytest.mark.parametrize("cls,kwargs,n_weights", [

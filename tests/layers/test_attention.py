@@ -33,7 +33,7 @@ def t(x):
 def test_attention_matches_tf_keras(case):
     layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
     check_golden_case(layer, case, rtol=1e-5, atol=1e-5, build="eager", config_ignore=(),
-                      weight_names="full")
+                      weight_names=True)
 
 
 # ------------------------------------------------------------- dense attention

@@ -14,7 +14,7 @@ CASES = layer_cases("recurrent")
 @pytest.mark.parametrize("case", ["conv_lstm2d", "conv_lstm2d_seq_valid"])
 def test_matches_tf_keras_golden(case):
     layer = ConvLSTM2D.from_config(CASES[case].entry["config"])
-    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 def _reference(x, kernel, recurrent, bias, strides, dilation, filters):

@@ -29,7 +29,7 @@ def _registered():
 @pytest.mark.parametrize("case", layer_cases("conv").values(), ids=str)
 def test_matches_tf_keras_golden(case):
     layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
-    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 @pytest.mark.parametrize("cls, kwargs, input_shape, output_shape, n_weights", [

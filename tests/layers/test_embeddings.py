@@ -32,7 +32,7 @@ def test_embedding_layer_test():
 @pytest.mark.parametrize("case", CASES.values(), ids=str)
 def test_embedding_matches_tf_keras(case):
     check_golden_case(Embedding.from_config(case.entry["config"]), case, rtol=1e-5, atol=1e-5,
-                      config_ignore=(), weight_names="full")
+                      config_ignore=(), weight_names=True)
 
 
 def test_embedding_is_a_row_lookup():

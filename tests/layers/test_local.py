@@ -22,7 +22,7 @@ CLASSES = {"LocallyConnected1D": layers.LocallyConnected1D,
 @pytest.mark.parametrize("case", layer_cases("local").values(), ids=str)
 def test_matches_tf_keras_golden(case):
     layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
-    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 @pytest.mark.parametrize("cls,kwargs,shape,out_shape,kernel_shape", [

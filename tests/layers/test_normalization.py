@@ -25,7 +25,7 @@ def rand(*shape, seed=0):
 def test_normalization_matches_tf_keras(case):
     layer = CLASSES[case.entry["class_name"]].from_config(case.entry["config"])
     # training cases also compare the moving mean/variance after the call (w_after)
-    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, case, rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 def test_batchnorm_layer_test():

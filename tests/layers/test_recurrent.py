@@ -44,7 +44,7 @@ def test_matches_tf_keras_golden(case, fused, monkeypatch):
         monkeypatch.setattr(rnn_base, "fused_kind", lambda cell, training: None)
     entry = CASES[case].entry
     layer = LAYERS[entry["class_name"]].from_config(entry["config"])
-    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 @pytest.mark.parametrize("fused", [True, False])

@@ -30,7 +30,7 @@ def test_matches_tf_keras_golden(case):
     with recurrent_scope(), _scope():
         layer = {"Bidirectional": Bidirectional, "TimeDistributed": TimeDistributed}[
             entry["class_name"]].from_config(entry["config"])
-    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names="full")
+    check_golden_case(layer, CASES[case], rtol=1e-5, atol=1e-5, config_ignore=(), weight_names=True)
 
 
 def test_masked_bidirectional_matches_golden():
