@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.engine import registry
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input, InputLayer
@@ -131,17 +132,14 @@ class Sequential(Functional):
 
     def get_config(self):
         layer_configs = []
-        from openkeras.engine.functional_config import class_name_of
-
         all_layers = ([self._input_layer] if self._input_layer is not None else []) + list(self._seq)
         for layer in all_layers:
-            layer_configs.append({"class_name": class_name_of(layer), "config": layer.get_config()})
+            layer_configs.append({"class_name": registry.registered_name(type(layer)),
+                                  "config": layer.get_config()})
         return {"name": self.name, "layers": layer_configs}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras import layers as layer_module
-
         if isinstance(config, list):  # Keras 2.0-2.1: a bare list of layer configs
             name, layer_configs = None, config
         else:
@@ -151,7 +149,7 @@ class Sequential(Functional):
         model = cls(name=name)
         with drop_unsupported_masks():
             for conf in layer_configs:
-                model.add(layer_module.deserialize(conf, custom_objects=custom_objects))
+                model.add(registry.deserialize("layer", conf, custom_objects))
         if not model.inputs and isinstance(config, dict) and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model

@@ -6,15 +6,10 @@ import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
 from openkeras.backend.symbolic import eager_function
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
 from openkeras.layers.lambda_layer import Lambda  # noqa: F401  (Keras 2 imports it from here)
-from openkeras.utils import generic_utils
-from openkeras.utils.generic_utils import legacy_kwarg
-
-_DENSE_KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
-                 "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-                 "b_constraint": "bias_constraint", "bias": "use_bias"}
 
 
 def input_rank_error(layer, expected, shape):
@@ -37,7 +32,7 @@ class Dense(Layer):
     def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        old = generic_utils.take_legacy_kwargs(kwargs, _DENSE_KERAS1, "Dense")
+        old = aliases.take_renamed(kwargs, "Dense")
         units = old.get("units", units)
         kernel_initializer = old.get("kernel_initializer", kernel_initializer)
         kernel_regularizer = old.get("kernel_regularizer", kernel_regularizer)
@@ -144,7 +139,7 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
-        legacy_kwarg(kwargs, "p", "rate", "Dropout")
+        aliases.rename_kwargs(kwargs, "Dropout")
         rate = kwargs.pop("rate", rate)
         super().__init__(**kwargs)
         if rate is None or not 0 <= float(rate) <= 1:

@@ -7,11 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
-from openkeras.utils import generic_utils
 
-_EMBEDDING_KERAS1 = {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
-                     "W_constraint": "embeddings_constraint"}
 _INDEX_DTYPES = (torch.int32, torch.int64)
 
 
@@ -34,7 +32,7 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
                  mask_zero=False, input_length=None, **kwargs):
-        old = generic_utils.take_legacy_kwargs(kwargs, _EMBEDDING_KERAS1, "Embedding")
+        old = aliases.take_renamed(kwargs, "Embedding")
         if "dropout" in kwargs:
             kwargs.pop("dropout")
             warnings.warn("Embedding: the `dropout` argument is no longer supported. Apply a "

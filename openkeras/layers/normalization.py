@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.utils import generic_utils
 
-_BN_KERAS1 = {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"}
 _FUSED_MIN_EPSILON = 1.001e-5  # the fused kernel's (cuDNN's) floor on epsilon
 
 
@@ -82,7 +82,7 @@ class BatchNormalization(Layer):
             if mode != 0:
                 raise TypeError("The `mode` argument of `BatchNormalization` no longer exists: "
                                 f"only mode=0 is supported. Received: mode={mode!r}")
-        old = generic_utils.take_legacy_kwargs(kwargs, _BN_KERAS1, "BatchNormalization")
+        old = aliases.take_renamed(kwargs, "BatchNormalization")
         super().__init__(**kwargs)
         for arg, value in (("renorm", renorm), ("virtual_batch_size", virtual_batch_size),
                            ("adjustment", adjustment)):
