@@ -163,7 +163,7 @@ def mish(x: torch.Tensor) -> torch.Tensor:
 # On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
 _wrap_public_functions(globals(), [__name__])
 
-registry.register_functions("activation", globals(), (
+registry.register_names("activation", globals(), (
     "relu", "tanh", "sigmoid", "hard_sigmoid", "softmax", "elu", "selu", "softplus", "softsign",
     "exponential", "linear", "swish", "gelu", "mish"))
 

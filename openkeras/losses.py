@@ -382,7 +382,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 # The loss functions by every Keras 2 / tf.keras name (the Loss classes join by themselves).
-registry.register_functions("loss", globals(), (
+registry.register_names("loss", globals(), (
     "mean_squared_error", "mse", "MSE", "mean_absolute_error", "mae", "MAE",
     "mean_absolute_percentage_error", "mape", "MAPE", "mean_squared_logarithmic_error", "msle",
     "MSLE", "squared_hinge", "hinge", "categorical_hinge", "log_cosh", "logcosh", "huber",

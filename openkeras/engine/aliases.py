@@ -86,6 +86,11 @@ ARG_RENAMES = {
                            "pickle_safe": "use_multiprocessing"},
     "predict_generator": {"nb_worker": "workers", "max_q_size": "max_queue_size",
                           "pickle_safe": "use_multiprocessing"},
+    # Keras 2.2.4's legacy_generator_methods_support (Keras 1 counted samples, not batches)
+    "generator_methods": {"samples_per_epoch": "steps_per_epoch", "val_samples": "steps",
+                          "nb_epoch": "epochs", "nb_val_samples": "validation_steps",
+                          "nb_worker": "workers", "pickle_safe": "use_multiprocessing",
+                          "max_q_size": "max_queue_size"},
     # scikit-learn wrappers (their sk_params and set_params)
     "sklearn": {"nb_epoch": "epochs"},
     # datasets and text preprocessing

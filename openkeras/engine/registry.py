@@ -8,8 +8,8 @@ a layer) in one of two ways, and no other: the allow-list.
 2. openkeras's own objects, which join the registry by themselves: the classes derived
    from a ``Registered`` base (Layer, Initializer, Regularizer, Constraint, Loss, Metric,
    Optimizer, LearningRateSchedule) on definition, the functions of activations, losses,
-   metrics and the tensor functions of ``openkeras.backend`` with one ``register_functions``
-   call at the bottom of their module.
+   metrics and the tensor functions of ``openkeras.backend`` with one ``register_names`` /
+   ``register_backend_functions`` call at the bottom of their module.
 
 A name is never looked up with ``getattr`` on a module and nothing is imported because a file
 names it. ``check_table_entry`` refuses anything defined outside openkeras, so a user class
@@ -84,13 +84,13 @@ def register(kind, obj, *names):
     return obj
 
 
-def register_functions(kind, namespace, names):
-    """Register the functions ``namespace[name]`` for each of ``names`` (a module's globals()).
+def register_names(kind, namespace, names):
+    """Register ``namespace[name]`` under ``name`` for each of ``names`` (a module's globals()).
 
     Args:
         kind: the kind, e.g. ``'activation'``.
         namespace: a module's ``globals()``.
-        names: the names to register (an alias registers the function under the alias).
+        names: the names to register (an alias registers its function or class under the alias).
     """
     for name in names:
         register(kind, namespace[name], name)
@@ -123,7 +123,7 @@ class Registered:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        kind = cls.__dict__.get("_registry_kind") or cls._registry_kind
+        kind = cls._registry_kind
         if kind and is_openkeras_object(cls) and not cls.__name__.startswith("_"):
             register(kind, cls)
 

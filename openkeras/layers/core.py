@@ -29,17 +29,10 @@ class Dense(Layer):
     Shapes: (batch, ..., input_dim) -> (batch, ..., units).
     """
 
+    @aliases.legacy_arguments("Dense")
     def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        old = aliases.take_renamed(kwargs, "Dense")
-        units = old.get("units", units)
-        kernel_initializer = old.get("kernel_initializer", kernel_initializer)
-        kernel_regularizer = old.get("kernel_regularizer", kernel_regularizer)
-        bias_regularizer = old.get("bias_regularizer", bias_regularizer)
-        kernel_constraint = old.get("kernel_constraint", kernel_constraint)
-        bias_constraint = old.get("bias_constraint", bias_constraint)
-        use_bias = old.get("use_bias", use_bias)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, (float, np.floating)) and units == int(units):
             units = int(units)  # Dense(n / 2) with an even n, as tf.keras accepts

@@ -102,7 +102,7 @@ __all__ = [
     "get", "serialize", "deserialize",
 ]
 # The metric functions by every Keras 2 / tf.keras name (the Metric classes join by themselves).
-registry.register_functions("metric", globals(),
+registry.register_names("metric", globals(),
                             [name for name in __all__[:-3] if not isinstance(globals()[name], type)])
 
 

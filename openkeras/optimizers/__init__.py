@@ -28,7 +28,7 @@ nadam = Nadam
 
 # The built-in optimizers are also found by their name in lower case ('Adam', 'adam', 'ADAM').
 _LOWER_NAMES = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam")
-registry.register_functions("optimizer", globals(), _LOWER_NAMES)
+registry.register_names("optimizer", globals(), _LOWER_NAMES)
 
 
 def serialize(optimizer) -> dict:
