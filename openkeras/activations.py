@@ -189,6 +189,7 @@ def deserialize(name, custom_objects=None):
     return registry.deserialize(kinds, name, custom_objects)
 
 
+@registry.register_getter("activation")
 def get(identifier):
     """Resolve an activation identifier to a callable.
 

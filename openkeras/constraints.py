@@ -148,6 +148,7 @@ def deserialize(config, custom_objects=None):
     return registry.deserialize("constraint", config, custom_objects)
 
 
+@registry.register_getter("constraint")
 def get(identifier):
     """Resolve a constraint identifier.
 

@@ -440,6 +440,7 @@ def deserialize(config, custom_objects=None):
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("initializer")
 def get(identifier):
     """Resolve an initializer identifier.
 

@@ -408,6 +408,7 @@ def deserialize(name, custom_objects=None):
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("loss")
 def get(identifier):
     """Resolve a name, config dict, function or Loss object to a loss (None stays None)."""
     if identifier is None:

@@ -161,6 +161,7 @@ def deserialize(config, custom_objects=None):
     return obj
 
 
+@registry.register_getter("regularizer")
 def get(identifier):
     """Resolve a regularizer identifier.
 

@@ -98,9 +98,7 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         self.activity_regularizer = self.__dict__.get("activity_regularizer")
         self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
-            from openkeras import regularizers
-
-            self.activity_regularizer = regularizers.get(kwargs["activity_regularizer"])
+            self.activity_regularizer = registry.get("regularizer", kwargs["activity_regularizer"])
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params

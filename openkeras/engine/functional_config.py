@@ -3,6 +3,7 @@
 import inspect
 
 from openkeras.engine import registry
+from openkeras.engine.base_layer import drop_unsupported_masks
 from openkeras.utils.generic_utils import unpack_singleton
 
 
@@ -72,8 +73,6 @@ def class_name_of(layer):
 
 def reconstruct_from_config(config, custom_objects=None):
     """Rebuild the layers and their connections; return (inputs, outputs, name)."""
-    from openkeras.engine.base_layer import drop_unsupported_masks
-
     with drop_unsupported_masks():
         return _reconstruct(config, custom_objects, _RegistryLayers)
 

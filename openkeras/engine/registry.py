@@ -35,6 +35,9 @@ PRINTABLE = {
 _BACKEND_REFUSED = frozenset({"print_tensor", "symbolic"})
 
 _BUILTINS = {kind: {} for kind in PRINTABLE}
+# kind -> the module's own ``get`` (activations.get, initializers.get, ...), so that code below
+# those modules (the engine) resolves arguments without importing them.
+_GETTERS = {}
 _GLOBAL_CUSTOM_OBJECTS = {}
 _SCOPE_STACK = []
 # object -> 'package>name' from register_keras_serializable. Keyed by the object itself (not
@@ -327,26 +330,37 @@ def deserialize_with(identifier, lookup, known, custom_objects, printable):
     raise ValueError(f"Could not interpret {printable} identifier: {identifier!r}")
 
 
-def get(kinds, identifier, custom_objects=None, instantiate=True):
+def register_getter(kind):
+    """Decorator: ``get(kind, ...)`` calls the decorated function (a module's own ``get``)."""
+
+    def decorator(getter):
+        _GETTERS[kind] = getter
+        return getter
+
+    return decorator
+
+
+def get(kind, identifier):
     """Resolve an argument such as ``kernel_initializer='glorot_uniform'`` to an object.
 
-    None stays None; a name or a config dict is deserialized (a name of a class makes an
-    instance with default arguments when ``instantiate``); any other callable is returned as is.
+    Calls the ``get`` of the module that serves ``kind`` (registered with ``register_getter``);
+    for a kind without one: None stays None, a name or a config dict is deserialized (a
+    class is instantiated with default arguments) and any other callable is returned as is.
 
     Args:
-        kinds: a kind or a tuple of kinds.
-        identifier: None, a name, a config dict or a callable.
-        custom_objects: the caller's dict of user objects.
-        instantiate: call a class a name resolves to.
+        kind: a kind, e.g. ``'initializer'``.
+        identifier: None, a name, a config dict, an object or a callable.
     """
+    getter = _GETTERS.get(kind)
+    if getter is not None:
+        return getter(identifier)
     if identifier is None:
         return None
     if isinstance(identifier, (str, dict)):
-        obj = deserialize(kinds, identifier, custom_objects)
-        return obj() if instantiate and isinstance(obj, type) else obj
+        obj = deserialize(kind, identifier)
+        return obj() if isinstance(obj, type) else obj
     if callable(identifier):
         return identifier
-    kind = kinds if isinstance(kinds, str) else kinds[0]
     raise ValueError(f"Could not interpret {PRINTABLE[kind]} identifier: {identifier!r}")
 
 

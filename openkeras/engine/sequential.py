@@ -3,7 +3,7 @@
 import torch
 
 from openkeras.engine import registry
-from openkeras.engine.base_layer import Layer
+from openkeras.engine.base_layer import Layer, drop_unsupported_masks
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input, InputLayer
 from openkeras.engine.keras_tensor import flatten
@@ -144,8 +144,6 @@ class Sequential(Functional):
             name, layer_configs = None, config
         else:
             name, layer_configs = config.get("name"), config["layers"]
-        from openkeras.engine.base_layer import drop_unsupported_masks
-
         model = cls(name=name)
         with drop_unsupported_masks():
             for conf in layer_configs:

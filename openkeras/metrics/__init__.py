@@ -122,6 +122,7 @@ def deserialize(config, custom_objects=None):
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("metric")
 def get(identifier):
     """Resolve a name, config dict, function or Metric to a metric."""
     if isinstance(identifier, (str, dict)):

@@ -49,6 +49,7 @@ def deserialize(config, custom_objects=None):
     return registry.deserialize("optimizer", config, custom_objects)
 
 
+@registry.register_getter("optimizer")
 def get(identifier):
     """An optimizer from an instance, a name ('adam', 'SGD') or a config dict."""
     if isinstance(identifier, Optimizer):
