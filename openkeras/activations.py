@@ -5,7 +5,11 @@ import torch.nn.functional as F
 
 from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine import registry
-from openkeras.utils.generic_utils import is_int
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    is_int,
+    serialize_keras_object,
+)
 
 
 def relu(x: torch.Tensor, alpha: float = 0.0, max_value=None, threshold: float = 0.0):

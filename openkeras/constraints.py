@@ -9,7 +9,11 @@ import torch
 
 from openkeras.config import epsilon
 from openkeras.engine import registry
-from openkeras.utils.generic_utils import is_int
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    is_int,
+    serialize_keras_object,
+)
 
 
 def _norms(w, axis):

@@ -11,7 +11,12 @@ import torch
 from openkeras import config
 from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
-from openkeras.utils.generic_utils import is_int, to_snake_case
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    is_int,
+    serialize_keras_object,
+    to_snake_case,
+)
 
 # scipy.stats.truncnorm.std(a=-2, b=2, loc=0., scale=1.), as tf.keras 2 uses it
 _TRUNCATED_STDDEV = 0.87962566103423978

@@ -13,6 +13,10 @@ from openkeras import config
 from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 

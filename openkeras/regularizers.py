@@ -6,6 +6,10 @@ import numbers
 import torch
 
 from openkeras.engine import aliases, registry
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 
 def _check_penalty(name, value):

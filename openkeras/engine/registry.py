@@ -199,6 +199,12 @@ def registered_name(obj):
         found = _REGISTERED_NAMES.get(obj)
     except TypeError:  # an unhashable object
         found = None
+    if found is None and isinstance(obj, type) and len(obj.__mro__) > 2:
+        # a class made from a registered one under the same name and place (the engine's
+        # functional variant of a Model subclass) is that class to the user
+        base = obj.__mro__[1]
+        if (base.__qualname__, base.__module__) == (obj.__qualname__, obj.__module__):
+            found = _REGISTERED_NAMES.get(base)
     return found or getattr(obj, "__name__", None) or type(obj).__name__
 
 

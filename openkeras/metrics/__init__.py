@@ -66,6 +66,10 @@ from openkeras.metrics.loss_metrics import (
     SquaredHinge,
     cosine_similarity,
 )
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 # On graph tensors every metric function records an OpLambda node (openkeras.backend.symbolic).
 _wrap_public_functions(globals(), ["openkeras.metrics"], exclude=("div_no_nan", "update_confusion_matrix",

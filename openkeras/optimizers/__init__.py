@@ -11,6 +11,10 @@ from openkeras.optimizers.optimizer import Optimizer
 from openkeras.optimizers.rmsprop_optimizer import RMSprop
 from openkeras.optimizers.sgd_optimizer import SGD
 from openkeras.optimizers.tf_optimizer import TFOptimizer, clip_norm  # noqa: F401
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
            "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop", "adagrad",

@@ -112,6 +112,10 @@ def test_a_subclass_of_a_registered_class_keeps_its_own_name():
     try:
         assert layers.serialize(base(2))["class_name"] == "RegistryTest>RegBase"
         assert layers.serialize(child(2))["class_name"] == "RegChild"
+        # the engine's same-named functional variant of a registered class keeps its name
+        made = type("RegBase", (base,), {"__module__": base.__module__,
+                                         "__qualname__": base.__qualname__})
+        assert registry.registered_name(made) == "RegistryTest>RegBase"
         assert layers.deserialize(layers.serialize(base(2))).__class__ is base
         loss_cls = type("MyLoss", (losses.MeanSquaredError,), {})
         assert losses.serialize(loss_cls())["class_name"] == "MyLoss"
