@@ -1,12 +1,15 @@
 """Built-in activation functions (Keras 2 names and arguments) on torch tensors."""
 
-import importlib
-
 import torch
 import torch.nn.functional as F
 
 from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
-from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
+from openkeras.engine import registry
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    is_int,
+    serialize_keras_object,
+)
 
 
 def relu(x: torch.Tensor, alpha: float = 0.0, max_value=None, threshold: float = 0.0):
@@ -164,11 +167,9 @@ def mish(x: torch.Tensor) -> torch.Tensor:
 # On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
 _wrap_public_functions(globals(), [__name__])
 
-_ACTIVATIONS = {
-    fn.__name__: fn
-    for fn in (relu, tanh, sigmoid, hard_sigmoid, softmax, elu, selu, softplus, softsign,
-               exponential, linear, swish, gelu, mish)
-}
+registry.register_names("activation", globals(), (
+    "relu", "tanh", "sigmoid", "hard_sigmoid", "softmax", "elu", "selu", "softplus", "softsign",
+    "exponential", "linear", "swish", "gelu", "mish"))
 
 
 def serialize(activation):
@@ -177,38 +178,22 @@ def serialize(activation):
     Args:
         activation: A function (or an object with `get_config`).
     """
-    return serialize_keras_object(activation)
-
-
-def _module_objects(with_layers):
-    objects = dict(_ACTIVATIONS)
-    if with_layers:
-        # Activation layers (LeakyReLU, PReLU, ...) are imported lazily: they import this module.
-        try:
-            layers = importlib.import_module("openkeras.layers.advanced_activations")
-        except ModuleNotFoundError:
-            return objects
-        for name, value in vars(layers).items():  # the classes defined there, nothing imported
-            if isinstance(value, type) and value.__module__ == layers.__name__:
-                objects.setdefault(name, value)
-    return objects
+    return registry.serialize(activation)
 
 
 def deserialize(name, custom_objects=None):
     """The activation named `name` (or described by a config dict).
 
     Args:
-        name: A function name such as 'relu', or {'class_name', 'config'} for a layer.
+        name: A function name such as 'relu', or {'class_name', 'config'} for an activation
+            layer (LeakyReLU, PReLU, ...).
         custom_objects: Optional dict of user-defined activations.
     """
-    return deserialize_keras_object(
-        name,
-        module_objects=_module_objects(isinstance(name, dict)),
-        custom_objects=custom_objects,
-        printable_module_name="activation function",
-    )
+    kinds = ("activation", "activation_layer") if isinstance(name, dict) else "activation"
+    return registry.deserialize(kinds, name, custom_objects)
 
 
+@registry.register_getter("activation")
 def get(identifier):
     """Resolve an activation identifier to a callable.
 

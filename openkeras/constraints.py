@@ -8,7 +8,12 @@ constrains the weight vector of each unit; a Conv2D kernel is (kh, kw, in, out),
 import torch
 
 from openkeras.config import epsilon
-from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
+from openkeras.engine import registry
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    is_int,
+    serialize_keras_object,
+)
 
 
 def _norms(w, axis):
@@ -16,8 +21,10 @@ def _norms(w, axis):
     return torch.sqrt(torch.sum(torch.square(w), dim=dims, keepdim=True))
 
 
-class Constraint:
+class Constraint(registry.Registered):
     """Base class: `__call__(w)` returns the constrained weight tensor."""
+
+    _registry_kind = "constraint"
 
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
         return w
@@ -117,11 +124,11 @@ maxnorm = MaxNorm
 nonneg = NonNeg
 unitnorm = UnitNorm
 
-_ALL_OBJECTS = {
-    "Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
-    "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-    "min_max_norm": MinMaxNorm, "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm,
-}
+# Keras 2's snake-case names and the Keras 1 / 2.0 names.
+for _name, _cls in (("max_norm", MaxNorm), ("non_neg", NonNeg), ("unit_norm", UnitNorm),
+                    ("min_max_norm", MinMaxNorm), ("maxnorm", MaxNorm), ("nonneg", NonNeg),
+                    ("unitnorm", UnitNorm)):
+    registry.register("constraint", _cls, _name)
 
 
 def serialize(constraint) -> dict:
@@ -130,7 +137,7 @@ def serialize(constraint) -> dict:
     Args:
         constraint: A Constraint instance.
     """
-    return serialize_keras_object(constraint)
+    return registry.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None):
@@ -142,11 +149,10 @@ def deserialize(config, custom_objects=None):
     """
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
-    return deserialize_keras_object(config, module_objects=_ALL_OBJECTS,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="constraint")
+    return registry.deserialize("constraint", config, custom_objects)
 
 
+@registry.register_getter("constraint")
 def get(identifier):
     """Resolve a constraint identifier.
 

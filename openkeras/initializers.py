@@ -9,8 +9,9 @@ import math
 import torch
 
 from openkeras import config
+from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
-from openkeras.utils.generic_utils import (
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
     deserialize_keras_object,
     is_int,
     serialize_keras_object,
@@ -78,8 +79,10 @@ def _truncated_normal(shape, mean, stddev, dtype, seed):
     return (z * stddev + mean).to(dtype)
 
 
-class Initializer:
+class Initializer(registry.Registered):
     """Base class: `__call__(shape, dtype=None)` returns a new tensor of that shape."""
+
+    _registry_kind = "initializer"
 
     def __call__(self, shape, dtype=None) -> torch.Tensor:
         raise NotImplementedError(
@@ -412,14 +415,14 @@ normal = RandomNormal
 uniform = RandomUniform
 _compute_fans = compute_fans  # Keras 2 code (custom initializers) imports the private name
 
-# class names, snake-case aliases, the 'V2' names some tf.keras 2 versions wrote, Keras 1 names
-_ALL_OBJECTS = {
-    name: cls
-    for cls in _CLASSES
-    for name in (cls.__name__, to_snake_case(cls.__name__), cls.__name__ + "V2")
-}
-# 'uniform'/'normal' are Keras 2 aliases too (Embedding's default is 'uniform').
-_ALL_OBJECTS.update(zero=Zeros, one=Ones, normal=RandomNormal, uniform=RandomUniform)
+# Besides the class names: the snake-case names, the 'V2' names some tf.keras 2 versions
+# wrote, and Keras 2's 'zero', 'one', 'normal', 'uniform' (Embedding's default is 'uniform').
+for _cls in _CLASSES:
+    registry.register("initializer", _cls, to_snake_case(_cls.__name__), _cls.__name__ + "V2")
+registry.register("initializer", Zeros, "zero")
+registry.register("initializer", Ones, "one")
+registry.register("initializer", RandomNormal, "normal")
+registry.register("initializer", RandomUniform, "uniform")
 
 
 def serialize(initializer) -> dict:
@@ -428,7 +431,7 @@ def serialize(initializer) -> dict:
     Args:
         initializer: An Initializer instance.
     """
-    return serialize_keras_object(initializer)
+    return registry.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
@@ -438,12 +441,11 @@ def deserialize(config, custom_objects=None):
         config: A name such as 'glorot_uniform' or a serialized config dict.
         custom_objects: Optional dict of user-defined initializers.
     """
-    obj = deserialize_keras_object(config, module_objects=_ALL_OBJECTS,
-                                   custom_objects=custom_objects,
-                                   printable_module_name="initializer")
+    obj = registry.deserialize("initializer", config, custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("initializer")
 def get(identifier):
     """Resolve an initializer identifier.
 

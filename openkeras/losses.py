@@ -11,8 +11,9 @@ import torch.nn.functional as F
 
 from openkeras import config
 from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
+from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
-from openkeras.utils.generic_utils import (
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
     deserialize_keras_object,
     serialize_keras_object,
 )
@@ -236,13 +237,15 @@ _wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimens
                                                     "is_categorical_crossentropy"))
 
 
-class Loss:
+class Loss(registry.Registered):
     """Base class of loss objects: ``loss(y_true, y_pred, sample_weight=None)`` -> tensor.
 
     Args:
         reduction: 'auto' (= 'sum_over_batch_size'), 'sum_over_batch_size', 'sum' or 'none'.
         name: Name of the loss.
     """
+
+    _registry_kind = "loss"
 
     def __init__(self, reduction: str = "auto", name: str | None = None):
         if reduction not in REDUCTIONS:
@@ -292,7 +295,7 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
-        fn = serialize_keras_object(self.fn)
+        fn = registry.serialize(self.fn)
         return {**super().get_config(), "fn": fn, **self._fn_kwargs}
 
     @classmethod
@@ -382,27 +385,20 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         return compute_weighted_loss(losses, weight, "sum_over_batch_size")
 
 
-_LOSS_CLASSES = [
-    Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, Hinge, SquaredHinge, CategoricalHinge, LogCosh, Huber,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy, KLDivergence,
-    Poisson, CosineSimilarity,
-]
-_LOSS_NAMES = [
+# The loss functions by every Keras 2 / tf.keras name (the Loss classes join by themselves).
+registry.register_names("loss", globals(), (
     "mean_squared_error", "mse", "MSE", "mean_absolute_error", "mae", "MAE",
     "mean_absolute_percentage_error", "mape", "MAPE", "mean_squared_logarithmic_error", "msle",
     "MSLE", "squared_hinge", "hinge", "categorical_hinge", "log_cosh", "logcosh", "huber",
     "huber_loss", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "binary_crossentropy", "bce", "BCE", "kl_divergence", "kullback_leibler_divergence", "kld",
     "KLD", "poisson", "cosine_similarity", "cosine_proximity", "cosine",
-]
-ALL_OBJECTS = {**{c.__name__: c for c in _LOSS_CLASSES},
-               **{name: globals()[name] for name in _LOSS_NAMES}}
+))
 
 
 def serialize(loss):
     """A loss function's name, or a Loss object's {'class_name', 'config'} dict."""
-    return serialize_keras_object(loss)
+    return registry.serialize(loss)
 
 
 def deserialize(name, custom_objects=None):
@@ -412,12 +408,11 @@ def deserialize(name, custom_objects=None):
         name: A loss name ('mse') or a {'class_name', 'config'} dict.
         custom_objects: Optional dict of user losses.
     """
-    obj = deserialize_keras_object(name, module_objects=ALL_OBJECTS,
-                                   custom_objects=custom_objects,
-                                   printable_module_name="loss function")
+    obj = registry.deserialize("loss", name, custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("loss")
 def get(identifier):
     """Resolve a name, config dict, function or Loss object to a loss (None stays None)."""
     if identifier is None:

@@ -5,9 +5,9 @@ import numbers
 
 import torch
 
-from openkeras.utils.generic_utils import (
+from openkeras.engine import aliases, registry
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
     deserialize_keras_object,
-    legacy_kwarg,
     serialize_keras_object,
 )
 
@@ -23,8 +23,10 @@ def _check_penalty(name, value):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(registry.Registered):
     """Base class: `__call__(x)` returns a scalar penalty tensor."""
+
+    _registry_kind = "regularizer"
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return torch.zeros((), dtype=x.dtype, device=x.device)
@@ -74,7 +76,7 @@ class L1(Regularizer):
     """
 
     def __init__(self, l1: float = 0.01, **kwargs):
-        l1 = legacy_kwarg(kwargs, "l", "l1", "L1").pop("l1", l1)
+        l1 = aliases.take_renamed(kwargs, "L1").get("l1", l1)
         if kwargs:
             raise TypeError(f"L1: argument(s) not recognized: {kwargs}")
         self.l1 = _check_penalty("l1", 0.01 if l1 is None else l1)
@@ -94,7 +96,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, l2: float = 0.01, **kwargs):
-        l2 = legacy_kwarg(kwargs, "l", "l2", "L2").pop("l2", l2)
+        l2 = aliases.take_renamed(kwargs, "L2").get("l2", l2)
         if kwargs:
             raise TypeError(f"L2: argument(s) not recognized: {kwargs}")
         self.l2 = _check_penalty("l2", 0.01 if l2 is None else l2)
@@ -134,8 +136,10 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
     return L1L2(l1=l1, l2=l2)
 
 
-_ALL_OBJECTS = {"Regularizer": Regularizer, "L1L2": L1L2, "L1": L1, "L2": L2,
-                "l1": L1, "l2": L2, "l1_l2": l1_l2}
+# Keras 2's names: 'l1' and 'l2' make the classes, 'l1_l2' calls the function.
+registry.register("regularizer", L1, "l1")
+registry.register("regularizer", L2, "l2")
+registry.register("regularizer", l1_l2, "l1_l2")
 
 
 def serialize(regularizer) -> dict:
@@ -144,7 +148,7 @@ def serialize(regularizer) -> dict:
     Args:
         regularizer: A Regularizer instance.
     """
-    return serialize_keras_object(regularizer)
+    return registry.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
@@ -154,15 +158,14 @@ def deserialize(config, custom_objects=None):
         config: A name or a {'class_name', 'config'} dict.
         custom_objects: Optional dict of user-defined regularizers.
     """
-    obj = deserialize_keras_object(config, module_objects=_ALL_OBJECTS,
-                                   custom_objects=custom_objects,
-                                   printable_module_name="regularizer")
+    obj = registry.deserialize("regularizer", config, custom_objects)
     # a bare name makes the default object: 'l1' -> L1(), 'l1_l2' -> L1L2(0.01, 0.01)
     if isinstance(config, str) and (isinstance(obj, type) or obj is l1_l2):
         return obj()
     return obj
 
 
+@registry.register_getter("regularizer")
 def get(identifier):
     """Resolve a regularizer identifier.
 

@@ -8,8 +8,8 @@ from openkeras import config, layers
 from openkeras.applications import imagenet_utils
 from openkeras.applications.imagenet_utils import keras_modules_injection  # noqa: F401
 from openkeras.applications.weights import apply_weights
-from openkeras.engine.base_layer import Layer
 from openkeras.engine.functional import Functional
+from openkeras.layers.scale import CustomScaleLayer  # noqa: F401  (its Keras path is here)
 
 
 def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor=None,
@@ -128,29 +128,6 @@ def conv2d_bn(x, filters: int, kernel_size, strides=1, padding: str = "same",
     if activation is not None:
         x = layers.Activation(activation, name=None if name is None else name + "_ac")(x)
     return x
-
-
-class CustomScaleLayer(Layer):
-    """Adds a scaled residual to a shortcut: ``inputs[0] + inputs[1] * scale``.
-
-    Args:
-        scale: the factor applied to the residual branch ``inputs[1]``.
-
-    Input: a list of two tensors of the same shape. Output: one tensor of that shape.
-    """
-
-    def __init__(self, scale: float, **kwargs):
-        super().__init__(**kwargs)
-        self.scale = scale
-
-    def call(self, inputs):
-        return inputs[0] + inputs[1] * self.scale
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}
 
 
 def inception_resnet_block(x, scale: float, block_type: str, block_idx: int, activation="relu"):

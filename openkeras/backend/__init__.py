@@ -180,6 +180,7 @@ from openkeras.config import (
     set_floatx,
     set_image_data_format,
 )
+from openkeras.engine import registry as _registry
 
 # Functions that make graph tensors, read their static facts, or manage state: not recorded.
 NOT_RECORDED = frozenset({
@@ -194,6 +195,9 @@ NOT_RECORDED = frozenset({
 
 # Every other public function of openkeras.backend.* records a graph node on graph tensors.
 _wrap_public_functions(globals(), ["openkeras.backend."], exclude=NOT_RECORDED)
+# Lambda and OpLambda configs in files may name these tensor functions (the registry's
+# allow-list); nothing else in K can be reached from a file.
+_registry.register_backend_functions(globals())
 
 
 _NOT_ON_TORCH = {

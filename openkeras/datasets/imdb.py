@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from openkeras.datasets import _loading
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.engine import aliases
 
 IMDB_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
@@ -36,7 +36,7 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
         `(x_train, y_train), (x_test, y_test)`: object arrays of lists of ints
         and integer label arrays.
     """
-    kwargs = legacy_kwarg(kwargs, "nb_words", "num_words", "imdb.load_data")
+    kwargs = aliases.rename_kwargs(kwargs, "num_words", "imdb.load_data")
     num_words = kwargs.pop("num_words", num_words)
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {kwargs}")

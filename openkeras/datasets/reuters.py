@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from openkeras.datasets import _loading
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.engine import aliases
 
 REUTERS_SHA256 = "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
 WORD_INDEX_MD5 = "4d44cc38712099c9e383dc6e5f11a921"
@@ -32,7 +32,7 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
         `(x_train, y_train), (x_test, y_test)`: object arrays of lists of ints
         and integer label arrays.
     """
-    kwargs = legacy_kwarg(kwargs, "nb_words", "num_words", "reuters.load_data")
+    kwargs = aliases.rename_kwargs(kwargs, "num_words", "reuters.load_data")
     num_words = kwargs.pop("num_words", num_words)
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {kwargs}")

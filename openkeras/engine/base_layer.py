@@ -9,7 +9,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.naming import unique_object_name
-from openkeras.engine import shape_inference
+from openkeras.engine import aliases, registry, shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
 from openkeras.engine.keras_tensor import KerasTensor, flatten, is_symbolic, pack_like
@@ -23,7 +23,7 @@ from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
 from openkeras.engine.layer_weights import LayerWeightsMixin
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
-from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
+from openkeras.utils.generic_utils import to_int, to_shape, to_snake_case
 
 _ALLOWED_KWARGS = {
     "input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -48,7 +48,7 @@ def drop_unsupported_masks():
         _DROP_UNSUPPORTED_MASKS.pop()
 
 
-class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors):
+class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors, registry.Registered):
     """A Keras layer: weights, ``build``, ``call``, nodes and config.
 
     Args:
@@ -56,6 +56,8 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         name: the layer's name, unique within a model (default: from the class name).
         dtype: the dtype of the layer's weights and outputs (default: floatx).
     """
+
+    _registry_kind = "layer"  # openkeras's layer classes join the registry on definition
 
     def __new__(cls, *args, **kwargs):
         # Keras 2 layers may assign attributes, sub-layers and weights before calling
@@ -68,7 +70,7 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         if "_modules" not in self.__dict__:  # made without __new__ (e.g. copy protocols)
             super().__init__()
-        legacy_kwarg(kwargs, "input_dtype", "dtype", type(self).__name__)
+        aliases.rename_kwargs(kwargs, "Input", type(self).__name__)
         if "dtype" in kwargs:
             dtype = kwargs.pop("dtype") or dtype
         for key in kwargs:
@@ -96,9 +98,7 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         self.activity_regularizer = self.__dict__.get("activity_regularizer")
         self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
-            from openkeras import regularizers
-
-            self.activity_regularizer = regularizers.get(kwargs["activity_regularizer"])
+            self.activity_regularizer = registry.get("regularizer", kwargs["activity_regularizer"])
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params
         self._call_takes_mask = "mask" in params

@@ -5,14 +5,13 @@ import functools
 
 import torch
 
-from openkeras.engine import functional_config
+from openkeras.engine import aliases, functional_config
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
 from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.node import Node
 from openkeras.engine.training import Model
-from openkeras.utils.generic_utils import legacy_kwarg
 
 
 class Functional(AddedLossesMixin, Model):
@@ -24,11 +23,8 @@ class Functional(AddedLossesMixin, Model):
         name: the model's name.
     """
 
+    @aliases.legacy_arguments("Model")
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        legacy_kwarg(kwargs, "input", "inputs", "Model")
-        legacy_kwarg(kwargs, "output", "outputs", "Model")
-        inputs = kwargs.pop("inputs", inputs)
-        outputs = kwargs.pop("outputs", outputs)
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph(inputs, outputs)
 

@@ -2,7 +2,17 @@
 
 import inspect
 
-from openkeras.utils.generic_utils import get_registered_name, unpack_singleton
+from openkeras.engine import registry
+from openkeras.engine.base_layer import drop_unsupported_masks
+from openkeras.utils.generic_utils import unpack_singleton
+
+
+class _RegistryLayers:
+    """What ``_reconstruct`` needs of ``openkeras.layers``: ``deserialize`` (from the registry)."""
+
+    @staticmethod
+    def deserialize(config, custom_objects=None):
+        return registry.deserialize("layer", config, custom_objects)
 
 
 def _key(layer, node_index):
@@ -57,24 +67,14 @@ def get_network_config(model):
 
 
 def class_name_of(layer):
-    from openkeras.engine.functional import Functional
-    from openkeras.engine.sequential import Sequential
-
-    cls = type(layer)
-    if cls is Functional:
-        return "Functional"
-    if cls is Sequential:
-        return "Sequential"
-    return get_registered_name(cls)
+    """The class name a layer is written under (a subclass under its own name)."""
+    return registry.registered_name(type(layer))
 
 
 def reconstruct_from_config(config, custom_objects=None):
     """Rebuild the layers and their connections; return (inputs, outputs, name)."""
-    from openkeras import layers as layer_module
-    from openkeras.engine.base_layer import drop_unsupported_masks
-
     with drop_unsupported_masks():
-        return _reconstruct(config, custom_objects, layer_module)
+        return _reconstruct(config, custom_objects, _RegistryLayers)
 
 
 def _reconstruct(config, custom_objects, layer_module):

@@ -1,10 +1,11 @@
 """Input and InputLayer: where a functional graph starts."""
 
 from openkeras import config
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
 from openkeras.engine.node import Node
-from openkeras.utils.generic_utils import is_int, legacy_kwarg, to_shape
+from openkeras.utils.generic_utils import is_int, to_shape
 
 
 class InputLayer(Layer):
@@ -20,7 +21,7 @@ class InputLayer(Layer):
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None,
                  sparse=False, name=None, ragged=False, batch_input_shape=None, **kwargs):
-        legacy_kwarg(kwargs, "input_dtype", "dtype", "InputLayer")
+        aliases.rename_kwargs(kwargs, "Input", "InputLayer")
         dtype = kwargs.pop("dtype", dtype)
         if "batch_shape" in kwargs:  # Keras 3 spelling
             batch_input_shape = kwargs.pop("batch_shape")

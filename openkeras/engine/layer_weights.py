@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.engine import weight_budget
+from openkeras.engine import registry, weight_budget
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.weights import Variable, set_weight, weight_to_keras
 
@@ -100,8 +100,6 @@ class LayerWeightsMixin:
             **kwargs: tf.keras's distribution arguments (``use_resource``, ``synchronization``,
                 ``aggregation``, ``experimental_autocast``...), which do not apply here.
         """
-        from openkeras import constraints, initializers, regularizers
-
         unknown = set(kwargs) - _TF_WEIGHT_KWARGS
         if unknown:
             raise TypeError(f"Layer {self.__dict__.get('_name', type(self).__name__)}: "
@@ -112,7 +110,7 @@ class LayerWeightsMixin:
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
         weight_budget.charge(self._name, name, shape, config.torch_dtype(dtype).itemsize)
-        value = initializers.get(initializer)(shape, dtype=dtype)
+        value = registry.get("initializer", initializer)(shape, dtype=dtype)
         value = as_tensor(value, dtype=config.torch_dtype(dtype))
         if layout is not None:
             value = layout.to_engine(value)
@@ -122,8 +120,8 @@ class LayerWeightsMixin:
         param._keras_trainable = bool(trainable)
         param._keras_layout = layout
         param._keras_shape = shape
-        param.regularizer = regularizers.get(regularizer)
-        param.constraint = constraints.get(constraint)
+        param.regularizer = registry.get("regularizer", regularizer)
+        param.constraint = registry.get("constraint", constraint)
         attr = name.replace("/", "_").replace(":", "_")
         while attr in self._parameters or (hasattr(self, attr) and attr not in self._parameters):
             attr += "_"

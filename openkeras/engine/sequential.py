@@ -2,7 +2,8 @@
 
 import torch
 
-from openkeras.engine.base_layer import Layer
+from openkeras.engine import registry
+from openkeras.engine.base_layer import Layer, drop_unsupported_masks
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input, InputLayer
 from openkeras.engine.keras_tensor import flatten
@@ -131,27 +132,22 @@ class Sequential(Functional):
 
     def get_config(self):
         layer_configs = []
-        from openkeras.engine.functional_config import class_name_of
-
         all_layers = ([self._input_layer] if self._input_layer is not None else []) + list(self._seq)
         for layer in all_layers:
-            layer_configs.append({"class_name": class_name_of(layer), "config": layer.get_config()})
+            layer_configs.append({"class_name": registry.registered_name(type(layer)),
+                                  "config": layer.get_config()})
         return {"name": self.name, "layers": layer_configs}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras import layers as layer_module
-
         if isinstance(config, list):  # Keras 2.0-2.1: a bare list of layer configs
             name, layer_configs = None, config
         else:
             name, layer_configs = config.get("name"), config["layers"]
-        from openkeras.engine.base_layer import drop_unsupported_masks
-
         model = cls(name=name)
         with drop_unsupported_masks():
             for conf in layer_configs:
-                model.add(layer_module.deserialize(conf, custom_objects=custom_objects))
+                model.add(registry.deserialize("layer", conf, custom_objects))
         if not model.inputs and isinstance(config, dict) and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model

@@ -112,6 +112,9 @@ from openkeras.layers.recurrent import (
     SimpleRNNCell,
     StackedRNNCells,
 )
+
+# Inception-ResNet-V2 files name CustomScaleLayer; importing it here registers it.
+from openkeras.layers.scale import CustomScaleLayer  # noqa: F401
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.torch_module_wrapper import TorchModuleWrapper
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper

@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine import aliases, registry
 from openkeras.engine.base_layer import Layer
 from openkeras.layers.attention import softmax_negative
-from openkeras.utils import generic_utils
 
 
 def _floatx(value):
@@ -66,11 +66,11 @@ class PReLU(Layer):
     Weights: alpha of shape ``input_shape[1:]`` with 1 on the shared axes.
     """
 
+    @aliases.legacy_arguments("PReLU")
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
-        old = generic_utils.take_legacy_kwargs(kwargs, {"init": "alpha_initializer"}, "PReLU")
         super().__init__(**kwargs)
-        self.alpha_initializer = initializers.get(old.get("alpha_initializer", alpha_initializer))
+        self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
         self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
@@ -217,6 +217,10 @@ class ReLU(_Elementwise):
         return {**super().get_config(), "max_value": self.max_value,
                 "negative_slope": self.negative_slope, "threshold": self.threshold}
 
+
+# An activation argument may also name these layers by config dict ({'class_name': 'LeakyReLU'}).
+for _cls in (LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, ReLU):
+    registry.register("activation_layer", _cls)
 
 # Names Keras 2 code imports from this module, resolved on first access (so this module
 # imports nothing more at load time).

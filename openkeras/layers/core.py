@@ -6,15 +6,10 @@ import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
 from openkeras.backend.symbolic import eager_function
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
 from openkeras.layers.lambda_layer import Lambda  # noqa: F401  (Keras 2 imports it from here)
-from openkeras.utils import generic_utils
-from openkeras.utils.generic_utils import legacy_kwarg
-
-_DENSE_KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
-                 "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-                 "b_constraint": "bias_constraint", "bias": "use_bias"}
 
 
 def input_rank_error(layer, expected, shape):
@@ -34,17 +29,10 @@ class Dense(Layer):
     Shapes: (batch, ..., input_dim) -> (batch, ..., units).
     """
 
+    @aliases.legacy_arguments("Dense")
     def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        old = generic_utils.take_legacy_kwargs(kwargs, _DENSE_KERAS1, "Dense")
-        units = old.get("units", units)
-        kernel_initializer = old.get("kernel_initializer", kernel_initializer)
-        kernel_regularizer = old.get("kernel_regularizer", kernel_regularizer)
-        bias_regularizer = old.get("bias_regularizer", bias_regularizer)
-        kernel_constraint = old.get("kernel_constraint", kernel_constraint)
-        bias_constraint = old.get("bias_constraint", bias_constraint)
-        use_bias = old.get("use_bias", use_bias)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, (float, np.floating)) and units == int(units):
             units = int(units)  # Dense(n / 2) with an even n, as tf.keras accepts
@@ -144,7 +132,7 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
-        legacy_kwarg(kwargs, "p", "rate", "Dropout")
+        aliases.rename_kwargs(kwargs, "Dropout")
         rate = kwargs.pop("rate", rate)
         super().__init__(**kwargs)
         if rate is None or not 0 <= float(rate) <= 1:

@@ -7,11 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
-from openkeras.utils import generic_utils
 
-_EMBEDDING_KERAS1 = {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
-                     "W_constraint": "embeddings_constraint"}
 _INDEX_DTYPES = (torch.int32, torch.int64)
 
 
@@ -31,10 +29,10 @@ class Embedding(Layer):
     Shapes: integers (batch, ...) -> floats (batch, ..., output_dim).
     """
 
+    @aliases.legacy_arguments("Embedding")
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
                  mask_zero=False, input_length=None, **kwargs):
-        old = generic_utils.take_legacy_kwargs(kwargs, _EMBEDDING_KERAS1, "Embedding")
         if "dropout" in kwargs:
             kwargs.pop("dropout")
             warnings.warn("Embedding: the `dropout` argument is no longer supported. Apply a "
@@ -53,12 +51,9 @@ class Embedding(Layer):
                                  f"Received: {arg}={value!r}")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(
-            old.get("embeddings_initializer", embeddings_initializer))
-        self.embeddings_regularizer = regularizers.get(
-            old.get("embeddings_regularizer", embeddings_regularizer))
-        self.embeddings_constraint = constraints.get(
-            old.get("embeddings_constraint", embeddings_constraint))
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.input_length = input_length
 

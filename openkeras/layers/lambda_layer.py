@@ -8,7 +8,7 @@ import types
 import numpy as np
 import torch
 
-from openkeras.engine import allow_list
+from openkeras.engine import registry
 from openkeras.engine.base_layer import Layer
 from openkeras.utils import generic_utils
 
@@ -103,7 +103,7 @@ def _from_keras3_function(value, function_type, module):
 
 
 def _serialize_function(fn):
-    name = allow_list.backend_function_name(fn)
+    name = registry.backend_function_name(fn)
     if name is not None:  # K.square and friends are stored by name, not as bytecode
         return name, "function", "openkeras.backend"
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or getattr(fn, "__closure__", None):
@@ -123,14 +123,14 @@ def _deserialize_function(value, function_type, module, custom_objects, layer_na
         if not isinstance(value, str):
             raise ValueError(f"Lambda layer {layer_name!r}: the function name must be a string. "
                              f"Received: function={str(value)[:200]}")
-        obj = generic_utils._lookup_custom(value, custom_objects)
+        obj = registry.custom_object(value, custom_objects)
         if obj is not None:
             return obj
         # A name from a backend-like module maps to openkeras.backend's function of that name
         # (never to the module's own attribute); a user's own `square` must not silently
         # become K.square.
         builtin = module is None or str(module).split(".")[0] in _BACKEND_LIKE_MODULES
-        obj = allow_list.backend_function(value) if builtin else None
+        obj = registry.backend_function(value) if builtin else None
         if obj is not None:
             return obj
         raise ValueError(

@@ -9,8 +9,8 @@ import math
 
 import torch
 
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
-from openkeras.utils.generic_utils import legacy_kwarg
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -48,7 +48,7 @@ class GaussianNoise(_Noise):
     """
 
     def __init__(self, stddev=None, seed=None, **kwargs):
-        legacy_kwarg(kwargs, "sigma", "stddev", "GaussianNoise")
+        aliases.rename_kwargs(kwargs, "GaussianNoise")
         stddev = kwargs.pop("stddev", stddev)
         super().__init__(seed=seed, **kwargs)
         self.stddev = _required(stddev, "stddev", "GaussianNoise")
@@ -71,7 +71,7 @@ class GaussianDropout(_Noise):
     """
 
     def __init__(self, rate=None, seed=None, **kwargs):
-        legacy_kwarg(kwargs, "p", "rate", "GaussianDropout")
+        aliases.rename_kwargs(kwargs, "Dropout", "GaussianDropout")
         rate = kwargs.pop("rate", rate)
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_rate(rate, "GaussianDropout")

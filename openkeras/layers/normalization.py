@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import constraints, initializers, regularizers
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.utils import generic_utils
 
-_BN_KERAS1 = {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"}
 _FUSED_MIN_EPSILON = 1.001e-5  # the fused kernel's (cuDNN's) floor on epsilon
 
 
@@ -69,6 +69,7 @@ class BatchNormalization(Layer):
     moving_variance (the last two are not trainable).
     """
 
+    @aliases.legacy_arguments("BatchNormalization")
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -82,7 +83,6 @@ class BatchNormalization(Layer):
             if mode != 0:
                 raise TypeError("The `mode` argument of `BatchNormalization` no longer exists: "
                                 f"only mode=0 is supported. Received: mode={mode!r}")
-        old = generic_utils.take_legacy_kwargs(kwargs, _BN_KERAS1, "BatchNormalization")
         super().__init__(**kwargs)
         for arg, value in (("renorm", renorm), ("virtual_batch_size", virtual_batch_size),
                            ("adjustment", adjustment)):
@@ -95,8 +95,8 @@ class BatchNormalization(Layer):
         self.epsilon = epsilon
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(old.get("beta_initializer", beta_initializer))
-        self.gamma_initializer = initializers.get(old.get("gamma_initializer", gamma_initializer))
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)

@@ -8,15 +8,14 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.layers.convolutional.conv import spatial_dims, to_channels_first, to_channels_last
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
-from openkeras.utils.generic_utils import take_legacy_kwargs
 
 _OPS = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
         ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
-_KERAS1 = {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"}
 
 
 class Pooling(Layer):
@@ -34,7 +33,7 @@ class Pooling(Layer):
     def __init__(self, rank: int, pool_function: str, pool_size, strides=None, padding="valid",
                  data_format=None, **kwargs):
         owner = type(self).__name__
-        old = take_legacy_kwargs(kwargs, _KERAS1, owner)
+        old = aliases.take_renamed(kwargs, "Pooling", owner)
         pool_size = old.get("pool_size", pool_size)
         strides = old.get("strides", strides)
         padding = old.get("padding", padding)

@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.engine import registry
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten, is_symbolic
 from openkeras.layers.recurrent.base import (
@@ -15,15 +16,11 @@ _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _serialize(layer):
-    from openkeras.layers.serialization import serialize
-
-    return serialize(layer)
+    return registry.serialize(layer)
 
 
 def _deserialize(config, custom_objects):
-    from openkeras.layers.serialization import deserialize
-
-    return deserialize(config, custom_objects=custom_objects)
+    return registry.deserialize("layer", config, custom_objects)
 
 
 class Wrapper(Layer):

@@ -11,13 +11,18 @@ import warnings
 
 import numpy as np
 
-_DIM_ORDERING = {"dim_ordering": {"tf": "channels_last", "th": "channels_first",
-                                  "default": None}}
-_WEIGHT_ARGS = [("init", "kernel_initializer"), ("W_regularizer", "kernel_regularizer"),
-                ("b_regularizer", "bias_regularizer"), ("W_constraint", "kernel_constraint"),
-                ("b_constraint", "bias_constraint"), ("bias", "use_bias")]
-_CONV_ARGS = [("nb_filter", "filters"), ("subsample", "strides"), ("border_mode", "padding"),
-              ("dim_ordering", "data_format")]
+from openkeras.engine import aliases
+
+
+def _renames(*owners):
+    """The (old, new) argument renames of ``owners`` in the one rename table (engine.aliases)."""
+    return [pair for owner in owners for pair in aliases.arg_renames(owner).items()]
+
+
+def _values(*owners):
+    """{old name: {old value: new value}} for the renamed arguments of ``owners``."""
+    return {old: aliases.VALUE_RENAMES[new] for old, new in _renames(*owners)
+            if new in aliases.VALUE_RENAMES}
 
 
 def raise_duplicate_arg_error(old_arg, new_arg):
@@ -283,81 +288,51 @@ def _legacy(positional, conversions=(), values=None, preprocessor=None):
     return generate_legacy_interface(positional, list(conversions), preprocessor, values)
 
 
-legacy_dense_support = _legacy(["units"], [("output_dim", "units"), *_WEIGHT_ARGS])
-legacy_dropout_support = _legacy(["rate", "noise_shape", "seed"], [("p", "rate")])
-legacy_embedding_support = _legacy(
-    ["input_dim", "output_dim"],
-    [("init", "embeddings_initializer"), ("W_regularizer", "embeddings_regularizer"),
-     ("W_constraint", "embeddings_constraint")], preprocessor=embedding_kwargs_preprocessor)
-legacy_pooling1d_support = _legacy(["pool_size", "strides", "padding"],
-                                   [("pool_length", "pool_size"), ("stride", "strides"),
-                                    ("border_mode", "padding")])
-legacy_prelu_support = _legacy(["alpha_initializer"], [("init", "alpha_initializer")])
-legacy_gaussiannoise_support = _legacy(["stddev"], [("sigma", "stddev")])
-legacy_recurrent_support = _legacy(
-    ["units"],
-    [("output_dim", "units"), ("init", "kernel_initializer"),
-     ("inner_init", "recurrent_initializer"), ("inner_activation", "recurrent_activation"),
-     ("W_regularizer", "kernel_regularizer"), ("b_regularizer", "bias_regularizer"),
-     ("U_regularizer", "recurrent_regularizer"), ("dropout_W", "dropout"),
-     ("dropout_U", "recurrent_dropout"), ("consume_less", "implementation")],
-    {"consume_less": {"cpu": 0, "mem": 1, "gpu": 2}}, recurrent_args_preprocessor)
-legacy_gaussiandropout_support = _legacy(["rate"], [("p", "rate")])
-_POOL = [("border_mode", "padding"), ("dim_ordering", "data_format")]
-legacy_pooling2d_support = _legacy(["pool_size", "strides", "padding"], _POOL, _DIM_ORDERING)
-legacy_pooling3d_support = _legacy(["pool_size", "strides", "padding"], _POOL, _DIM_ORDERING)
-legacy_global_pooling_support = _legacy(None, [("dim_ordering", "data_format")], _DIM_ORDERING)
-legacy_upsampling1d_support = _legacy(["size"], [("length", "size")])
-legacy_upsampling2d_support = _legacy(["size"], [("dim_ordering", "data_format")],
-                                      _DIM_ORDERING)
-legacy_upsampling3d_support = _legacy(["size"], [("dim_ordering", "data_format")],
-                                      _DIM_ORDERING)
-legacy_conv1d_support = _legacy(
-    ["filters", "kernel_size"],
-    [("nb_filter", "filters"), ("filter_length", "kernel_size"),
-     ("subsample_length", "strides"), ("border_mode", "padding"), *_WEIGHT_ARGS],
-    preprocessor=conv1d_args_preprocessor)
-legacy_conv2d_support = _legacy(["filters", "kernel_size"], [*_CONV_ARGS, *_WEIGHT_ARGS],
-                                _DIM_ORDERING, conv2d_args_preprocessor)
-legacy_separable_conv2d_support = _legacy(
-    ["filters", "kernel_size"],
-    [*_CONV_ARGS, ("b_regularizer", "bias_regularizer"), ("b_constraint", "bias_constraint"),
-     ("bias", "use_bias")], _DIM_ORDERING, separable_conv2d_args_preprocessor)
-legacy_deconv2d_support = _legacy(["filters", "kernel_size"], [*_CONV_ARGS, *_WEIGHT_ARGS],
-                                  _DIM_ORDERING, deconv2d_args_preprocessor)
-legacy_conv3d_support = _legacy(["filters", "kernel_size"], [*_CONV_ARGS, *_WEIGHT_ARGS],
-                                _DIM_ORDERING, conv3d_args_preprocessor)
-legacy_convlstm2d_support = _legacy(
-    ["filters", "kernel_size"],
-    [*_CONV_ARGS, ("init", "kernel_initializer"), ("inner_init", "recurrent_initializer"),
-     ("W_regularizer", "kernel_regularizer"), ("U_regularizer", "recurrent_regularizer"),
-     ("b_regularizer", "bias_regularizer"), ("inner_activation", "recurrent_activation"),
-     ("dropout_W", "dropout"), ("dropout_U", "recurrent_dropout"), ("bias", "use_bias")],
-    _DIM_ORDERING, convlstm2d_args_preprocessor)
-legacy_batchnorm_support = _legacy([], [("beta_init", "beta_initializer"),
-                                        ("gamma_init", "gamma_initializer")],
+def _legacy(positional, *owners, preprocessor=None):
+    return generate_legacy_interface(positional, _renames(*owners), preprocessor, _values(*owners))
+
+
+legacy_dense_support = _legacy(["units"], "Dense")
+legacy_dropout_support = _legacy(["rate", "noise_shape", "seed"], "Dropout")
+legacy_embedding_support = _legacy(["input_dim", "output_dim"], "Embedding",
+                                   preprocessor=embedding_kwargs_preprocessor)
+legacy_pooling1d_support = _legacy(["pool_size", "strides", "padding"], "Pooling")
+legacy_prelu_support = _legacy(["alpha_initializer"], "PReLU")
+legacy_gaussiannoise_support = _legacy(["stddev"], "GaussianNoise")
+legacy_recurrent_support = _legacy(["units"], "RNN", preprocessor=recurrent_args_preprocessor)
+legacy_gaussiandropout_support = _legacy(["rate"], "Dropout")
+legacy_pooling2d_support = _legacy(["pool_size", "strides", "padding"], "Pooling", "dim_ordering")
+legacy_pooling3d_support = _legacy(["pool_size", "strides", "padding"], "Pooling", "dim_ordering")
+legacy_global_pooling_support = _legacy(None, "dim_ordering")
+legacy_upsampling1d_support = _legacy(["size"], "UpSampling1D")
+legacy_upsampling2d_support = _legacy(["size"], "dim_ordering")
+legacy_upsampling3d_support = _legacy(["size"], "dim_ordering")
+legacy_conv1d_support = _legacy(["filters", "kernel_size"], "Conv",
+                                preprocessor=conv1d_args_preprocessor)
+legacy_conv2d_support = _legacy(["filters", "kernel_size"], "Conv", "dim_ordering",
+                                preprocessor=conv2d_args_preprocessor)
+legacy_separable_conv2d_support = _legacy(["filters", "kernel_size"], "Conv", "dim_ordering",
+                                          preprocessor=separable_conv2d_args_preprocessor)
+legacy_deconv2d_support = _legacy(["filters", "kernel_size"], "Conv", "dim_ordering",
+                                  preprocessor=deconv2d_args_preprocessor)
+legacy_conv3d_support = _legacy(["filters", "kernel_size"], "Conv", "dim_ordering",
+                                preprocessor=conv3d_args_preprocessor)
+legacy_convlstm2d_support = _legacy(["filters", "kernel_size"], "Conv", "RNN", "dim_ordering",
+                                    preprocessor=convlstm2d_args_preprocessor)
+legacy_batchnorm_support = _legacy([], "BatchNormalization",
                                    preprocessor=batchnorm_args_preprocessor)
-legacy_zeropadding2d_support = _legacy(["padding"], [("dim_ordering", "data_format")],
-                                       _DIM_ORDERING, zeropadding2d_args_preprocessor)
-legacy_zeropadding3d_support = _legacy(["padding"], [("dim_ordering", "data_format")],
-                                       _DIM_ORDERING)
-legacy_cropping2d_support = _legacy(["cropping"], [("dim_ordering", "data_format")],
-                                    _DIM_ORDERING)
-legacy_cropping3d_support = _legacy(["cropping"], [("dim_ordering", "data_format")],
-                                    _DIM_ORDERING)
-legacy_spatialdropout1d_support = _legacy(["rate"], [("p", "rate")])
-legacy_spatialdropoutNd_support = _legacy(["rate"], [("p", "rate"),
-                                                     ("dim_ordering", "data_format")],
-                                          _DIM_ORDERING)
+legacy_zeropadding2d_support = _legacy(["padding"], "dim_ordering",
+                                       preprocessor=zeropadding2d_args_preprocessor)
+legacy_zeropadding3d_support = _legacy(["padding"], "dim_ordering")
+legacy_cropping2d_support = _legacy(["cropping"], "dim_ordering")
+legacy_cropping3d_support = _legacy(["cropping"], "dim_ordering")
+legacy_spatialdropout1d_support = _legacy(["rate"], "Dropout")
+legacy_spatialdropoutNd_support = _legacy(["rate"], "Dropout", "dim_ordering")
 legacy_lambda_support = _legacy(["function", "output_shape"])
 legacy_generator_methods_support = generate_legacy_method_interface(
-    ["generator", "steps_per_epoch", "epochs"],
-    [("samples_per_epoch", "steps_per_epoch"), ("val_samples", "steps"),
-     ("nb_epoch", "epochs"), ("nb_val_samples", "validation_steps"), ("nb_worker", "workers"),
-     ("pickle_safe", "use_multiprocessing"), ("max_q_size", "max_queue_size")],
+    ["generator", "steps_per_epoch", "epochs"], _renames("generator_methods"),
     preprocessor=generator_methods_args_preprocessor)
-legacy_model_constructor_support = _legacy(None, [("input", "inputs"), ("output", "outputs")])
-legacy_input_support = _legacy(None, [("input_dtype", "dtype")])
-legacy_add_weight_support = _legacy(["name", "shape"],
-                                    preprocessor=add_weight_args_preprocessing)
+legacy_model_constructor_support = _legacy(None, "Model")
+legacy_input_support = _legacy(None, "Input")
+legacy_add_weight_support = _legacy(["name", "shape"], preprocessor=add_weight_args_preprocessing)
 legacy_get_updates_support = _legacy(None, preprocessor=get_updates_arg_preprocessing)

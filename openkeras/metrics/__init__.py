@@ -1,6 +1,7 @@
 """Keras 2 metrics: per-sample metric functions and stateful Metric classes on torch tensors."""
 
 from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
+from openkeras.engine import registry
 from openkeras.losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -65,7 +66,10 @@ from openkeras.metrics.loss_metrics import (
     SquaredHinge,
     cosine_similarity,
 )
-from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 # On graph tensors every metric function records an OpLambda node (openkeras.backend.symbolic).
 _wrap_public_functions(globals(), ["openkeras.metrics"], exclude=("div_no_nan", "update_confusion_matrix",
@@ -101,12 +105,14 @@ __all__ = [
     "SensitivityAtSpecificity", "SpecificityAtSensitivity", "MeanIoU", "RootMeanSquaredError",
     "get", "serialize", "deserialize",
 ]
-ALL_OBJECTS = {name: globals()[name] for name in __all__[:-3]}
+# The metric functions by every Keras 2 / tf.keras name (the Metric classes join by themselves).
+registry.register_names("metric", globals(),
+                            [name for name in __all__[:-3] if not isinstance(globals()[name], type)])
 
 
 def serialize(metric):
     """A metric function's name, or a Metric's {'class_name', 'config'} dict."""
-    return serialize_keras_object(metric)
+    return registry.serialize(metric)
 
 
 def deserialize(config, custom_objects=None):
@@ -116,12 +122,11 @@ def deserialize(config, custom_objects=None):
         config: A metric name ('mae', 'AUC') or a {'class_name', 'config'} dict.
         custom_objects: Optional dict of user metrics.
     """
-    obj = deserialize_keras_object(config, module_objects=ALL_OBJECTS,
-                                   custom_objects=custom_objects,
-                                   printable_module_name="metric function")
+    obj = registry.deserialize("metric", config, custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 
+@registry.register_getter("metric")
 def get(identifier):
     """Resolve a name, config dict, function or Metric to a metric."""
     if isinstance(identifier, (str, dict)):

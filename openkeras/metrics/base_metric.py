@@ -7,9 +7,10 @@ inputs arrive on another device, so ``update_state`` never synchronizes with the
 import torch
 
 from openkeras import config
+from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
 from openkeras.losses import squeeze_or_expand_dimensions
-from openkeras.utils.generic_utils import serialize_keras_object, to_snake_case
+from openkeras.utils.generic_utils import to_snake_case
 
 
 def div_no_nan(numerator, denominator):
@@ -18,7 +19,7 @@ def div_no_nan(numerator, denominator):
     return torch.where(denominator == 0, torch.zeros_like(numerator), numerator / safe)
 
 
-class Metric:
+class Metric(registry.Registered):
     """Base class of stateful metrics.
 
     Subclasses declare state with ``add_weight`` in ``__init__`` and implement
@@ -28,6 +29,8 @@ class Metric:
         name: Name of the metric (default: the class name in snake case).
         dtype: Dtype of the state and result (default: floatx).
     """
+
+    _registry_kind = "metric"
 
     def __init__(self, name: str | None = None, dtype=None):
         self.name = name or to_snake_case(type(self).__name__)
@@ -264,7 +267,7 @@ class MeanMetricWrapper(Mean):
     def get_config(self) -> dict:
         config = {**super().get_config(), **self._fn_kwargs}
         if type(self) is MeanMetricWrapper:
-            config["fn"] = serialize_keras_object(self._fn)
+            config["fn"] = registry.serialize(self._fn)
         return config
 
     @classmethod
@@ -272,7 +275,5 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         fn = config.pop("fn", None)
         if cls is MeanMetricWrapper:
-            from openkeras.metrics import get
-
-            return cls(get(fn), **config)
+            return cls(registry.get("metric", fn), **config)
         return cls(**config)

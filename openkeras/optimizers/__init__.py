@@ -1,5 +1,6 @@
 """Keras 2 optimizers (Keras 2.2.4 defaults and formulas, tf.keras 2 config keys) on torch."""
 
+from openkeras.engine import registry
 from openkeras.legacy import interfaces  # noqa: F401  (Keras 2 exposed it here)
 from openkeras.optimizers import schedules
 from openkeras.optimizers.adadelta_optimizer import Adadelta
@@ -10,7 +11,10 @@ from openkeras.optimizers.optimizer import Optimizer
 from openkeras.optimizers.rmsprop_optimizer import RMSprop
 from openkeras.optimizers.sgd_optimizer import SGD
 from openkeras.optimizers.tf_optimizer import TFOptimizer, clip_norm  # noqa: F401
-from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
            "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop", "adagrad",
@@ -26,13 +30,14 @@ adam = Adam
 adamax = Adamax
 nadam = Nadam
 
-_BUILTIN = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-            "adam": Adam, "adamax": Adamax, "nadam": Nadam}
+# The built-in optimizers are also found by their name in lower case ('Adam', 'adam', 'ADAM').
+_LOWER_NAMES = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam")
+registry.register_names("optimizer", globals(), _LOWER_NAMES)
 
 
 def serialize(optimizer) -> dict:
     """{'class_name': 'Adam', 'config': {...}} of an optimizer."""
-    return serialize_keras_object(optimizer)
+    return registry.serialize(optimizer)
 
 
 def deserialize(config, custom_objects=None):
@@ -43,13 +48,12 @@ def deserialize(config, custom_objects=None):
         custom_objects: Optional dict of user optimizers.
     """
     config = dict(config)
-    if str(config.get("class_name", "")).lower() in _BUILTIN:
+    if str(config.get("class_name", "")).lower() in _LOWER_NAMES:
         config["class_name"] = config["class_name"].lower()
-    return deserialize_keras_object(config, module_objects=_BUILTIN,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="optimizer")
+    return registry.deserialize("optimizer", config, custom_objects)
 
 
+@registry.register_getter("optimizer")
 def get(identifier):
     """An optimizer from an instance, a name ('adam', 'SGD') or a config dict."""
     if isinstance(identifier, Optimizer):

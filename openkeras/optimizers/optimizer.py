@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 from openkeras import config as _config
+from openkeras.engine import aliases, registry
 from openkeras.engine.arrays import as_tensor
 from openkeras.optimizers import graph_updates
 from openkeras.optimizers.schedules import LearningRateSchedule
 from openkeras.optimizers.schedules import deserialize as deserialize_schedule
 from openkeras.optimizers.schedules import serialize as serialize_schedule
-from openkeras.utils.generic_utils import legacy_kwarg
 
 f32 = np.float32
 
@@ -31,7 +31,7 @@ def _python_number(value) -> float:
     return float(str(f32(value)))
 
 
-class Optimizer:
+class Optimizer(registry.Registered):
     """Base class of Keras 2 optimizers.
 
     Subclasses create their slots in ``_create_slots`` (with ``add_slot``), compute the step's
@@ -44,6 +44,8 @@ class Optimizer:
             ``global_clipnorm`` (clip by the norm of all gradients) and ``decay``
             (time-based decay lr / (1 + decay * iterations)).
     """
+
+    _registry_kind = "optimizer"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -390,7 +392,7 @@ class Optimizer:
 
     def _learning_rate_arg(self, learning_rate, kwargs):
         """The learning rate from ``learning_rate`` or the Keras 2.0 ``lr`` keyword."""
-        legacy_kwarg(kwargs, "lr", "learning_rate", type(self).__name__)
+        aliases.rename_kwargs(kwargs, "Optimizer", type(self).__name__)
         learning_rate = kwargs.pop("learning_rate", learning_rate)
         if isinstance(learning_rate, (int, float, np.number)) and not learning_rate >= 0:
             raise ValueError(f"{type(self).__name__}: `learning_rate` must be a number >= 0 (or a "

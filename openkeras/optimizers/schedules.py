@@ -2,11 +2,13 @@
 
 import math
 
-from openkeras.utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from openkeras.engine import registry
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(registry.Registered):
     """Base class: a learning rate as a function of the optimizer's iteration count."""
+
+    _registry_kind = "schedule"
 
     def __call__(self, step) -> float:
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step).")
@@ -195,13 +197,9 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-ALL_OBJECTS = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
-                                       InverseTimeDecay, CosineDecay)}
-
-
 def serialize(schedule) -> dict:
     """{'class_name', 'config'} of a schedule."""
-    return serialize_keras_object(schedule)
+    return registry.serialize(schedule)
 
 
 def deserialize(config, custom_objects=None):
@@ -211,6 +209,4 @@ def deserialize(config, custom_objects=None):
         config: The serialized schedule.
         custom_objects: Optional dict of user schedules.
     """
-    return deserialize_keras_object(config, module_objects=ALL_OBJECTS,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="decay")
+    return registry.deserialize("schedule", config, custom_objects)

@@ -6,7 +6,7 @@ from hashlib import md5
 
 import numpy as np
 
-from openkeras.utils.generic_utils import legacy_kwarg
+from openkeras.engine import aliases
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -92,7 +92,7 @@ class Tokenizer:
 
     def __init__(self, num_words=None, filters=DEFAULT_FILTERS, lower=True, split=" ",
                  char_level=False, oov_token=None, analyzer=None, **kwargs):
-        kwargs = legacy_kwarg(kwargs, "nb_words", "num_words", "Tokenizer")
+        kwargs = aliases.rename_kwargs(kwargs, "num_words", "Tokenizer")
         num_words = kwargs.pop("num_words", num_words)
         document_count = kwargs.pop("document_count", 0)
         if kwargs:

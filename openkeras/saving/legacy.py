@@ -12,13 +12,10 @@ import warnings
 
 import numpy as np
 
+from openkeras.engine import aliases
 from openkeras.utils.conv_utils import convert_kernel
 
-_CLASS_RENAMES = {
-    "Convolution1D": "Conv1D", "AtrousConvolution1D": "Conv1D", "Convolution2D": "Conv2D",
-    "AtrousConvolution2D": "Conv2D", "Convolution3D": "Conv3D",
-    "Deconvolution2D": "Conv2DTranspose", "SeparableConvolution2D": "SeparableConv2D",
-}
+_CLASS_RENAMES = aliases.KERAS1_CLASS_RENAMES
 _CONV = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D"}
 _RNN = {"LSTM", "GRU", "SimpleRNN"}
 _POOL = {"MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D", "MaxPooling3D",
@@ -29,31 +26,21 @@ _KERAS1_KEYS = {"output_dim", "nb_filter", "nb_row", "border_mode", "dim_orderin
                 "filter_length", "pool_length", "dropout_W"}
 _KERAS1_CLASSES = set(_CLASS_RENAMES) | {"TimeDistributedDense", "Merge"}
 
-# Keras 1 -> Keras 2 argument names shared by many layers.
-_COMMON = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
-           "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-           "b_constraint": "bias_constraint", "bias": "use_bias", "input_dtype": "dtype",
-           "border_mode": "padding", "dim_ordering": "data_format", "subsample": "strides",
-           "nb_filter": "filters", "atrous_rate": "dilation_rate"}
+# Keras 1 -> Keras 2 argument names (and values): the one rename table, engine.aliases.
+_COMMON = aliases.KERAS1_COMMON
 _PER_CLASS = {
-    "Dense": {"output_dim": "units"},
-    "Conv1D": {"filter_length": "kernel_size", "subsample_length": "strides"},
-    "Embedding": {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
-                  "W_constraint": "embeddings_constraint"},
-    "RNN": {"output_dim": "units", "inner_init": "recurrent_initializer",
-            "inner_activation": "recurrent_activation", "U_regularizer": "recurrent_regularizer",
-            "U_constraint": "recurrent_constraint", "dropout_W": "dropout",
-            "dropout_U": "recurrent_dropout", "consume_less": "implementation"},
-    "Pooling": {"pool_length": "pool_size", "stride": "strides"},
-    "BatchNormalization": {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"},
-    "Dropout": {"p": "rate"}, "SpatialDropout1D": {"p": "rate"}, "SpatialDropout2D": {"p": "rate"},
-    "SpatialDropout3D": {"p": "rate"}, "GaussianDropout": {"p": "rate"},
-    "GaussianNoise": {"sigma": "stddev"}, "UpSampling1D": {"length": "size"},
+    "Dense": aliases.arg_renames("Dense"), "Conv1D": aliases.arg_renames("Conv"),
+    "Embedding": aliases.arg_renames("Embedding"), "RNN": aliases.arg_renames("RNN"),
+    "Pooling": aliases.arg_renames("Pooling"),
+    "BatchNormalization": aliases.arg_renames("BatchNormalization"),
+    "Dropout": aliases.arg_renames("Dropout"), "SpatialDropout1D": aliases.arg_renames("Dropout"),
+    "SpatialDropout2D": aliases.arg_renames("Dropout"),
+    "SpatialDropout3D": aliases.arg_renames("Dropout"),
+    "GaussianDropout": aliases.arg_renames("Dropout"),
+    "GaussianNoise": aliases.arg_renames("GaussianNoise"),
+    "UpSampling1D": aliases.arg_renames("UpSampling1D"),
 }
-_VALUES = {
-    "data_format": {"tf": "channels_last", "th": "channels_first", "default": None},
-    "implementation": {"cpu": 0, "mem": 1, "gpu": 2},
-}
+_VALUES = aliases.VALUE_RENAMES
 _MERGE_MODES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": "Average",
                 "max": "Maximum", "dot": "Dot", "cos": "Dot"}
 

@@ -4,9 +4,8 @@ import math
 
 import numpy as np
 
-from openkeras.utils.generic_utils import is_int, take_legacy_kwargs
-
-_DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
+from openkeras.engine import aliases
+from openkeras.utils.generic_utils import is_int
 
 
 def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple:
@@ -124,14 +123,13 @@ def channel_axis(data_format: str) -> int:
 
 def take_dim_ordering(kwargs: dict, owner: str):
     """Pop Keras 1's ``dim_ordering`` ('tf'/'th'/'default'); return a data_format or None."""
-    old = take_legacy_kwargs(kwargs, {"dim_ordering": "data_format"}, owner)
-    if "data_format" not in old:
+    if "dim_ordering" not in kwargs:
         return None
-    value = old["data_format"]
-    if value not in _DIM_ORDERING:
+    value = kwargs["dim_ordering"]
+    if not isinstance(value, str) or value not in aliases.VALUE_RENAMES["data_format"]:
         raise ValueError(f"{owner}: `dim_ordering` must be 'tf', 'th' or 'default'. "
                          f"Received: dim_ordering={value!r}")
-    return _DIM_ORDERING[value]
+    return aliases.take_renamed(kwargs, "dim_ordering", owner)["data_format"]
 
 
 def conv_input_length(output_length, filter_size, padding, stride):

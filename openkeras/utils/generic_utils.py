@@ -1,139 +1,45 @@
-"""Serialization registry, custom objects and small shared helpers."""
+"""Keras 2's generic helpers: serialization names (served by ``engine.registry``) and small utilities."""
 
 import inspect
 import numbers
 import re
 import warnings
 
-from openkeras.engine import allow_list
+from openkeras.engine import registry
+from openkeras.engine.registry import (  # noqa: F401  (Keras 2's public names live here)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    register_keras_serializable,
+)
 from openkeras.utils.progbar import Progbar  # noqa: F401  (Keras 2 imported it from here)
-
-_GLOBAL_CUSTOM_OBJECTS = {}
-_SCOPE_STACK = []
-
-
-class CustomObjectScope:
-    """Make custom classes and functions visible to deserialization.
-
-    with CustomObjectScope({'MyLayer': MyLayer}):
-        model = load_model('m.h5')
-    """
-
-    def __init__(self, *args):
-        self.custom_objects = {}
-        for arg in args:
-            self.custom_objects.update(arg or {})
-
-    def __enter__(self):
-        _SCOPE_STACK.append(self.custom_objects)
-        return self
-
-    def __exit__(self, *exc):
-        _SCOPE_STACK.pop()
-
-
-def custom_object_scope(*args):
-    return CustomObjectScope(*args)
-
-
-def get_custom_objects():
-    """The global dict of custom objects (mutable, as in Keras)."""
-    return _GLOBAL_CUSTOM_OBJECTS
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator registering a class or function under 'package>name'."""
-
-    def decorator(obj):
-        key = f"{package}>{name or obj.__name__}"
-        if key in _GLOBAL_CUSTOM_OBJECTS:
-            raise ValueError(f"{key} has already been registered to {_GLOBAL_CUSTOM_OBJECTS[key]}")
-        _GLOBAL_CUSTOM_OBJECTS[key] = obj
-        obj._keras_registered_name = key
-        return obj
-
-    return decorator
 
 
 def get_registered_name(obj):
-    return getattr(obj, "_keras_registered_name", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    """The name ``obj`` (a class or function) is serialized under."""
+    return registry.registered_name(obj)
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The class or function registered under ``name`` (custom objects, scopes, registry), or None."""
-    found = _lookup_custom(name, custom_objects)
+    found = registry.custom_object(name, custom_objects)
     return found if found is not None else (module_objects or {}).get(name)
-
-
-def _lookup_custom(name, custom_objects):
-    for scope in (custom_objects or {},) + tuple(reversed(_SCOPE_STACK)) + (_GLOBAL_CUSTOM_OBJECTS,):
-        if name in scope:
-            return scope[name]
-        # a name registered as 'package>name' is also found under its short name
-        for key, value in scope.items():
-            if ">" in key and key.split(">", 1)[1] == name:
-                return value
-    return None
 
 
 def serialize_keras_object(instance):
     """{'class_name': ..., 'config': ...} for objects with get_config, a name for functions."""
-    if instance is None:
-        return None
-    if hasattr(instance, "get_config"):
-        return {"class_name": get_registered_name(type(instance)), "config": instance.get_config()}
-    if hasattr(instance, "__name__"):
-        return get_registered_name(instance)
-    raise ValueError(f"Cannot serialize {instance!r}: it has neither get_config nor a __name__.")
-
-
-def _resolve_name(name, module_objects, custom_objects, kind):
-    """The user's object or the openkeras object (from the allow-listed table) called ``name``."""
-    if not isinstance(name, str):
-        raise ValueError(f"The {kind} name in a config must be a string. Received: {name!r}")
-    obj = _lookup_custom(name, custom_objects)
-    if obj is not None:
-        return obj
-    obj = module_objects.get(name)
-    return None if obj is None else allow_list.check_table_entry(name, obj, kind)
+    return registry.serialize(instance)
 
 
 def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
                              printable_module_name="object"):
-    """Turn a name or a {'class_name', 'config'} dict into the object it names."""
-    module_objects = module_objects or {}
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier or "config" not in identifier:
-            raise ValueError(f"Improper config format for {printable_module_name}: {identifier}")
-        class_name = identifier["class_name"]
-        cls = _resolve_name(class_name, module_objects, custom_objects, printable_module_name)
-        if cls is None:
-            raise ValueError(
-                f"Unknown {printable_module_name}: {class_name!r}. Please ensure this object is "
-                "passed to the `custom_objects` argument. Known names: "
-                + ", ".join(sorted(k for k in module_objects if not k.startswith("_")))
-            )
-        config = identifier["config"]
-        if hasattr(cls, "from_config"):
-            params = inspect.signature(cls.from_config).parameters
-            if "custom_objects" in params:
-                return cls.from_config(config, custom_objects=custom_objects)
-            with CustomObjectScope(custom_objects or {}):
-                return cls.from_config(config)
-        if not isinstance(config, dict):
-            raise ValueError(f"The config of {printable_module_name} {class_name!r} must be a "
-                             f"dict. Received: {str(config)[:200]}")
-        with CustomObjectScope(custom_objects or {}):
-            return cls(**config)
-    if isinstance(identifier, str):
-        obj = _resolve_name(identifier, module_objects, custom_objects, printable_module_name)
-        if obj is None:
-            raise ValueError(
-                f"Unknown {printable_module_name}: {identifier!r}. Known names: "
-                + ", ".join(sorted(k for k in module_objects if not k.startswith("_")))
-            )
-        return obj
-    raise ValueError(f"Could not interpret {printable_module_name} identifier: {identifier!r}")
+    """Turn a name or a {'class_name', 'config'} dict into the object it names.
+
+    Keras 2's signature: ``module_objects`` is a table of openkeras objects (anything else is
+    refused); openkeras's own modules resolve names through ``engine.registry`` by kind.
+    """
+    return registry.deserialize_from_table(identifier, module_objects, custom_objects,
+                                           printable_module_name)
 
 
 def to_snake_case(name):
@@ -159,7 +65,10 @@ def unpack_singleton(x):
 
 
 def legacy_kwarg(kwargs, old, new, owner):
-    """Move a Keras 1 / 2.0 argument name to its Keras 2 name with a DeprecationWarning."""
+    """Move a Keras 1 / 2.0 argument name to its Keras 2 name with a DeprecationWarning.
+
+    Prefer ``engine.aliases.rename_kwargs`` with an entry of the one rename table.
+    """
     if old in kwargs:
         warnings.warn(
             f"{owner}: `{old}` is deprecated, use `{new}` instead.", DeprecationWarning, stacklevel=3
@@ -167,17 +76,6 @@ def legacy_kwarg(kwargs, old, new, owner):
         value = kwargs.pop(old)
         kwargs.setdefault(new, value)
     return kwargs
-
-
-def take_legacy_kwargs(kwargs, mapping, owner):
-    """Pop Keras 1 argument names (``mapping`` old -> new) with a DeprecationWarning; return {new: value}."""
-    found = {}
-    for old, new in mapping.items():
-        if old in kwargs:
-            warnings.warn(f"{owner}: `{old}` is deprecated, use `{new}` instead.", DeprecationWarning,
-                          stacklevel=3)
-            found[new] = kwargs.pop(old)
-    return found
 
 
 _SAFE_MODE = [True]

@@ -10,8 +10,9 @@ import inspect
 import numpy as np
 
 from openkeras import losses
+from openkeras.engine import aliases
 from openkeras.engine.training import Model
-from openkeras.utils.generic_utils import legacy_kwarg, to_list
+from openkeras.utils.generic_utils import to_list
 from openkeras.utils.np_utils import to_categorical
 
 _NAMED_PARAMS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
@@ -50,7 +51,7 @@ class BaseWrapper:
 
     def __init__(self, build_fn=None, **sk_params):
         self.build_fn = build_fn
-        legacy_kwarg(sk_params, "nb_epoch", "epochs", type(self).__name__)
+        aliases.rename_kwargs(sk_params, "sklearn", type(self).__name__)
         self.sk_params = sk_params
         self.check_params(sk_params)
 
@@ -82,7 +83,7 @@ class BaseWrapper:
         params = dict(params)
         if "build_fn" in params:
             self.build_fn = params.pop("build_fn")
-        legacy_kwarg(params, "nb_epoch", "epochs", type(self).__name__)
+        aliases.rename_kwargs(params, "sklearn", type(self).__name__)
         self.check_params(params)
         self.sk_params.update(params)
         return self

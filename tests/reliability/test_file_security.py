@@ -15,7 +15,7 @@ import pytest
 import openkeras
 from openkeras import backend as K
 from openkeras import layers, models, saving
-from openkeras.engine import allow_list
+from openkeras.engine import registry
 
 
 def _lambda_model():
@@ -147,11 +147,11 @@ def test_oplambda_resolves_only_backend_tensor_functions():
 def test_allow_list_tables_hold_only_openkeras_objects():
     import math
 
-    with pytest.raises(allow_list.DisallowedObjectError, match="not an openkeras object"):
-        allow_list.check_table_entry("sqrt", math.sqrt, "activation")
-    assert allow_list.backend_function("square") is K.square
-    assert allow_list.backend_function("save") is None
-    assert allow_list.backend_function("clear_session") is None
+    with pytest.raises(registry.DisallowedObjectError, match="not an openkeras object"):
+        registry.check_table_entry("sqrt", math.sqrt, "activation")
+    assert registry.backend_function("square") is K.square
+    assert registry.backend_function("save") is None
+    assert registry.backend_function("clear_session") is None
 
 
 def test_hdf5_external_link_is_refused(tmp_path):

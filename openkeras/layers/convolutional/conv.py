@@ -13,24 +13,18 @@ import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
 from openkeras.backend.symbolic import eager_function
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer, Transpose
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
-from openkeras.utils.generic_utils import take_legacy_kwargs
 
 _CONV_OPS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-_KERAS1 = {"nb_filter": "filters", "border_mode": "padding", "subsample": "strides",
-           "subsample_length": "strides", "filter_length": "kernel_size",
-           "atrous_rate": "dilation_rate",
-           "init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
-           "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-           "b_constraint": "bias_constraint", "bias": "use_bias"}
 _KERNEL_DIMS = {2: ("nb_row", "nb_col"), 3: ("kernel_dim1", "kernel_dim2", "kernel_dim3")}
 
 
 def take_keras1_conv_args(kwargs: dict, owner: str, rank: int) -> dict:
     """Pop Keras 1 convolution arguments with a DeprecationWarning; return them by Keras 2 name."""
-    args = take_legacy_kwargs(kwargs, _KERAS1, owner)
+    args = aliases.take_renamed(kwargs, "Conv", owner)
     dims = _KERNEL_DIMS.get(rank, ())
     if any(d in kwargs for d in dims):
         warnings.warn(f"{owner}: `{'`, `'.join(dims)}` are deprecated, use `kernel_size` "

@@ -3,11 +3,12 @@
 import torch.nn.functional as F
 
 from openkeras import config
+from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.layers.convolutional.conv import spatial_dims, to_channels_first, to_channels_last
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
-from openkeras.utils.generic_utils import is_int, legacy_kwarg
+from openkeras.utils.generic_utils import is_int
 
 _INTERPOLATIONS = ("nearest", "bilinear", "area")  # 'area' equals 'nearest' for integer factors
 
@@ -222,7 +223,7 @@ class UpSampling1D(_UpSampling):
     """
 
     def __init__(self, size=2, **kwargs):
-        legacy_kwarg(kwargs, "length", "size", "UpSampling1D")
+        aliases.rename_kwargs(kwargs, "UpSampling1D")
         size = kwargs.pop("size", size)
         super().__init__(size, "channels_last", **kwargs)
 

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten, is_symbolic
@@ -393,15 +394,11 @@ class RNN(Layer):
         return config
 
     def get_config(self):
-        from openkeras.utils.generic_utils import serialize_keras_object
-
         return {**super().get_config(), **self._rnn_config(),
-                "cell": serialize_keras_object(self.cell)}
+                "cell": registry.serialize(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras.layers import deserialize
-
         config = dict(config)
-        cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
+        cell = registry.deserialize("layer", config.pop("cell"), custom_objects)
         return cls(cell, **config)

@@ -1,17 +1,11 @@
 """The recurrent layers: SimpleRNN, LSTM and GRU (an RNN around the matching cell)."""
 
 from openkeras import regularizers
+from openkeras.engine import aliases
 from openkeras.layers.recurrent.base import RNN
 from openkeras.layers.recurrent.cells import GRUCell, LSTMCell, SimpleRNNCell
-from openkeras.utils.generic_utils import take_legacy_kwargs
 
 _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "time_major", "unroll")
-_KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
-           "inner_activation": "recurrent_activation", "W_regularizer": "kernel_regularizer",
-           "U_regularizer": "recurrent_regularizer", "b_regularizer": "bias_regularizer",
-           "W_constraint": "kernel_constraint", "U_constraint": "recurrent_constraint",
-           "b_constraint": "bias_constraint", "dropout_W": "dropout", "dropout_U": "recurrent_dropout"}
-_CONSUME_LESS = {"cpu": 1, "mem": 1, "gpu": 2}
 _CELL_ATTRS = ("units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
                "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
                "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
@@ -27,9 +21,7 @@ class _CellRNN(RNN):
 
     def _init_from_args(self, args, kwargs):
         owner = type(self).__name__
-        args.update(take_legacy_kwargs(kwargs, _KERAS1, owner))
-        if "consume_less" in kwargs:
-            args["implementation"] = _CONSUME_LESS.get(kwargs.pop("consume_less"), 2)
+        args.update(aliases.take_renamed(kwargs, "RNN", owner))
         kwargs.pop("forget_bias_init", None)
         rnn_args = {k: args.pop(k) for k in _RNN_ARGS}
         activity_regularizer = args.pop("activity_regularizer", None)
