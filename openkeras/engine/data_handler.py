@@ -18,6 +18,7 @@ from openkeras import config
 from openkeras import losses as losses_module
 from openkeras.engine import data_adapter as da
 from openkeras.engine import hdf5_adapter
+from openkeras.engine.data_spec import DataSpec
 
 _OWNER = {"train": "fit", "test": "evaluate", "predict": "predict"}
 
@@ -46,9 +47,9 @@ class DataHandler:
         fed = runner.fed if runner is not None else range(len(out_names))
         target_dtypes = [torch.int64 if runner is not None and runner.output_losses[i].sparse
                          else config.torch_dtype() for i in fed]
-        temporal = getattr(self.model, "_temporal", None) or [False] * len(out_names)
+        temporal = self.model._temporal or [False] * len(out_names)
         dtypes = model_spec.input_dtypes
-        return da.DataSpec(
+        return DataSpec(
             input_names=list(model_spec.input_names or ["input_1"]),
             input_shapes=model_spec.input_shapes,
             input_dtypes=None if dtypes is None else [config.torch_dtype(d) for d in dtypes],

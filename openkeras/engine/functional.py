@@ -7,7 +7,7 @@ import torch
 
 from openkeras.engine import functional_config
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
-from openkeras.engine.data_adapter import ModelSpec
+from openkeras.engine.data_spec import ModelSpec
 from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like

@@ -16,6 +16,7 @@ from openkeras.engine import distributed
 from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.data_handler import DataHandler, check_fit_arguments
+from openkeras.engine.data_spec import ModelSpec
 from openkeras.engine.train_step import keep_moving_statistics
 from openkeras.engine.training_batch import BatchMethodsMixin, format_results
 from openkeras.engine.training_callbacks import History
@@ -141,18 +142,20 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
                 self._data_input_dict = False
         # A subclass may name its outputs itself (``output_names``); else Keras's 'output_1'.
         names = list(getattr(self, "output_names", None) or ["output_1"])
-        return da.ModelSpec(built=self.built, input_names=self._data_input_names,
-                            input_dict=self._data_input_dict, output_names=names,
-                            output_shapes=[None] * len(names))
+        return ModelSpec(built=self.built, input_names=self._data_input_names,
+                         input_dict=self._data_input_dict, output_names=names,
+                         output_shapes=[None] * len(names))
 
     def _flat_forward(self, xs, training, want_masks=False):
         """``(outputs as a list, output masks or None)`` for the list of input tensors ``xs``."""
+        outs = self(self._call_inputs(xs), training=training)
+        return (outs if isinstance(outs, (list, tuple)) else [outs]), None
+
+    def _call_inputs(self, xs):
+        """The flat list of input tensors ``xs`` as the model's call takes them."""
         if self._data_input_dict:  # a subclassed model fed a dict takes a dict
-            x = dict(zip(self._data_input_names, xs, strict=True))
-        else:
-            x = xs[0] if len(xs) == 1 else xs
-        outs = self(x, training=training)
-        return (list(outs) if isinstance(outs, (list, tuple)) else [outs]), None
+            return dict(zip(self._data_input_names, xs, strict=True))
+        return xs[0] if len(xs) == 1 else xs
 
     def _build_from_data(self, x):
         """Create the weights by calling the model on the first sample of its first data."""
@@ -336,8 +339,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         return arrays[0] if len(arrays) == 1 else arrays
 
     def _predict_batch(self, xs):
-        x = xs[0] if len(xs) == 1 else xs
-        outs = self(x, training=fixed_learning_phase(False))
+        outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
 
