@@ -37,12 +37,13 @@ class DataHandler:
         self.workers = workers if workers and workers > 1 else 0
         self.max_queue_size = max_queue_size
         self.device = config.device()
+        self.model_spec = None  # the model's answer when ``spec`` last asked
 
     # ------------------------------------------------------------------ specs
     def spec(self, runner=None, x=None):
         """The ``DataSpec`` of the model's inputs and of the outputs ``runner`` feeds targets to
         (every output when ``runner`` is None); ``x`` tells a subclassed model its structure."""
-        model_spec = self.model._data_spec(x)
+        model_spec = self.model_spec = self.model._data_spec(x)
         out_names = model_spec.output_names
         fed = runner.fed if runner is not None else range(len(out_names))
         target_dtypes = [torch.int64 if runner is not None and runner.output_losses[i].sparse
@@ -85,7 +86,7 @@ class DataHandler:
                              "that has a loss) together with `x`.")
         ys = da.standardize_targets(spec, y, self.device) if runner.fed else []
         n = da.check_lengths(xs, ys, [])
-        output_shapes = self.model._data_spec().output_shapes
+        output_shapes = self.model_spec.output_shapes
         if output_shapes and output_shapes[0] is not None:
             for k, i in enumerate(runner.fed):
                 losses_module.check_target_shape(runner.output_losses[i].fn, tuple(ys[k].shape),

@@ -90,21 +90,15 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     # ------------------------------------------------------------------- files
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""
-        from openkeras import saving  # saving sits above the models in the layering
-
-        saving.save_model(self, filepath, overwrite, include_optimizer, save_format)
+        _saving().save_model(self, filepath, overwrite, include_optimizer, save_format)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
         """Save the weights in Keras 2's HDF5 weights-file layout."""
-        from openkeras import saving  # saving sits above the models in the layering
-
-        saving.save_weights(self, filepath, overwrite, save_format)
+        _saving().save_weights(self, filepath, overwrite, save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
         """Load weights saved by Keras 2 or openkeras (topological order, or by layer name)."""
-        from openkeras import saving  # saving sits above the models in the layering
-
-        saving.load_weights(self, filepath, by_name, skip_mismatch)
+        _saving().load_weights(self, filepath, by_name, skip_mismatch)
 
     def export(self, filepath, format=None, sample_input=None, *, check=True, verbose=True):
         """Write an inference artifact and check that it reproduces the model's outputs.
@@ -341,6 +335,13 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     def _predict_batch(self, xs):
         outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
+
+
+def _saving():
+    """``openkeras.saving``: model and weights files."""
+    from openkeras import saving  # saving sits above the models in the layering
+
+    return saving
 
 
 def _functional():
