@@ -6,7 +6,6 @@ be None). Arrays become tensors once, when the adapter is made; batches are view
 ``index_select`` gathers of them.
 """
 
-import dataclasses
 import math
 import queue
 import threading
@@ -20,29 +19,6 @@ from openkeras import config
 from openkeras.engine.arrays import from_numpy
 from openkeras.utils.data_utils import Sequence
 from openkeras.utils.generic_utils import is_int
-
-
-@dataclasses.dataclass
-class DataSpec:
-    """What the model expects: names, shapes and dtypes of inputs and fed outputs.
-
-    Args:
-        input_names: names of the input layers, in order.
-        input_shapes: batch shapes of the inputs (None entries unknown), or None to skip checks.
-        input_dtypes: torch dtypes the inputs are cast to (None: keep the data's dtype).
-        output_names: names of the outputs that take targets (those with a loss).
-        target_dtypes: torch dtype of each fed output's targets.
-        temporal: for each fed output, whether sample weights are per timestep.
-        device: where batches go.
-    """
-
-    input_names: list
-    input_shapes: list
-    input_dtypes: list
-    output_names: list
-    target_dtypes: list
-    temporal: list
-    device: torch.device
 
 
 # --------------------------------------------------------------------- conversion

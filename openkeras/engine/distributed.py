@@ -27,6 +27,7 @@ import torch.distributed as dist
 from openkeras import config
 from openkeras.engine import data_adapter as da
 from openkeras.engine import distributed_data as dd
+from openkeras.engine.data_handler import DataHandler
 
 _ENV = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR")
 _RANK0_ONLY = frozenset({"ModelCheckpoint", "CSVLogger", "TensorBoard", "BackupAndRestore"})
@@ -128,7 +129,7 @@ class FitSession:
         if adapter.is_sequence:
             dd.spread_reading(adapter, self.rank, self.world)
         runner = self.model._runner
-        n_inputs = len(self.model._spec(config.device()).input_names)
+        n_inputs = len(DataHandler(self.model).spec().input_names)
         n_fed = 0 if mode == "predict" else len(runner.fed)
         return dd.BroadcastAdapter(adapter, n_inputs, n_fed, config.device(), self.rank,
                                    self.world, mode)

@@ -7,6 +7,7 @@ import torch
 
 from openkeras.engine import aliases, functional_config
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
+from openkeras.engine.data_spec import ModelSpec
 from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
@@ -14,7 +15,7 @@ from openkeras.engine.node import Node
 from openkeras.engine.training import Model
 
 
-class Functional(AddedLossesMixin, Model):
+class Functional(AddedLossesMixin, Model, functional=True):
     """A model defined by ``Model(inputs, outputs)``.
 
     Args:
@@ -122,6 +123,25 @@ class Functional(AddedLossesMixin, Model):
         self._loss_slots = [slots[id(x)] for x in self._symbolic_losses]
         self._metric_slots = [slots[id(x)] for x, _ in self._symbolic_metrics]
         self._n_slots = len(slots)
+
+    # --------------------------------------------------------- data questions
+    def _data_spec(self, x=None):
+        """The inputs and outputs of the graph, for the data handler (a ``ModelSpec``)."""
+        if not self.outputs:  # a Sequential whose input shape comes with its first data
+            return super()._data_spec(x)
+        return ModelSpec(
+            built=True, input_names=list(self.input_names),
+            input_shapes=[tuple(t.shape) for t in self.inputs],
+            input_dtypes=[t.dtype for t in self.inputs], output_names=list(self.output_names),
+            output_shapes=[tuple(t.shape) for t in self.outputs],
+            masked_outputs=any(m is not None for m in self._output_mask_cache),
+            added_losses=bool(self._symbolic_losses or self._callable_losses),
+            added_metric_names=[name for _, name in self._symbolic_metrics])
+
+    def _flat_forward(self, xs, training, want_masks=False):
+        """``(outputs as a list, output masks or None)``: the plan walked on the tensors ``xs``."""
+        outs, masks = self._run(xs[0] if len(xs) == 1 else xs, training, None, want_masks)
+        return (outs if isinstance(outs, (list, tuple)) else [outs]), masks
 
     # -------------------------------------------------------------- execution
     def call(self, inputs, training=None, mask=None):

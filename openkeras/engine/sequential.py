@@ -1,5 +1,6 @@
 """Sequential: a linear stack of layers (a functional model underneath)."""
 
+import numpy as np
 import torch
 
 from openkeras.engine import registry
@@ -7,9 +8,10 @@ from openkeras.engine.base_layer import Layer, drop_unsupported_masks
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input, InputLayer
 from openkeras.engine.keras_tensor import flatten
+from openkeras.engine.training_legacy import SequentialPredictMixin
 
 
-class Sequential(Functional):
+class Sequential(SequentialPredictMixin, Functional):
     """A linear stack of layers.
 
     Args:
@@ -98,6 +100,13 @@ class Sequential(Functional):
         for layer in layers:
             self._connect(layer)
         self.built = True
+
+    def _build_from_data(self, x):
+        """Build the graph for the shape of the first data (``fit`` / ``predict`` without an
+        input shape)."""
+        t = next(iter(x.values())) if isinstance(x, dict) else (
+            x[0] if isinstance(x, (list, tuple)) else x)
+        self.build((None,) + tuple(np.shape(t)[1:]))
 
     def _maybe_build(self, input_shape):
         if not self.inputs:

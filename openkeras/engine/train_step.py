@@ -15,10 +15,10 @@ from openkeras.engine.compile_utils import LossTracker
 from openkeras.metrics.names import Logs
 
 
-def _needs_loss_collection(model):
+def _needs_loss_collection(model, spec):
     """Whether a forward pass may add losses (activity regularizers, add_loss in user layers or
     on the model)."""
-    if getattr(model, "_symbolic_losses", None) or getattr(model, "_callable_losses", None):
+    if spec.added_losses:
         return True
     for module in model.modules():
         if getattr(module, "activity_regularizer", None) is not None:
@@ -56,16 +56,16 @@ class StepRunner:
     Args:
         model: the model.
         optimizer: an openkeras optimizer.
-        output_names: the model's output names.
+        spec: the model's ``ModelSpec`` (its ``_data_spec()``).
         output_losses: an OutputLoss or None for each output.
         metrics: the CompiledMetric list.
         params: the weights the optimizer updates (``model.trainable_weights`` at compile).
     """
 
-    def __init__(self, model, optimizer, output_names, output_losses, metrics, params):
+    def __init__(self, model, optimizer, spec, output_losses, metrics, params):
         self.model = model
         self.optimizer = optimizer
-        self.output_names = list(output_names)
+        self.output_names = output_names = list(spec.output_names)
         self.output_losses = output_losses
         self.fed = [i for i, loss in enumerate(output_losses) if loss is not None]
         self.fed_position = {i: k for k, i in enumerate(self.fed)}
@@ -84,19 +84,17 @@ class StepRunner:
         self.user_metrics = {id(m) for m in metrics if hasattr(m.metric, "_states_on")
                              and not type(m.metric).__module__.startswith("openkeras.")}
         # Model.add_metric tensors: computed in the forward pass, averaged like the losses
-        self.added_metrics = [LossTracker(name) for _, name in
-                              getattr(model, "_symbolic_metrics", ())]
+        self.added_metrics = [LossTracker(name) for name in spec.added_metric_names]
         # Layer.add_metric values, by the names the layers' calls gave so far
-        model_names = {name for _, name in getattr(model, "_symbolic_metrics", ())}
+        model_names = set(spec.added_metric_names)
         self.layer_metrics = [LossTracker(name) for name in dict.fromkeys(
             n for m in model.modules() for n in m.__dict__.get("_metric_names", ()))
             if name not in model_names]
-        self.collect = (_needs_loss_collection(model) or not self.fed
+        self.collect = (_needs_loss_collection(model, spec) or not self.fed
                         or bool(self.added_metrics) or bool(self.layer_metrics))
         self.accumulating = False  # *_on_batch with reset_metrics=False
-        self.functional = hasattr(model, "_run") and bool(getattr(model, "outputs", None))
-        self.needs_masks = self.functional and any(
-            m is not None for m in getattr(model, "_output_mask_cache", []))
+        self.needs_masks = spec.masked_outputs
+        self.flat_forward = model._flat_forward
         optimizer.build(self.params)
 
     # ------------------------------------------------------------------ names
@@ -153,16 +151,7 @@ class StepRunner:
     # ----------------------------------------------------------------- steps
     def forward(self, xs, training):
         """Model outputs (a list) and output masks (a list, or None)."""
-        x = xs[0] if len(xs) == 1 else xs
-        if self.functional:
-            outs, masks = self.model._run(x, training, None, self.needs_masks)
-        else:
-            if getattr(self.model, "_data_input_dict", False):  # a subclassed model fed a dict
-                x = dict(zip(self.model._data_input_names, xs, strict=True))
-            outs, masks = self.model(x, training=training), None
-        if not isinstance(outs, (list, tuple)):
-            outs = [outs]
-        return outs, masks
+        return self.flat_forward(xs, training, self.needs_masks)
 
     def _loss(self, outs, ys, sws, masks, extra):
         total, per_output = None, []

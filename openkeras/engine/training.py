@@ -1,4 +1,9 @@
-"""Model: a Layer with the training API (compile / fit / evaluate / predict)."""
+"""Model: a Layer with the training API (compile / fit / evaluate / predict).
+
+A model answers the data handler's two questions (``_data_spec``: what data it takes and
+returns; ``_flat_forward``: its outputs for a flat list of input tensors). This base class
+answers them for a subclassed model; the functional model (and Sequential) override them.
+"""
 
 import warnings
 
@@ -6,21 +11,24 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
-from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
-from openkeras.engine import compile_utils, distributed
 from openkeras.engine import data_adapter as da
+from openkeras.engine import distributed
+from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
-from openkeras.engine.train_step import StepRunner, keep_moving_statistics
+from openkeras.engine.data_handler import DataHandler, check_fit_arguments
+from openkeras.engine.data_spec import ModelSpec
+from openkeras.engine.train_step import keep_moving_statistics
 from openkeras.engine.training_batch import BatchMethodsMixin, format_results
-from openkeras.engine.training_data import ModelDataMixin, check_fit_arguments, network_class
-from openkeras.engine.training_data import validation_arrays as validation_arrays_of
+from openkeras.engine.training_callbacks import History
+from openkeras.engine.training_compile import CompileMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
-from openkeras.metrics.names import MetricNames
-from openkeras.utils.generic_utils import is_int, legacy_kwarg
+from openkeras.utils.generic_utils import legacy_kwarg
 from openkeras.utils.progbar import resolve_verbose
 
+_GRAPH_ARGS = frozenset({"inputs", "outputs", "input", "output"})
 
-class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
+
+class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     """``Model(inputs, outputs)`` builds a functional model; subclass it for custom ``call``.
 
     Args:
@@ -34,24 +42,30 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     stop_training = False
     _compile_args = None
     _runner = None
+    _temporal = None  # per output: whether sample weights are per timestep (set by compile)
+    _data_input_names = None  # a subclassed model's inputs, as its data first came
+    _data_input_dict = False
+    # The functional model class (engine/functional.py subclasses Model and names itself
+    # here): what ``Model(inputs, outputs)`` and ``Model.from_config`` make.
+    _functional_class = None
+
+    def __init_subclass__(cls, functional=False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if functional:
+            Model._functional_class = cls
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
-            from openkeras.engine.functional import Functional
-
-            return Functional.__new__(Functional)
+        if cls is Model and (args or _GRAPH_ARGS & set(kwargs)):
+            return _functional().__new__(_functional())
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        from openkeras.engine.functional import Functional
-
-        if not isinstance(self, Functional) and (
-                args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
+        if (args or _GRAPH_ARGS & set(kwargs)) and not isinstance(self, _functional()):
             # A Keras 2 Network-style subclass: ``super().__init__(inputs=..., outputs=...)``
             # (or ``Model.__init__(self, inputs, outputs)``). The instance becomes a functional
             # model whose class still derives from the subclass, so its methods and name stay.
-            self.__class__ = network_class(type(self), Functional)
-            Functional.__init__(self, *args, **kwargs)
+            self.__class__ = network_class(type(self), _functional())
+            _functional().__init__(self, *args, **kwargs)
             return
         Layer.__init__(self, **kwargs)
 
@@ -63,6 +77,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print the layers and parameter counts (output shapes show as 'multiple')."""
+        # utils.layer_utils (model-aware utils) sits above the models in the layering.
         from openkeras.utils.layer_utils import print_summary
 
         if not self.built:
@@ -75,21 +90,15 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     # ------------------------------------------------------------------- files
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""
-        from openkeras import saving
-
-        saving.save_model(self, filepath, overwrite, include_optimizer, save_format)
+        _saving().save_model(self, filepath, overwrite, include_optimizer, save_format)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
         """Save the weights in Keras 2's HDF5 weights-file layout."""
-        from openkeras import saving
-
-        saving.save_weights(self, filepath, overwrite, save_format)
+        _saving().save_weights(self, filepath, overwrite, save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
         """Load weights saved by Keras 2 or openkeras (topological order, or by layer name)."""
-        from openkeras import saving
-
-        saving.load_weights(self, filepath, by_name, skip_mismatch)
+        _saving().load_weights(self, filepath, by_name, skip_mismatch)
 
     def export(self, filepath, format=None, sample_input=None, *, check=True, verbose=True):
         """Write an inference artifact and check that it reproduces the model's outputs.
@@ -109,42 +118,49 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional model from its config (``Model.from_config`` as in Keras)."""
-        from openkeras.engine.functional import Functional
+        return _functional().from_config(config, custom_objects=custom_objects)
 
-        return Functional.from_config(config, custom_objects=custom_objects)
+    # ---------------------------------------------------------- data questions
+    def _data_spec(self, x=None):
+        """What the model takes and returns (a ``ModelSpec``) for the data handler.
 
-    # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                sample_weight_mode=None, weighted_metrics=None, **kwargs):
-        """Configure the model for training.
-
-        Args:
-            optimizer: an optimizer name ('adam') or instance.
-            loss: a loss name, function or Loss object; a list (one per output) or a dict
-                keyed by output name (outputs left out get no loss and take no targets).
-            metrics: a list of metrics for every output, a list of lists, or a dict by output.
-            loss_weights: a list or dict of scalars weighting each output's loss.
-            sample_weight_mode: None, or 'temporal' for (samples, timesteps) sample weights
-                (a list or dict to choose per output).
-            weighted_metrics: metrics that take ``sample_weight`` / ``class_weight`` into account.
+        A subclassed model declares no inputs: it takes the structure of the data it is given
+        (``x``: one array, a list or a dict), and keeps it for the batches that follow.
         """
-        from openkeras import optimizers
+        if x is not None:
+            if isinstance(x, dict):
+                self._data_input_names, self._data_input_dict = list(x), True
+            else:
+                n = len(x) if isinstance(x, (list, tuple)) else 1
+                self._data_input_names = [f"input_{i + 1}" for i in range(n)]
+                self._data_input_dict = False
+        # A subclass may name its outputs itself (``output_names``); else Keras's 'output_1'.
+        names = list(getattr(self, "output_names", None) or ["output_1"])
+        return ModelSpec(built=self.built, input_names=self._data_input_names,
+                         input_dict=self._data_input_dict, output_names=names,
+                         output_shapes=[None] * len(names))
 
-        for key in ("run_eagerly", "steps_per_execution", "jit_compile", "target_tensors"):
-            kwargs.pop(key, None)
-        if kwargs:
-            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}. "
-                            "Valid keyword arguments include: optimizer, loss, metrics, "
-                            "loss_weights, sample_weight_mode, weighted_metrics.")
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        self.loss_weights = loss_weights
-        self.sample_weight_mode = sample_weight_mode
-        self._compile_args = {"metrics": metrics, "weighted_metrics": weighted_metrics}
-        self._runner = None
-        compile_utils.check_names(loss, metrics, weighted_metrics)
-        if self._is_graph_built():
-            self._make_runner()
+    def _flat_forward(self, xs, training, want_masks=False):
+        """``(outputs as a list, output masks or None)`` for the list of input tensors ``xs``."""
+        outs = self(self._call_inputs(xs), training=training)
+        return (outs if isinstance(outs, (list, tuple)) else [outs]), None
+
+    def _call_inputs(self, xs):
+        """The flat list of input tensors ``xs`` as the model's call takes them."""
+        if self._data_input_dict:  # a subclassed model fed a dict takes a dict
+            return dict(zip(self._data_input_names, xs, strict=True))
+        return xs[0] if len(xs) == 1 else xs
+
+    def _build_from_data(self, x):
+        """Create the weights by calling the model on the first sample of its first data."""
+        self._data_spec(x)
+        device = config.device()
+        if isinstance(x, dict):
+            self({k: da.to_tensor(v[:1], device=device) for k, v in x.items()})
+        elif isinstance(x, (list, tuple)):
+            self([da.to_tensor(v[:1], device=device) for v in x])
+        else:
+            self(da.to_tensor(x[:1], device=device))
 
     def _move_to_device(self):
         """Put the model on config.device(), only when it is not there (cheap per batch)."""
@@ -152,82 +168,6 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         first = next(self.parameters(), None)
         if first is not None and first.device != device:
             self.to(device)
-
-    def _is_graph_built(self):
-        from openkeras.engine.functional import Functional
-
-        return bool(self.outputs) if isinstance(self, Functional) else self.built
-
-    def _output_names(self):
-        return list(getattr(self, "output_names", None) or ["output_1"])
-
-    def _output_shapes(self):
-        outs = getattr(self, "outputs", None)
-        if outs:
-            return [tuple(t.shape) for t in outs]
-        return [None] * len(self._output_names())
-
-    def _make_runner(self):
-        names = self._output_names()
-        spec_losses = compile_utils.per_output(self.loss, names, "loss")
-        weights = compile_utils.per_output(self.loss_weights, names, "loss_weights", default=1.0)
-        if isinstance(self.loss, dict):
-            for name, value in zip(names, spec_losses, strict=True):
-                if value is None:
-                    warnings.warn(f'Output "{name}" missing from loss dictionary. We assume this '
-                                  "was done on purpose. The fit and evaluate APIs will not be "
-                                  f'expecting any data to be passed to "{name}".', stacklevel=3)
-        output_losses = [None if spec is None else compile_utils.OutputLoss(spec, w, name)
-                         for spec, w, name in zip(spec_losses, weights, names, strict=True)]
-        # No loss for any output is allowed (Keras 2): the loss then comes from add_loss()
-        # in layers; train_step raises if nothing at all is there to optimize.
-        metrics = compile_utils.build_metrics(
-            self._compile_args["metrics"], self._compile_args["weighted_metrics"], names,
-            self._output_shapes(), output_losses)
-        self._temporal = [m == "temporal" for m in compile_utils.per_output(
-            self.sample_weight_mode, names, "sample_weight_mode")]
-        self._runner = StepRunner(self, self.optimizer, names, output_losses, metrics,
-                                  self.trainable_weights)
-        self._captured_trainable = len(self._runner.params)
-
-    def _assert_compiled(self, what):
-        if self.optimizer is None or self._compile_args is None:
-            raise RuntimeError(f"You must compile your model before {what}. Use "
-                               "`model.compile(optimizer, loss)`.")
-
-    def _ensure_runner(self, first_x):
-        """Build a deferred model from a first batch of inputs, then finish compiling."""
-        if self._runner is not None:
-            return self._runner
-        if not self._is_graph_built():
-            self._build_from_data(first_x)
-        self._make_runner()
-        return self._runner
-
-    @property
-    def metrics_names(self):
-        """['loss', per-output losses, metric names] as Keras 2 logs them.
-
-        Each metric is named as written in ``compile``; ``in`` and ``index`` also accept its
-        other Keras spellings ('acc' for 'accuracy', 'mae' for 'mean_absolute_error').
-        """
-        if self._runner is not None:
-            return MetricNames(self._runner.metrics_names)
-        return MetricNames(["loss"] if self._compile_args is not None else [])
-
-    @property
-    def metrics(self):
-        """The loss trackers and Metric objects, in ``metrics_names`` order."""
-        if self._runner is None:
-            return []
-        r = self._runner
-        return ([r.loss_tracker] + r.output_trackers + [m.metric for m in r.metrics]
-                + r.layer_metrics + r.added_metrics)
-
-    def reset_metrics(self):
-        """Reset the running loss and every metric."""
-        if self._runner is not None:
-            self._runner.reset_metrics()
 
     # --------------------------------------------------------------------- data
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
@@ -270,61 +210,26 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         if session is not None:
             verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
-        val = None
-        if validation_data is not None:
-            val = self._validation_adapter(validation_data, batch_size if validation_batch_size
-                                           is None else validation_batch_size,
-                                           validation_steps, workers, max_queue_size)
-        if validation_split and val is None:
-            if da.is_iterator_source(x):
-                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
-                                 f"arrays, found: {type(x).__name__}")
-            train, val = self._split(x, y, sample_weight, class_weight, batch_size, shuffle,
-                                     steps_per_epoch, validation_split, validation_steps)
-        else:
-            train = self._adapter(x, y, sample_weight, class_weight, batch_size, shuffle,
-                                  steps_per_epoch, "train", workers, max_queue_size)
+        data = DataHandler(self, workers, max_queue_size)
+        train, val = data.fit_adapters(x, y, sample_weight, class_weight, batch_size, shuffle,
+                                       steps_per_epoch, validation_split, validation_data,
+                                       validation_batch_size, validation_steps)
         runner = self._runner
         if session is not None:
             train, val = session.prepare(runner, train, val)
-        if len(self.trainable_weights) != self._captured_trainable:
-            warnings.warn("Discrepancy between trainable weights and collected trainable "
-                          "weights, did you set `model.trainable` without calling "
-                          "`model.compile` after ?", stacklevel=2)
+        self._warn_if_trainable_changed()
         history = History()
-        # Keras 2.2.4's params: 'samples' (None for generators) and 'metrics' with the val_ names.
-        metric_names = list(runner.metrics_names)
-        if val is not None:
-            metric_names += ["val_" + n for n in runner.metrics_names]
-        cbs = self._callback_list(callbacks, history, verbose, epochs, train.steps_per_epoch,
-                                  "train", batch_size=getattr(train, "batch_size", batch_size),
-                                  do_validation=val is not None,
-                                  samples=getattr(train, "n", None), metrics=metric_names)
-        if val is not None and isinstance(val, da.ArrayAdapter):
-            validation_arrays = validation_arrays_of(val)
-            for cb in cbs:
-                cb.validation_data = validation_arrays
+        cbs = loop.fit_callbacks(self, callbacks, history, verbose, epochs, batch_size, train, val)
         self.stop_training = False
-        names = runner.metrics_names
         with runner.trainable_scope():
             cbs.on_train_begin()
-            initial_epoch = _resume(self, initial_epoch)
-            for epoch in range(initial_epoch, epochs):
+            for epoch in range(data.first_epoch(initial_epoch), epochs):
                 runner.reset_metrics()
                 runner.accumulating = False
                 cbs.on_epoch_begin(epoch)
-                batch_hooks = cbs.has_batch_hooks("train")
-                batches = train.batches()
-                step = _skip_done_batches(self, batches)
-                for xs, ys, sws in batches:
-                    if batch_hooks:
-                        cbs.on_train_batch_begin(step, {"batch": step, "size": len(xs[0])})
-                    runner.train_batch(xs, ys, sws)
-                    if batch_hooks:
-                        cbs.on_train_batch_end(step, LazyLogs(names, runner.results))
-                    step += 1
-                    if self.stop_training:
-                        break
+                batches, step = data.epoch_batches(train)
+                step = loop.run_batches(batches, runner.train_batch, cbs, "train", step,
+                                        loop.runner_logs(runner), model=self)
                 if step == 0 or getattr(train, "exhausted", False):
                     da.warn_out_of_data(train.steps_per_epoch, epochs)
                     self.stop_training = True
@@ -334,8 +239,8 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
                     session.end_epoch(runner)
                 logs = runner.logs()
                 self.__dict__["_epochs_done"] = epoch + 1  # saved with the model, for resuming
-                if val is not None and _should_validate(epoch, validation_freq):
-                    val_logs = self._test_loop(val, cbs)
+                if val is not None and loop.should_validate(epoch, validation_freq):
+                    val_logs = loop.test_loop(self, val, cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, logs)
                 train.on_epoch_end()
@@ -345,22 +250,12 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         self.history = history
         return history
 
-    def _callback_list(self, callbacks, history, verbose, epochs, steps, mode, **extra):
-        # As tf.keras: the progress bar first, the user's callbacks, History last (so it sees
-        # the 'lr' that learning-rate callbacks add to the logs).
-        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-            raise TypeError("`callbacks` must be a list of Callback instances. Received: a "
-                            f"{type(callbacks).__name__}")
-        cbs = list(callbacks or [])
-        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs):
-            cbs.insert(0, ProgbarLogger())
-        if history is not None:
-            cbs.append(history)
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps,
-                  "metrics": list(self.metrics_names), **extra}
-        return CallbackList(cbs, model=self, params=params)
+    def _warn_if_trainable_changed(self):
+        if len(self.trainable_weights) != self._captured_trainable:
+            warnings.warn("Discrepancy between trainable weights and collected trainable "
+                          "weights, did you set `model.trainable` without calling "
+                          "`model.compile` after ?", stacklevel=3)
 
-    # ----------------------------------------------------------------- evaluate
     def _one_pass(self, x, y, sample_weight, batch_size, steps, mode, verbose, callbacks,
                   workers, max_queue_size):
         """(distributed session or None, adapter, callbacks) for one pass of evaluate/predict;
@@ -369,42 +264,14 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         if session is not None:
             verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
-        adapter = self._adapter(x, y, sample_weight, None, batch_size, False, steps, mode,
-                                workers, max_queue_size)
+        adapter = DataHandler(self, workers, max_queue_size).adapter(
+            x, y, sample_weight, None, batch_size, False, steps, mode)
         if session is not None:
             adapter = session.shard(adapter, mode)
-        cbs = self._callback_list(callbacks, None, verbose, 1, adapter.steps_per_epoch, mode)
+        cbs = loop.callback_list(self, callbacks, None, verbose, 1, adapter.steps_per_epoch)
         return session, adapter, cbs
 
-    def _test_loop(self, adapter, cbs):
-        runner = self._runner
-        runner.reset_metrics()
-        runner.accumulating = False
-        cbs.on_test_begin()
-        names = runner.metrics_names
-        hooks = cbs.has_batch_hooks("test")
-        step = 0
-        with keep_moving_statistics(self):
-            for xs, ys, sws in adapter.batches():
-                if hooks:
-                    cbs.on_test_batch_begin(step, {"batch": step, "size": len(xs[0])})
-                runner.test_batch(xs, ys, sws)
-                if hooks:
-                    cbs.on_test_batch_end(step, LazyLogs(names, runner.results))
-                step += 1
-        if getattr(adapter, "reduce_metrics", False):  # sharded over several processes
-            distributed.reduce_metrics(runner)  # on every process, even one given no sample
-            step = runner.loss_tracker.count
-        if step == 0:  # a one-shot generator already used up: report nothing rather than 0.0
-            warnings.warn("The evaluation data produced no batches (a generator that is already "
-                          "exhausted?); no loss or metrics are reported for it.", stacklevel=3)
-            cbs.on_test_end({})
-            return {}
-        logs = runner.logs()
-        cbs.on_test_end(logs)
-        adapter.on_epoch_end()
-        return logs
-
+    # ----------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
                  steps=None, callbacks=None, max_queue_size=10, workers=1,
                  use_multiprocessing=False, return_dict=False):
@@ -426,7 +293,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         _, adapter, cbs = self._one_pass(x, y, sample_weight, batch_size, steps, "test", verbose,
                                          callbacks, workers, max_queue_size)
         with torch.no_grad():
-            logs = self._test_loop(adapter, cbs)
+            logs = loop.test_loop(self, adapter, cbs)
         return format_results(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
@@ -446,16 +313,15 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         session, adapter, cbs = self._one_pass(x, None, None, batch_size, steps, "predict",
                                                verbose, callbacks, workers, max_queue_size)
         cbs.on_predict_begin()
-        hooks = cbs.has_batch_hooks("predict")
         chunks = []
+
+        def predict_step(xs, ys, sws):
+            chunks.append(self._predict_batch(xs))
+            return chunks[-1]
+
         with torch.no_grad(), keep_moving_statistics(self):
-            for step, (xs, _, _) in enumerate(adapter.batches()):
-                if hooks:
-                    cbs.on_predict_batch_begin(step, {"batch": step, "size": len(xs[0])})
-                outs = self._predict_batch(xs)
-                chunks.append(outs)
-                if hooks:
-                    cbs.on_predict_batch_end(step, {"outputs": outs})
+            loop.run_batches(adapter.batches(), predict_step, cbs, "predict",
+                             end_logs=lambda outs: {"outputs": outs})
         cbs.on_predict_end()
         if session is not None:  # each process predicted its shard; all are gathered
             outputs = session.gather(chunks, adapter)
@@ -467,35 +333,38 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         return arrays[0] if len(arrays) == 1 else arrays
 
     def _predict_batch(self, xs):
-        x = xs[0] if len(xs) == 1 else xs
-        outs = self(x, training=fixed_learning_phase(False))
+        outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
 
-def _resume(model, initial_epoch):
-    """The epoch fit starts from, after restoring a loaded or backed-up training state."""
-    if "_saved_training_state" not in model.__dict__ and "_resume_epoch" not in model.__dict__:
-        return initial_epoch
-    from openkeras.saving import training_state
+def _saving():
+    """``openkeras.saving``: model and weights files."""
+    from openkeras import saving  # saving sits above the models in the layering
 
-    return training_state.resume(model, initial_epoch)
+    return saving
 
 
-def _skip_done_batches(model, batches):
-    """0, or the batches a mid-epoch backup already trained (skipped here)."""
-    if "_resume_step" not in model.__dict__:
-        return 0
-    from openkeras.saving import training_state
+def _functional():
+    """The functional model class (``Model._functional_class``, set when it is defined)."""
+    cls = Model._functional_class
+    if cls is None:
+        raise RuntimeError("openkeras.engine.functional is not imported: import openkeras (or "
+                           "openkeras.engine.functional) before building a functional Model.")
+    return cls
 
-    return training_state.skip_done_batches(model, batches)
+
+_NETWORK_CLASSES = {}
 
 
-def _should_validate(epoch, freq):
-    if is_int(freq):
-        if freq < 1:
-            raise ValueError(f"`validation_freq` can not be less than 1. Received: {freq}")
-        return (epoch + 1) % freq == 0
-    return epoch + 1 in freq
+def network_class(cls, functional):
+    """``cls`` (a Model subclass) combined with the functional model, made once per class."""
+    made = _NETWORK_CLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, functional),
+                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                     "__doc__": cls.__doc__})
+        _NETWORK_CLASSES[cls] = made
+    return made
 
 
 # Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).

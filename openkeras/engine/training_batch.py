@@ -2,8 +2,7 @@
 
 import torch
 
-from openkeras import config
-from openkeras.engine import data_adapter as da
+from openkeras.engine.data_handler import DataHandler
 from openkeras.engine.train_step import keep_moving_statistics
 
 
@@ -21,8 +20,8 @@ class BatchMethodsMixin:
         """
         self._assert_compiled("training")
         self._move_to_device()
-        runner = self._ensure_runner(x)
-        xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
+        xs, ys, sws = DataHandler(self).arrays(x, y, sample_weight, class_weight)
+        runner = self._runner
         self._start_batch_metrics(runner)
         with runner.trainable_scope():
             runner.train_batch(xs, ys, sws)
@@ -33,8 +32,8 @@ class BatchMethodsMixin:
         """Loss (and metrics) of one batch, without training."""
         self._assert_compiled("testing")
         self._move_to_device()
-        runner = self._ensure_runner(x)
-        xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
+        xs, ys, sws = DataHandler(self).arrays(x, y, sample_weight, None)
+        runner = self._runner
         self._start_batch_metrics(runner)
         with keep_moving_statistics(self):
             runner.test_batch(xs, ys, sws)
@@ -43,10 +42,7 @@ class BatchMethodsMixin:
     def predict_on_batch(self, x):
         """Outputs for one batch of inputs, as numpy arrays."""
         self._move_to_device()
-        if not self._is_graph_built():
-            self._build_from_data(x)
-        self._note_data_structure(x)
-        xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
+        xs = DataHandler(self).inputs(x)
         with torch.no_grad(), keep_moving_statistics(self):
             outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
         return outs[0] if len(outs) == 1 else outs

@@ -1,6 +1,6 @@
 """Keras 2's ``keras.engine.training_generator``: the generator loops as functions of a model."""
 
-from openkeras import callbacks as cbks  # noqa: F401
+from openkeras.engine.lazy_exports import lazy_exports
 from openkeras.engine.training_utils import (  # noqa: F401
     is_sequence,
     iter_sequence_infinite,
@@ -28,3 +28,7 @@ def evaluate_generator(model, generator, *args, **kwargs):
 def predict_generator(model, generator, *args, **kwargs):
     """``model.predict_generator(generator, ...)``."""
     return model.predict_generator(generator, *args, **kwargs)
+
+# ``cbks`` (Keras 2 imported the callbacks module under that name) resolves on first access:
+# the callbacks sit above the training loop in the package's layering.
+__getattr__ = lazy_exports(__name__, {"cbks": "openkeras.callbacks"})

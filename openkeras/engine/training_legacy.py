@@ -36,7 +36,7 @@ def _legacy_generator_kwargs(kwargs, generator, validation_data, owner):
 
 
 class LegacyTrainingMixin:
-    """fit_generator / evaluate_generator / predict_generator and Sequential's class helpers."""
+    """fit_generator / evaluate_generator / predict_generator (aliases of fit / evaluate / predict)."""
 
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, validation_steps=None, validation_freq=1,
@@ -91,16 +91,25 @@ class LegacyTrainingMixin:
             raise TypeError(f"predict_generator: unrecognized keyword arguments {sorted(kwargs)}")
         return self.predict(generator, verbose=verbose, callbacks=callbacks, **args)
 
-    def _require_sequential(self, what):
-        from openkeras.engine.sequential import Sequential
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Sequential only (Keras 2): see ``SequentialPredictMixin``."""
+        raise _not_sequential(self, "predict_proba")
 
-        if not isinstance(self, Sequential):
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{what}' "
-                                 "(it exists on Sequential models only).")
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Sequential only (Keras 2): see ``SequentialPredictMixin``."""
+        raise _not_sequential(self, "predict_classes")
+
+
+def _not_sequential(model, what):
+    return AttributeError(f"'{type(model).__name__}' object has no attribute '{what}' (it exists "
+                          "on Sequential models only).")
+
+
+class SequentialPredictMixin:
+    """``predict_proba`` and ``predict_classes``: Keras 2's Sequential class helpers."""
 
     def predict_proba(self, x, batch_size=32, verbose=0):
-        """Class probabilities (Sequential): ``predict``, warning on values outside [0, 1]."""
-        self._require_sequential("predict_proba")
+        """Class probabilities: ``predict``, warning on values outside [0, 1]."""
         preds = self.predict(x, batch_size=batch_size, verbose=verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:
             warnings.warn("Network returning invalid probability values. The last layer might "
@@ -109,8 +118,7 @@ class LegacyTrainingMixin:
         return preds
 
     def predict_classes(self, x, batch_size=32, verbose=0):
-        """Class indices (Sequential): argmax for several classes, ``p > 0.5`` for one."""
-        self._require_sequential("predict_classes")
+        """Class indices: argmax for several classes, ``p > 0.5`` for one."""
         proba = self.predict(x, batch_size=batch_size, verbose=verbose)
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)

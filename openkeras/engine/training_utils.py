@@ -10,6 +10,7 @@ import inspect
 
 import numpy as np
 
+from openkeras import losses
 from openkeras.engine.internal import keras_internal
 from openkeras.engine.lazy_exports import lazy_exports
 from openkeras.utils import generic_utils  # noqa: F401
@@ -149,8 +150,6 @@ def get_input_shape_and_dtype(layer):
 
 def get_loss_function(loss):
     """The loss function (or Loss instance) for a name, function or Loss."""
-    from openkeras import losses
-
     return losses.get(loss)
 
 
@@ -190,5 +189,5 @@ for _name in ("call_metric_function", "check_loss_and_target_compatibility",
 del _name
 
 __getattr__ = lazy_exports(__name__, {
-    "losses": "openkeras.losses", "metrics_module": "openkeras.metrics",
+    "metrics_module": "openkeras.metrics",
     "losses_utils": "openkeras.utils.losses_utils"})
