@@ -48,15 +48,6 @@ class CompileMixin:
         if self._data_spec().built:
             self._make_runner()
 
-    def _training_config(self):
-        """What compile was given, for saving (Keras 2's ``training_config`` before serialization)."""
-        if self._compile_args is None:
-            return None
-        return {"optimizer": self.optimizer, "loss": self.loss,
-                "metrics": self._compile_args["metrics"],
-                "weighted_metrics": self._compile_args["weighted_metrics"],
-                "loss_weights": self.loss_weights, "sample_weight_mode": self.sample_weight_mode}
-
     def _make_runner(self):
         spec = self._data_spec()
         names = spec.output_names
