@@ -11,8 +11,8 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
+from openkeras.engine import aliases, distributed
 from openkeras.engine import data_adapter as da
-from openkeras.engine import distributed
 from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.data_handler import DataHandler, check_fit_arguments
@@ -22,7 +22,6 @@ from openkeras.engine.training_batch import BatchMethodsMixin, format_results
 from openkeras.engine.training_callbacks import History
 from openkeras.engine.training_compile import CompileMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
-from openkeras.utils.generic_utils import legacy_kwarg
 from openkeras.utils.progbar import resolve_verbose
 
 _GRAPH_ARGS = frozenset({"inputs", "outputs", "input", "output"})
@@ -197,7 +196,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             validation_steps: validation batches (default: one pass).
             validation_freq: validate every ``n`` epochs, or at the listed epochs (1-based).
         """
-        legacy_kwarg(kwargs, "nb_epoch", "epochs", "fit")
+        aliases.rename_kwargs(kwargs, "fit")
         epochs = kwargs.pop("epochs", epochs)
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")

@@ -4,34 +4,23 @@ import warnings
 
 import numpy as np
 
-from openkeras.utils.generic_utils import legacy_kwarg
-
-_GENERATOR_KERAS1 = {"nb_epoch": "epochs", "nb_worker": "workers", "max_q_size": "max_queue_size",
-                     "pickle_safe": "use_multiprocessing"}
+from openkeras.engine import aliases
 
 
 def _legacy_generator_kwargs(kwargs, generator, validation_data, owner):
     """Map Keras 1 arguments of the generator methods to Keras 2 ones (with a warning)."""
-    for old, new in _GENERATOR_KERAS1.items():
-        legacy_kwarg(kwargs, old, new, owner)
-    if "samples_per_epoch" in kwargs:
-        warnings.warn(f"{owner}: `samples_per_epoch` is deprecated, use `steps_per_epoch` (in "
-                      "batches) instead.", DeprecationWarning, stacklevel=3)
-        samples = kwargs.pop("samples_per_epoch")
-        batch = getattr(generator, "batch_size", None)
-        kwargs.setdefault("steps_per_epoch", samples // batch if batch else samples)
-    if "nb_val_samples" in kwargs:
-        warnings.warn(f"{owner}: `nb_val_samples` is deprecated, use `validation_steps` (in "
-                      "batches) instead.", DeprecationWarning, stacklevel=3)
-        samples = kwargs.pop("nb_val_samples")
-        batch = getattr(validation_data, "batch_size", None)
-        kwargs.setdefault("validation_steps", samples // batch if batch else samples)
-    if "val_samples" in kwargs:
-        warnings.warn(f"{owner}: `val_samples` is deprecated, use `steps` (in batches) instead.",
-                      DeprecationWarning, stacklevel=3)
-        samples = kwargs.pop("val_samples")
-        batch = getattr(generator, "batch_size", None)
-        kwargs.setdefault("steps", samples // batch if batch else samples)
+    aliases.rename_kwargs(kwargs, owner, stacklevel=4)
+    # Keras 1 counted samples where Keras 2 counts batches: divide by the generator's batch size.
+    counted_in = {"samples_per_epoch": generator, "nb_val_samples": validation_data,
+                  "val_samples": generator}
+    for old, source in counted_in.items():
+        if old in kwargs:
+            new = aliases.ARG_RENAMES["generator_methods"][old]
+            warnings.warn(f"{owner}: `{old}` is deprecated, use `{new}` (in batches) instead.",
+                          DeprecationWarning, stacklevel=3)
+            samples = kwargs.pop(old)
+            batch = getattr(source, "batch_size", None)
+            kwargs.setdefault(new, samples // batch if batch else samples)
     return kwargs
 
 

@@ -3,7 +3,6 @@
 import inspect
 import numbers
 import re
-import warnings
 
 from openkeras.engine import registry
 from openkeras.engine.registry import (  # noqa: F401  (Keras 2's public names live here)
@@ -62,20 +61,6 @@ def to_list(x):
 
 def unpack_singleton(x):
     return x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x
-
-
-def legacy_kwarg(kwargs, old, new, owner):
-    """Move a Keras 1 / 2.0 argument name to its Keras 2 name with a DeprecationWarning.
-
-    Prefer ``engine.aliases.rename_kwargs`` with an entry of the one rename table.
-    """
-    if old in kwargs:
-        warnings.warn(
-            f"{owner}: `{old}` is deprecated, use `{new}` instead.", DeprecationWarning, stacklevel=3
-        )
-        value = kwargs.pop(old)
-        kwargs.setdefault(new, value)
-    return kwargs
 
 
 _SAFE_MODE = [True]
