@@ -7,7 +7,7 @@ import torch
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
 from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
-from openkeras.engine import compile_utils, distributed
+from openkeras.engine import compile_utils, distributed, file_formats, resume
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
@@ -75,21 +75,15 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     # ------------------------------------------------------------------- files
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""
-        from openkeras import saving
-
-        saving.save_model(self, filepath, overwrite, include_optimizer, save_format)
+        file_formats.save_model(self, filepath, overwrite, include_optimizer, save_format)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
         """Save the weights in Keras 2's HDF5 weights-file layout."""
-        from openkeras import saving
-
-        saving.save_weights(self, filepath, overwrite, save_format)
+        file_formats.save_weights(self, filepath, overwrite, save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
         """Load weights saved by Keras 2 or openkeras (topological order, or by layer name)."""
-        from openkeras import saving
-
-        saving.load_weights(self, filepath, by_name, skip_mismatch)
+        file_formats.load_weights(self, filepath, by_name, skip_mismatch)
 
     def export(self, filepath, format=None, sample_input=None, *, check=True, verbose=True):
         """Write an inference artifact and check that it reproduces the model's outputs.
@@ -485,18 +479,14 @@ def _resume(model, initial_epoch):
     """The epoch fit starts from, after restoring a loaded or backed-up training state."""
     if "_saved_training_state" not in model.__dict__ and "_resume_epoch" not in model.__dict__:
         return initial_epoch
-    from openkeras.saving import training_state
-
-    return training_state.resume(model, initial_epoch)
+    return resume.resume(model, initial_epoch)
 
 
 def _skip_done_batches(model, batches):
     """0, or the batches a mid-epoch backup already trained (skipped here)."""
     if "_resume_step" not in model.__dict__:
         return 0
-    from openkeras.saving import training_state
-
-    return training_state.skip_done_batches(model, batches)
+    return resume.skip_done_batches(model, batches)
 
 
 def _should_validate(epoch, freq):
