@@ -23,6 +23,7 @@ from openkeras.saving import h5_checks, hdf5_format, keras_archive
 from openkeras.saving.errors import FileFormatError, reading
 from openkeras.saving.json_utils import get_json_type, parse_config
 from openkeras.saving.model_config import model_from_config
+from openkeras.version import __version__
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _ZIP_SIGNATURE = b"PK\x03\x04"
@@ -205,8 +206,6 @@ def _load_archive_weights(model, source, by_name=False, skip_mismatch=False):
 # ------------------------------------------------------------- architectures (JSON, YAML)
 def model_config(model):
     """``{'class_name', 'config', 'keras_version', 'backend'}``: what to_json / to_yaml write."""
-    from openkeras import __version__  # the package's own __init__, which imports this module
-
     return {"class_name": class_name_of(model), "config": model.get_config(),
             "keras_version": __version__, "backend": _CONFIG_BACKEND}
 
