@@ -1,93 +1,49 @@
-"""Model-level helpers: model_from_json / yaml / config, clone_model."""
+"""Model-level helpers: model_from_json / yaml / config, clone_model, load_model, save_model."""
 
-import json
-
-import numpy as np
-
-from openkeras.engine.sequential import Sequential  # noqa: F401
-from openkeras.engine.training import Model  # noqa: F401  (Model(inputs, outputs) is functional)
+from openkeras.engine import file_formats
+from openkeras.engine.base_layer import drop_unsupported_masks
+from openkeras.engine.functional_config import _reconstruct
+from openkeras.engine.input_layer import Input, InputLayer
+from openkeras.engine.sequential import Sequential
+from openkeras.engine.training import Model  # (Model(inputs, outputs) is functional)
 from openkeras.saving import load_model, save_model  # noqa: F401
-
-
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (np.dtype, type)):
-        return str(np.dtype(obj).name)
-    if hasattr(obj, "get_config"):
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
-    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__} to JSON.")
-
-
-def model_config(model):
-    from openkeras import __version__
-    from openkeras.engine.functional_config import class_name_of
-
-    return {"class_name": class_name_of(model), "config": model.get_config(),
-            "keras_version": __version__, "backend": "torch"}
+from openkeras.saving import model_from_config as _model_from_any_config
 
 
 def model_to_json(model, **kwargs):
-    return json.dumps(model_config(model), default=_json_default, **kwargs)
+    """The model's architecture as JSON text (``model.to_json()``)."""
+    return file_formats.get("json").write_config(model, **kwargs)
 
 
 def model_to_yaml(model, **kwargs):
-    import yaml
-
-    return yaml.safe_dump(json.loads(model_to_json(model)), **kwargs)
+    """The model's architecture as YAML text (``model.to_yaml()``)."""
+    return file_formats.get("yaml").write_config(model, **kwargs)
 
 
 def model_from_config(config, custom_objects=None):
     """A model (or layer) from ``{'class_name', 'config'}``."""
-    from openkeras import saving
-
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. "
                         f"Received: config={config!r}. Did you meant to use `Sequential.from_config(config)`?")
-    return saving.model_from_config(config, custom_objects=custom_objects)  # Keras 1, 2 and 3 configs
+    return _model_from_any_config(config, custom_objects=custom_objects)  # Keras 1, 2 and 3
 
 
 def model_from_json(json_string, custom_objects=None):
     """A model from the JSON written by ``model.to_json()`` (here or by Keras 2)."""
-    from openkeras.saving import hdf5_format
-
-    if not isinstance(json_string, (str, bytes, bytearray)):
-        raise TypeError("model_from_json: `json_string` must be the JSON text of a model "
-                        f"(str). Received: a {type(json_string).__name__}; for a config dict, "
-                        "use `model_from_config`.")
-    config = hdf5_format.parse_config(json_string, "the JSON string")
+    config = file_formats.get("json").read_config(json_string)
     return model_from_config(config, custom_objects=custom_objects)
 
 
 def model_from_yaml(yaml_string, custom_objects=None):
     """A model from YAML (plain data only: no tags, no aliases; bounded in size and depth)."""
-    from openkeras.saving import yaml_config
-
-    return model_from_config(yaml_config.parse(yaml_string), custom_objects=custom_objects)
-
-
-def from_torch_export(path, name=None):
-    """Load a torch.export program (``.pt2``) as a predict-only Keras model.
-
-    Args:
-        path: a file written by ``model.export('m.pt2')`` or ``torch.export.save``.
-        name: the model's name (default: the exported model's).
-    """
-    from openkeras.export.program_model import from_torch_export as load  # export is above models
-
-    return load(path, name=name)
+    config = file_formats.get("yaml").read_config(yaml_string)
+    return model_from_config(config, custom_objects=custom_objects)
 
 
 class _LayerCloner:
     """Stands in for the layers module while a config is rebuilt: layers come from a function."""
 
     def __init__(self, model, clone_function, input_tensors):
-        from openkeras.engine.input_layer import InputLayer
-
         self.by_name = {layer.name: layer for layer in model.layers}
         self.clone_function = clone_function
         self.inputs = {}
@@ -99,8 +55,6 @@ class _LayerCloner:
             self.inputs[layer.name] = source[0]
 
     def deserialize(self, data, custom_objects=None):
-        from openkeras.engine.input_layer import InputLayer
-
         name = data.get("name") or data["config"]["name"]
         layer = self.by_name[name]
         if name in self.inputs:
@@ -122,9 +76,6 @@ def clone_model(model, input_tensors=None, clone_function=None):
         input_tensors: optional ``Input`` tensors to build the copy on.
         clone_function: ``layer -> new layer`` (default: ``from_config(get_config())``).
     """
-    from openkeras.engine.base_layer import drop_unsupported_masks
-    from openkeras.engine.functional_config import _reconstruct
-
     clone_function = clone_function or _clone_layer
     if isinstance(model, Sequential):
         layers = [clone_function(layer) for layer in model.layers]
@@ -138,13 +89,9 @@ def clone_model(model, input_tensors=None, clone_function=None):
         first = config["layers"][0] if isinstance(config, dict) else None
         clone = Sequential(name=model.name)
         if first is not None and first.get("class_name") == "InputLayer":
-            from openkeras.engine.input_layer import Input
-
             clone.add(Input(batch_shape=first["config"]["batch_input_shape"],
                             dtype=first["config"].get("dtype")))
         elif model.built and layers and "batch_input_shape" not in layers[0].get_config():
-            from openkeras.engine.input_layer import Input
-
             clone.add(Input(batch_shape=tuple(model.input_shape)))
         for layer in layers:
             clone.add(layer)
@@ -168,8 +115,8 @@ def clone_model(model, input_tensors=None, clone_function=None):
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
 __getattr__ = lazy_exports(__name__, {
-    "Input": "openkeras.engine.input_layer:Input",
-    "InputLayer": "openkeras.engine.input_layer:InputLayer",
+    # torch.export programs as models: export sits above this module
+    "from_torch_export": "openkeras.export.program_model:from_torch_export",
     "has_arg": "openkeras.utils.generic_utils:has_arg",
     "to_list": "openkeras.utils.generic_utils:to_list",
 })

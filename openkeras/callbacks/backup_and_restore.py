@@ -107,13 +107,9 @@ class BackupAndRestore(Callback):
         state["epoch"] = epoch
         with atomic_path(self._path) as tmp, h5py.File(tmp, "w") as f:
             hdf5_format.save_weights_to_group(f.create_group("model_weights"), model.layers)
-            group = f.create_group("optimizer_weights")
-            values = [value for _, value in compile_state.optimizer_weights(model)]
-            group.attrs["count"] = len(values)
-            for i, value in enumerate(values):
-                group.create_dataset(str(i), data=np.asarray(value))
-            for name, value in _numeric_hyperparameters(model.optimizer).items():
-                group.attrs["hyper/" + name] = value  # as changed by ReduceLROnPlateau & co
+            hyper = {"hyper/" + name: value  # as changed by ReduceLROnPlateau & co
+                     for name, value in _numeric_hyperparameters(model.optimizer).items()}
+            hdf5_format.save_optimizer_weights(f, model, hyper)  # model.save's layout
             training_state.write(f, model, state)
             f[training_state.GROUP].attrs["step"] = step
             if step:
@@ -123,18 +119,17 @@ class BackupAndRestore(Callback):
         model = self.model
         path = self._path
         with hdf5_format.open_h5(path) as f:
-            missing = [g for g in ("model_weights", "optimizer_weights", training_state.GROUP)
-                       if g not in f]
+            missing = [g for g in ("model_weights", training_state.GROUP) if g not in f]
             if missing:
                 raise hdf5_format.FileFormatError(
                     f"{path!r} is not a BackupAndRestore backup (it lacks {missing}). Remove it "
                     "or choose another backup_dir.")
             hdf5_format.load_weights_from_group(f["model_weights"], model.layers, filepath=path)
-            group = f["optimizer_weights"]
-            values = [np.asarray(group[str(i)]) for i in range(int(group.attrs["count"]))]
+            names, values = hdf5_format.read_optimizer_weights(f, path)
             if values and model.optimizer is not None:
-                model.optimizer.set_weights(values)
-            for key, value in group.attrs.items():
+                compile_state.set_optimizer_weights(model, names, values)
+            hyper = f["optimizer_weights"].attrs if "optimizer_weights" in f else {}
+            for key, value in hyper.items():
                 if key.startswith("hyper/") and key[6:] in _numeric_hyperparameters(
                         model.optimizer):
                     model.optimizer._set_hyper(key[6:], float(value))

@@ -17,7 +17,7 @@ import torch
 from openkeras import config
 from openkeras import losses as losses_module
 from openkeras.engine import data_adapter as da
-from openkeras.engine import hdf5_adapter
+from openkeras.engine import hdf5_adapter, resume
 from openkeras.engine.data_spec import DataSpec
 
 _OWNER = {"train": "fit", "test": "evaluate", "predict": "predict"}
@@ -230,7 +230,7 @@ class DataHandler:
         state = self.model.__dict__
         if "_saved_training_state" not in state and "_resume_epoch" not in state:
             return initial_epoch
-        return training_state().resume(self.model, initial_epoch)
+        return resume.resume(self.model, initial_epoch)
 
     def epoch_batches(self, adapter):
         """``(batches, first step)`` of an epoch; a run resumed in the middle of an epoch
@@ -238,16 +238,7 @@ class DataHandler:
         batches = adapter.batches()
         if "_resume_step" not in self.model.__dict__:
             return batches, 0
-        return batches, training_state().skip_done_batches(self.model, batches)
-
-
-def training_state():
-    """``openkeras.saving.training_state`` (the file format of a run's state)."""
-    # saving sits above the models in the layering; only a resumed run reaches it.
-    from openkeras.saving import training_state as module
-
-    return module
-
+        return batches, resume.skip_done_batches(self.model, batches)
 
 def check_fit_arguments(batch_size, epochs, initial_epoch, steps, shuffle, class_weight):
     """Clear errors for fit arguments of the wrong kind (before any data is touched)."""

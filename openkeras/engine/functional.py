@@ -5,7 +5,7 @@ import functools
 
 import torch
 
-from openkeras.engine import aliases, functional_config
+from openkeras.engine import aliases, file_formats, functional_config
 from openkeras.engine.base_layer import _LOSS_COLLECTOR, HOOKS_VERSION, _to_torch
 from openkeras.engine.data_spec import ModelSpec
 from openkeras.engine.functional_losses import AddedLossesMixin
@@ -343,14 +343,11 @@ class Functional(AddedLossesMixin, Model, functional=True):
 
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (Keras 2 format)."""
-        from openkeras.models import model_to_json
-
-        return model_to_json(self, **kwargs)
+        return file_formats.get("json").write_config(self, **kwargs)
 
     def to_yaml(self, **kwargs):
-        from openkeras.models import model_to_yaml
-
-        return model_to_yaml(self, **kwargs)
+        """The model's architecture as a YAML string (Keras 2 format)."""
+        return file_formats.get("yaml").write_config(self, **kwargs)
 
 
 def _dangling_tensors(model):

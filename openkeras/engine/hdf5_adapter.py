@@ -8,6 +8,7 @@ which is Keras 2's batch shuffling.
 """
 
 import math
+import sys
 
 from openkeras.utils.data_utils import Sequence
 from openkeras.utils.io_utils import HDF5Matrix
@@ -17,11 +18,8 @@ def is_hdf5(value) -> bool:
     """Whether ``value`` is an ``HDF5Matrix`` or an h5py dataset."""
     if isinstance(value, HDF5Matrix):
         return True
-    try:
-        import h5py
-    except ImportError:
-        return False
-    return isinstance(value, h5py.Dataset)
+    h5py = sys.modules.get("h5py")  # a value can only be an h5py dataset once h5py is loaded
+    return h5py is not None and isinstance(value, h5py.Dataset)
 
 
 def _leaves(data):

@@ -1,6 +1,12 @@
-"""Keras 2's ``keras.engine.saving``: whole-model and HDF5 group save/load functions."""
+"""Keras 2's ``keras.engine.saving``: whole-model and HDF5 group save/load functions.
+
+Only the module path is in the engine: it re-exports the saving package, so it ranks with it.
+"""
+
+import functools
 
 from openkeras.engine.lazy_exports import lazy_exports
+from openkeras.saving import hdf5_format, keras1
 from openkeras.utils import conv_utils  # noqa: F401
 from openkeras.utils.generic_utils import getargspec  # noqa: F401
 
@@ -16,45 +22,33 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
         original_backend: the file's ``backend`` (``'theano'`` kernels are flipped).
         reshape: accepted for Keras 2 compatibility; shapes must match exactly here.
     """
-    from openkeras.saving import legacy
-
-    return legacy.preprocess_weights(layer, list(weights), original_keras_version or "2",
+    return keras1.preprocess_weights(layer, list(weights), original_keras_version or "2",
                                      original_backend)
 
 
 def save_weights_to_hdf5_group(group, layers):
     """Write ``layers``' weights into an h5py group in Keras 2's layout."""
-    from openkeras.saving.hdf5_format import save_weights_to_group
-
-    return save_weights_to_group(group, layers)
+    return hdf5_format.save_weights_to_group(group, layers)
 
 
 def load_weights_from_hdf5_group(f, layers, reshape=False):
     """Load weights into ``layers`` in topological order from a Keras weights group."""
-    from openkeras.saving.hdf5_format import load_weights_from_group
-
-    return load_weights_from_group(f, layers)
+    return hdf5_format.load_weights_from_group(f, layers)
 
 
 def load_weights_from_hdf5_group_by_name(f, layers, skip_mismatch=False, reshape=False):
     """Load weights into the ``layers`` whose names match the group's layers."""
-    from openkeras.saving.hdf5_format import load_weights_from_group
-
-    return load_weights_from_group(f, layers, by_name=True, skip_mismatch=skip_mismatch)
+    return hdf5_format.load_weights_from_group(f, layers, by_name=True, skip_mismatch=skip_mismatch)
 
 
 def save_attributes_to_hdf5_group(group, name, data):
     """Store a list of strings as an HDF5 attribute (split in chunks above 64 KB)."""
-    from openkeras.saving.hdf5_format import save_attributes
-
-    return save_attributes(group, name, data)
+    return hdf5_format.save_attributes(group, name, data)
 
 
 def load_attributes_from_hdf5_group(group, name):
     """Read a list of strings stored by ``save_attributes_to_hdf5_group``."""
-    from openkeras.saving.hdf5_format import load_attributes
-
-    return load_attributes(group, name)
+    return hdf5_format.load_attributes(group, name)
 
 
 def _is_gcs(filepath):
@@ -62,8 +56,6 @@ def _is_gcs(filepath):
 
 
 def _gcs_wrapper(func, what):
-    import functools
-
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         paths = [a for a in (*args, *kwargs.values()) if _is_gcs(a)]

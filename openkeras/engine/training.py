@@ -11,7 +11,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
-from openkeras.engine import aliases, distributed
+from openkeras.engine import aliases, distributed, file_formats
 from openkeras.engine import data_adapter as da
 from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
@@ -89,15 +89,15 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     # ------------------------------------------------------------------- files
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save architecture, weights and optimizer state (Keras 2 HDF5, or a .keras archive)."""
-        _saving().save_model(self, filepath, overwrite, include_optimizer, save_format)
+        file_formats.save_model(self, filepath, overwrite, include_optimizer, save_format)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
         """Save the weights in Keras 2's HDF5 weights-file layout."""
-        _saving().save_weights(self, filepath, overwrite, save_format)
+        file_formats.save_weights(self, filepath, overwrite, save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
         """Load weights saved by Keras 2 or openkeras (topological order, or by layer name)."""
-        _saving().load_weights(self, filepath, by_name, skip_mismatch)
+        file_formats.load_weights(self, filepath, by_name, skip_mismatch)
 
     def export(self, filepath, format=None, sample_input=None, *, check=True, verbose=True):
         """Write an inference artifact and check that it reproduces the model's outputs.
@@ -334,13 +334,6 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     def _predict_batch(self, xs):
         outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         return list(outs) if isinstance(outs, (list, tuple)) else [outs]
-
-
-def _saving():
-    """``openkeras.saving``: model and weights files."""
-    from openkeras import saving  # saving sits above the models in the layering
-
-    return saving
 
 
 def _functional():

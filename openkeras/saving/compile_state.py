@@ -11,8 +11,9 @@ dict with ``metrics`` and ``weighted_metrics``).
 import inspect
 import warnings
 
+from openkeras import losses, metrics, optimizers
 from openkeras.saving.optimizer_state import convert_optimizer_weights
-from openkeras.utils.generic_utils import get_registered_name
+from openkeras.utils.generic_utils import CustomObjectScope, get_registered_name
 
 # Keys of newer optimizer configs (TF 2.11+, Keras 3) that have no effect on a legacy optimizer.
 _IGNORED_OPTIMIZER_KEYS = {"is_legacy_optimizer", "jit_compile", "use_ema", "ema_momentum",
@@ -85,8 +86,6 @@ def optimizer_weights(model):
 # ------------------------------------------------------------------------------- loading
 def deserialize_optimizer(config, custom_objects=None):
     """An optimizer from any Keras optimizer config (2.0 ``lr``, 2.11 ``Custom>Adam``, Keras 3)."""
-    from openkeras import optimizers
-
     class_name = str(config.get("class_name", ""))
     class_name = class_name.split(">", 1)[-1] if class_name.startswith("Custom>") else class_name
     conf = dict(config.get("config") or {})
@@ -102,7 +101,7 @@ def deserialize_optimizer(config, custom_objects=None):
         noisy = {k: v for k, v in dropped.items() if k not in _IGNORED_OPTIMIZER_KEYS and v}
         if noisy:
             warnings.warn(f"Optimizer {class_name}: ignoring config entries {noisy} that the "
-                          "Keras 2 optimizer does not have.", stacklevel=3)
+                          "Keras 2 optimizer does not have.", stacklevel=5)
         for key in ("clipnorm", "clipvalue", "global_clipnorm"):
             if conf.get(key) is None:
                 conf.pop(key, None)
@@ -120,8 +119,6 @@ def _deserialize_metric(metric):
         name = conf.get("name")
         return name if name in _LOSS_DEPENDENT_METRICS else conf.get("fn", name)
     if isinstance(metric, dict):
-        from openkeras import metrics
-
         return metrics.deserialize(metric)
     return metric
 
@@ -142,8 +139,6 @@ def _deserialize_loss(loss):
     if isinstance(loss, dict) and "class_name" not in loss:
         return {k: _deserialize_loss(v) for k, v in loss.items()}
     if isinstance(loss, dict):
-        from openkeras import losses
-
         return losses.deserialize(loss)
     return loss
 
@@ -162,10 +157,8 @@ def compile_from_config(model, config, optimizer_values=None, custom_objects=Non
     """
     if not hasattr(model, "compile"):
         warnings.warn("The model has no `compile` method yet, so the saved training "
-                      "configuration was not applied.", stacklevel=3)
+                      "configuration was not applied.", stacklevel=5)
         return
-    from openkeras.utils.generic_utils import CustomObjectScope
-
     try:
         with CustomObjectScope(custom_objects or {}):
             optimizer = deserialize_optimizer(config["optimizer_config"], custom_objects)
@@ -179,14 +172,24 @@ def compile_from_config(model, config, optimizer_values=None, custom_objects=Non
     except (TypeError, ValueError, KeyError) as e:
         warnings.warn(f"The saved training configuration could not be applied ({e}); the model "
                       "was loaded *uncompiled*. Pass the missing objects in `custom_objects=`, "
-                      "or load with `compile=False` and compile it yourself.", stacklevel=3)
+                      "or load with `compile=False` and compile it yourself.", stacklevel=5)
         return
     if optimizer_values:
         try:
-            if getattr(model.optimizer, "build", None) is not None:
-                model.optimizer.build(list(model.trainable_weights))
-            model.optimizer.set_weights(convert_optimizer_weights(
-                model.optimizer, optimizer_names, optimizer_values))
+            set_optimizer_weights(model, optimizer_names, optimizer_values)
         except ValueError as e:
             warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
-                          f"starting with a freshly initialized optimizer. ({e})", stacklevel=3)
+                          f"starting with a freshly initialized optimizer. ({e})", stacklevel=5)
+
+
+def set_optimizer_weights(model, names, values):
+    """Build ``model.optimizer`` on the model's weights and set its state from a file's
+    ``optimizer_weights`` (``names``, ``values``), written by any Keras version.
+
+    Raises:
+        ValueError: the state does not fit the optimizer.
+    """
+    optimizer = model.optimizer
+    if getattr(optimizer, "build", None) is not None:
+        optimizer.build(list(model.trainable_weights))
+    optimizer.set_weights(convert_optimizer_weights(optimizer, names, values))

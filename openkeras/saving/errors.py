@@ -9,6 +9,13 @@ place (a ``KeyError`` from a missing group, a ``RecursionError`` from a hostile 
 
 import contextlib
 
+# The errors are defined at the bottom of the engine, where Model dispatches file formats.
+from openkeras.engine.file_formats import (  # noqa: F401  (public here)
+    FileFormatError,
+    FileIntegrityError,
+    UnsafeFileError,
+)
+
 # A model config (JSON or YAML text) larger than this is refused before it is parsed; the
 # largest Keras application configs are a few hundred KB.
 MAX_CONFIG_BYTES = 64 * 2**20
@@ -19,18 +26,6 @@ MAX_CONFIG_DEPTH = 128
 # Members of a .keras archive may not declare more than this uncompressed (config.json and
 # metadata.json are held to MAX_CONFIG_BYTES).
 MAX_ARCHIVE_WEIGHTS_BYTES = 16 * 2**30
-
-
-class FileFormatError(ValueError):
-    """A file that is not a Keras file, is damaged, or holds something openkeras refuses."""
-
-
-class FileIntegrityError(FileFormatError):
-    """A file openkeras wrote whose checksum no longer matches its contents (damage)."""
-
-
-class UnsafeFileError(FileFormatError):
-    """A file that asks for something a safe load never does (external links, code)."""
 
 
 def describe(filepath):

@@ -10,8 +10,10 @@
   filter on each weight dataset) and verified when they are read.
 """
 
+import collections
 import hashlib
 import os
+import select
 import signal
 import time
 
@@ -28,6 +30,9 @@ MAX_LINKS = 1_000_000
 MAX_COMPRESSION_RATIO = 1100
 # How long the child process of ``probe`` may take to read a file's metadata.
 PROBE_TIMEOUT_S = 4.0
+# Files a probe passed, by ``_identity`` (most recent last), and how many are remembered.
+_PROBED = collections.OrderedDict()
+_PROBED_MAX = 256
 
 
 def open_h5(filepath, mode="r"):
@@ -72,10 +77,16 @@ def probe(f, filepath, timeout=None):
     A few kinds of damage (a corrupted global heap under a string attribute, a looping
     B-tree) make the HDF5 library itself loop forever, where Python cannot interrupt it.
     The child meets them instead, and is killed after ``timeout`` seconds; the parent then
-    reads the same (now known to be readable) places itself. Where ``fork`` does not exist
-    the probe is skipped.
+    reads the same (now known to be readable) places itself. A file opened read-only whose
+    bytes are unchanged since a probe passed (same device, inode, size, modification and
+    change times) is not probed again: reading the same bytes cannot loop where the probe
+    did not. Where ``fork`` does not exist the probe is skipped.
     """
     if not hasattr(os, "fork"):
+        return
+    identity = _identity(f)
+    if identity is not None and identity in _PROBED:
+        _PROBED.move_to_end(identity)
         return
     timeout = PROBE_TIMEOUT_S if timeout is None else timeout
     pid = os.fork()
@@ -86,21 +97,58 @@ def probe(f, filepath, timeout=None):
         except BaseException:  # noqa: BLE001 - errors are for the parent to find and report
             code = 1
         os._exit(code)
+    status = _wait(pid, timeout)
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise FileFormatError(
+            f"{describe(filepath)} is damaged: reading its structure and attributes did not "
+            f"finish in {timeout} s (the HDF5 library loops on damaged metadata).")
+    if os.WIFSIGNALED(status):
+        raise FileFormatError(f"{describe(filepath)} is damaged: reading its structure crashed "
+                              f"the HDF5 library (signal {os.WTERMSIG(status)}).")
+    if identity is not None:
+        _PROBED[identity] = True
+        while len(_PROBED) > _PROBED_MAX:
+            _PROBED.popitem(last=False)
+
+
+def _identity(f):
+    """What identifies the bytes of the file ``f`` has open read-only (device, inode, size,
+    modification and change times), or None when that cannot be known (a file in memory or
+    open for writing)."""
+    if f.mode != "r":
+        return None
+    try:
+        fd = f.id.get_vfd_handle()
+    except (RuntimeError, OSError, ValueError, TypeError):  # drivers without a descriptor
+        return None
+    if not isinstance(fd, int):
+        return None
+    st = os.fstat(fd)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _wait(pid, timeout):
+    """The exit status of child ``pid``, or None if it runs longer than ``timeout`` seconds."""
+    if hasattr(os, "pidfd_open"):  # woken when the child exits, instead of polling
+        fd = os.pidfd_open(pid)
+        try:
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            if not poller.poll(timeout * 1000):
+                return None
+        finally:
+            os.close(fd)
+        return os.waitpid(pid, 0)[1]
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            break
+            return status
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise FileFormatError(
-                f"{describe(filepath)} is damaged: reading its structure and attributes did not "
-                f"finish in {timeout} s (the HDF5 library loops on damaged metadata).")
+            return None
         time.sleep(0.002)
-    if os.WIFSIGNALED(status):
-        raise FileFormatError(f"{describe(filepath)} is damaged: reading its structure crashed "
-                              f"the HDF5 library (signal {os.WTERMSIG(status)}).")
 
 
 def check_links(group, filepath=None):

@@ -14,16 +14,14 @@ import h5py
 import numpy as np
 
 from openkeras.engine import weight_budget
-from openkeras.saving import compile_state, h5_checks, legacy, training_state
+from openkeras.engine.functional_config import class_name_of
+from openkeras.layers import deserialize
+from openkeras.saving import compile_state, h5_checks, keras1, training_state
 from openkeras.saving.atomic import atomic_path
-from openkeras.saving.errors import (  # noqa: F401  (FileFormatError is public here too)
-    FileFormatError,
-    check_config_depth,
-    check_config_text,
-    reading,
-)
+from openkeras.saving.errors import FileFormatError, reading  # noqa: F401  (public here too)
 from openkeras.saving.h5_checks import open_h5  # noqa: F401  (the name loaders use)
-from openkeras.saving.json_utils import get_json_type
+from openkeras.saving.json_utils import get_json_type, parse_config
+from openkeras.saving.model_config import upgrade_config
 from openkeras.saving.weight_matching import order_by_name
 
 # Attributes bigger than this do not fit in an HDF5 object header: Keras splits them.
@@ -155,7 +153,8 @@ def _read_weights(g, name, names, where):
     return names, values
 
 
-def _file_versions(group):
+def file_versions(group):
+    """(keras_version, backend) a weights group was written by ('1' when the file says none)."""
     root = group.file
     version = attr_text(group.attrs, "keras_version") or attr_text(root.attrs, "keras_version")
     backend = attr_text(group.attrs, "backend") or attr_text(root.attrs, "backend")
@@ -177,7 +176,7 @@ def load_weights_from_group(group, layers, by_name=False, skip_mismatch=False, f
         filepath: the file's name, for error messages.
     """
     where = f"file {filepath!r}" if filepath else "the weights file"
-    version, backend = _file_versions(group)
+    version, backend = file_versions(group)
     stored = load_attributes(group, "layer_names")
     missing = [n for n in stored if n not in group]
     if missing:
@@ -253,7 +252,7 @@ def _mismatch(layer, problem, k, where, skip_mismatch, stored_name=None):
 def _prepare(layer, names, values, version, backend, k, where, skip_mismatch, stored_name=None):
     """The arrays to give ``layer.set_weights``, or None to skip (skip_mismatch)."""
     values = order_by_name(layer, names, values)
-    values = legacy.preprocess_weights(layer, values, version, backend)
+    values = keras1.preprocess_weights(layer, values, version, backend)
     params = layer.weights
     problem = None
     if len(values) != len(params):
@@ -298,8 +297,6 @@ def _same_dtype(param, value, layer):
 def save_model_to_hdf5(model, filepath, include_optimizer=True):
     """Write ``model`` (architecture, weights, training config, optimizer state) atomically,
     or into an open ``h5py.File`` / ``h5py.Group`` given as ``filepath`` (left open)."""
-    from openkeras.engine.functional_config import class_name_of
-
     try:
         config = {"class_name": class_name_of(model), "config": model.get_config()}
     except NotImplementedError as e:
@@ -329,7 +326,7 @@ def _write_model(f, model, model_json, training_json, include_optimizer):
         f.attrs["training_config"] = training_json.encode("utf-8")
     save_weights_to_group(f.create_group("model_weights"), model.layers)
     if include_optimizer:
-        _save_optimizer_weights(f, model)
+        save_optimizer_weights(f, model)
         training_state.write_if_trained(f, model)  # to resume exactly
     f.attrs[h5_checks.DIGEST_ATTR] = _root_digest(f)
 
@@ -367,11 +364,18 @@ def verify_root(f, filepath):
     h5_checks.verify(f, _root_digest(f), f"{filepath!r}: the model config or layer list")
 
 
-def _save_optimizer_weights(f, model):
+def save_optimizer_weights(f, model, attrs=None):
+    """Write the optimizer's state as group ``optimizer_weights`` of ``f`` (Keras 2's layout:
+    ``weight_names`` and one dataset per weight, with checksums); nothing without a state.
+
+    Args:
+        attrs: more attributes of the group (covered by its checksum), or None.
+    """
     named = compile_state.optimizer_weights(model)
-    if not named:
+    if not named and not attrs:
         return
     group = f.create_group("optimizer_weights")
+    group.attrs.update(attrs or {})
     names = _unique_names([name for name, _ in named])
     save_attributes(group, "weight_names", names)
     values = [np.asarray(value) for _, value in named]
@@ -380,10 +384,13 @@ def _save_optimizer_weights(f, model):
     group.attrs[h5_checks.DIGEST_ATTR] = h5_checks.weights_digest(group, names, values)
 
 
-def _read_optimizer_weights(f, filepath):
+def read_optimizer_weights(f, filepath):
+    """(weight names, arrays) of group ``optimizer_weights`` of ``f``, checked; ([], []) if absent."""
+    if "optimizer_weights" not in f:
+        return [], []
     group = f["optimizer_weights"]
     if not isinstance(group, h5py.Group):
-        raise FileFormatError("optimizer_weights is not a group")
+        raise FileFormatError(f"{filepath!r}: optimizer_weights is not a group")
     names = load_attributes(group, "weight_names")
     values = [h5_checks.read_dataset(group[n], f"optimizer weight {n!r}") for n in names]
     h5_checks.verify(group, h5_checks.weights_digest(group, names, values), "optimizer_weights")
@@ -399,32 +406,8 @@ def read_model_config(f, filepath=None):
     return parse_config(text, f"{filepath!r}: model_config" if filepath else "model_config")
 
 
-def parse_config(text, where):
-    """A {'class_name', 'config'} dict from JSON text (bounded in size and depth)."""
-    if isinstance(text, np.ndarray) and text.size == 1:
-        text = text.reshape(()).item()
-    if not isinstance(text, (str, bytes, np.bytes_)):
-        raise FileFormatError(f"{where} is not text (it holds {type(text).__name__}).")
-    check_config_text(text, where)
-    try:
-        config = json.loads(_decode(text))
-        if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
-            check_config_text(config, where)
-            config = json.loads(config)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise FileFormatError(f"{where} is not valid JSON ({e})") from e
-    except RecursionError as e:
-        raise FileFormatError(f"{where} is nested too deeply to parse") from e
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise FileFormatError(f"{where} is not a {{'class_name', 'config'}} dict")
-    return check_config_depth(config, where)
-
-
 def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     """Rebuild, fill and (if a training config is stored) compile a model from an open file."""
-    from openkeras.layers import deserialize
-    from openkeras.saving import upgrade_config
-
     with reading(filepath, "root attributes"):
         verify_root(f, filepath)
     with reading(filepath, "model_config"):
@@ -443,13 +426,11 @@ def load_model_from_hdf5(f, filepath, custom_objects=None, compile=True):
     training = f.attrs.get("training_config")
     if training is None:
         warnings.warn("No training configuration found in the save file, so the model was "
-                      "*not* compiled. Compile it manually.", stacklevel=3)
+                      "*not* compiled. Compile it manually.", stacklevel=5)
         return model
-    values = names = None
     with reading(filepath, "optimizer_weights / training_config"):
-        if "optimizer_weights" in f:
-            names, values = _read_optimizer_weights(f, filepath)
-        training = parse_training_config(training, f"{filepath!r}: training_config")
+        names, values = read_optimizer_weights(f, filepath)
+        training = parse_config(training, f"{filepath!r}: training_config", model=False)
     with reading(filepath, "training_config"):
         compile_state.compile_from_config(model, training, values, custom_objects=custom_objects,
                                           optimizer_names=names)
@@ -467,19 +448,3 @@ def _budget(group, filepath):
         group.visititems(add)
     # stored weights may be float16 and the layers float32; the floor covers weightless files
     return 4 * stored + WEIGHT_BUDGET_FLOOR, f"file {filepath!r} stores {stored} bytes of weights"
-
-
-def parse_training_config(text, where):
-    """The training_config dict (bounded like the model config)."""
-    if isinstance(text, np.ndarray) and text.size == 1:
-        text = text.reshape(()).item()
-    if not isinstance(text, (str, bytes, np.bytes_)):
-        raise FileFormatError(f"{where} is not text")
-    check_config_text(text, where)
-    try:
-        config = json.loads(_decode(text))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise FileFormatError(f"{where} is not valid JSON ({e})") from e
-    if not isinstance(config, dict):
-        raise FileFormatError(f"{where} is not a dict")
-    return check_config_depth(config, where)

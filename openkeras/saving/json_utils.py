@@ -1,8 +1,12 @@
-"""JSON for configs: shapes, dtypes and numbers of any origin (numpy, torch, TensorFlow)."""
+"""JSON for configs: writing shapes, dtypes and numbers of any origin (numpy, torch,
+TensorFlow), and reading config text safely (bounded in size and depth)."""
+
+import json
 
 import numpy as np
 import torch
 
+from openkeras.saving.errors import FileFormatError, check_config_depth, check_config_text
 from openkeras.utils.generic_utils import get_registered_name
 
 
@@ -44,3 +48,33 @@ def get_json_type(obj):
     if callable(obj) and hasattr(obj, "__name__"):
         return get_registered_name(obj)
     raise TypeError(f"Not JSON Serializable: {obj!r} (of type {type(obj).__name__})")
+
+
+def parse_config(text, where, *, model=True):
+    """A config dict from JSON text, bounded in size and depth before and after parsing.
+
+    Args:
+        text: str or bytes (or a one-element array of them, as h5py reads attributes).
+        where: how errors name the text (``"'m.h5': model_config"``).
+        model: require a ``{'class_name', 'config'}`` dict (a model or layer config), not
+            just a dict (a ``training_config``).
+    """
+    if isinstance(text, np.ndarray) and text.size == 1:
+        text = text.reshape(()).item()
+    if not isinstance(text, (str, bytes, np.bytes_)):
+        raise FileFormatError(f"{where} is not text (it holds {type(text).__name__}).")
+    check_config_text(text, where)
+    try:
+        config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+        if isinstance(config, str):  # double-encoded JSON, as some tools wrote it
+            check_config_text(config, where)
+            config = json.loads(config)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FileFormatError(f"{where} is not valid JSON ({e})") from e
+    except RecursionError as e:
+        raise FileFormatError(f"{where} is nested too deeply to parse") from e
+    if not isinstance(config, dict):
+        raise FileFormatError(f"{where} is not a dict")
+    if model and "class_name" not in config:
+        raise FileFormatError(f"{where} is not a {{'class_name', 'config'}} dict")
+    return check_config_depth(config, where)

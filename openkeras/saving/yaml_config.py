@@ -63,3 +63,8 @@ def parse(text):
         raise FileFormatError("the YAML string does not hold a {'class_name', 'config'} dict "
                               f"(it holds {type(config).__name__}).")
     return check_config_depth(config, "the YAML string")
+
+
+def dump(config, **kwargs):
+    """``config`` (plain data) as YAML text; ``kwargs`` go to ``yaml.safe_dump``."""
+    return yaml.safe_dump(config, **kwargs)

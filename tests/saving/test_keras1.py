@@ -5,12 +5,12 @@ import pytest
 
 import openkeras
 from openkeras import layers
-from openkeras.saving import legacy, model_from_config, normalize_model_config
+from openkeras.saving import keras1, model_from_config, normalize_model_config
 from openkeras.saving.weight_matching import order_by_name, weight_key
 
 
 def _layer(class_name, **config):
-    return legacy.convert_layer_config({"class_name": class_name, "config": config}, first=True)
+    return keras1.convert_layer_config({"class_name": class_name, "config": config}, first=True)
 
 
 def test_dense_keras1_arguments():
@@ -49,7 +49,7 @@ def test_recurrent_keras1_arguments():
 
 
 def test_input_dim_of_later_layers_is_dropped():
-    out = legacy.convert_layer_config({"class_name": "Dense", "config": {"output_dim": 2,
+    out = keras1.convert_layer_config({"class_name": "Dense", "config": {"output_dim": 2,
                                                                          "input_dim": 50}})
     assert "batch_input_shape" not in out["config"] and "input_dim" not in out["config"]
 
@@ -93,7 +93,7 @@ def test_keras1_functional_config_builds_a_model():
              "config": {"batch_input_shape": [None, 3], "input_dtype": "float32", "name": "b"}},
             {"class_name": "Merge", "name": "s", "inbound_nodes": [[["a", 0, 0], ["b", 0, 0]]],
              "config": {"name": "s", "mode": "sum", "concat_axis": -1, "dot_axes": -1}}]}}
-    assert legacy.is_keras1_config(config)
+    assert keras1.is_keras1_config(config)
     model = model_from_config(config)
     x = np.ones((2, 3), np.float32)
     np.testing.assert_allclose(model([x, 2 * x]).detach().numpy(), 3 * x)
@@ -102,7 +102,7 @@ def test_keras1_functional_config_builds_a_model():
 def test_keras2_and_keras3_configs_are_left_alone():
     model = openkeras.Sequential([layers.Dense(2, input_shape=(3,))])
     config = {"class_name": "Sequential", "config": model.get_config()}
-    assert not legacy.is_keras1_config(config)
+    assert not keras1.is_keras1_config(config)
     assert normalize_model_config(config) == config
 
 
@@ -113,7 +113,7 @@ def test_lstm_gates_are_fused_in_keras2_order():
     for gate in range(4):  # stored order i, c, f, o
         per_gate += [np.full((3, 2), gate, np.float32), np.full((2, 2), 10 + gate, np.float32),
                      np.full((2,), 20 + gate, np.float32)]
-    kernel, recurrent, bias = legacy.preprocess_weights(layer, per_gate, "1.2.2", None)
+    kernel, recurrent, bias = keras1.preprocess_weights(layer, per_gate, "1.2.2", None)
     np.testing.assert_array_equal(kernel[0], [0, 0, 2, 2, 1, 1, 3, 3])  # i, f, c, o
     np.testing.assert_array_equal(recurrent[0], [10, 10, 12, 12, 11, 11, 13, 13])
     np.testing.assert_array_equal(bias, [20, 20, 22, 22, 21, 21, 23, 23])
@@ -126,27 +126,27 @@ def test_gru_gates_are_fused():
     for gate in range(3):  # z, r, h
         per_gate += [np.full((3, 2), gate, np.float32), np.full((2, 2), gate, np.float32),
                      np.full((2,), gate, np.float32)]
-    kernel, _, bias = legacy.preprocess_weights(layer, per_gate, "1", None)
+    kernel, _, bias = keras1.preprocess_weights(layer, per_gate, "1", None)
     np.testing.assert_array_equal(bias, [0, 0, 1, 1, 2, 2])
     assert kernel.shape == (3, 6)
 
 
 def test_theano_kernels_are_flipped_and_transposed():
     kernel = np.arange(2 * 3 * 3 * 3, dtype=np.float32).reshape(3, 3, 3, 2)  # (kh, kw, in, out)
-    np.testing.assert_array_equal(legacy.convert_kernel(kernel), kernel[::-1, ::-1])
+    np.testing.assert_array_equal(keras1.convert_kernel(kernel), kernel[::-1, ::-1])
     conv = layers.Conv2D(2, 3)
     conv.build((None, 5, 5, 3))
-    flipped, _ = legacy.preprocess_weights(conv, [kernel, np.zeros(2)], "2.1.3", "theano")
+    flipped, _ = keras1.preprocess_weights(conv, [kernel, np.zeros(2)], "2.1.3", "theano")
     np.testing.assert_array_equal(flipped, kernel[::-1, ::-1])
-    kept, _ = legacy.preprocess_weights(conv, [kernel, np.zeros(2)], "2.1.3", "tensorflow")
+    kept, _ = keras1.preprocess_weights(conv, [kernel, np.zeros(2)], "2.1.3", "tensorflow")
     np.testing.assert_array_equal(kept, kernel)
     th = np.transpose(kernel, (3, 2, 0, 1))  # Keras 1 'th' layout (out, in, kh, kw)
     cf = layers.Conv2D(2, 3, data_format="channels_first")
     cf.build((None, 3, 5, 5))
-    converted, _ = legacy.preprocess_weights(cf, [th, np.zeros(2)], "1", None)
+    converted, _ = keras1.preprocess_weights(cf, [th, np.zeros(2)], "1", None)
     np.testing.assert_array_equal(converted, kernel)
     with pytest.raises(ValueError, match="3D to 5D"):
-        legacy.convert_kernel(np.zeros((2, 2)))
+        keras1.convert_kernel(np.zeros((2, 2)))
 
 
 def test_weight_keys_and_matching():

@@ -12,7 +12,7 @@ from golden_cases import check_golden_case, model_case
 
 import openkeras
 from openkeras import layers, saving
-from openkeras.saving import keras3
+from openkeras.saving import keras_archive
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "keras3")
 
@@ -76,7 +76,7 @@ def test_keras3_config_is_normalized():
                  "shape": [None, 2], "dtype": "float32", "keras_history": ["i", 0, 0]}}],
                  "kwargs": {}}]}],
         "input_layers": [["i", 0, 0]], "output_layers": [["d", 0, 0]]}}
-    out = keras3.to_keras2_config(config)
+    out = keras_archive.to_keras2_config(config)
     dense = out["config"]["layers"][1]
     assert "module" not in out and "build_config" not in dense
     assert dense["config"]["dtype"] == "float32"

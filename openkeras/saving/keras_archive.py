@@ -14,6 +14,7 @@ import zipfile
 
 import h5py
 
+from openkeras.engine.functional_config import class_name_of
 from openkeras.saving import h5_checks
 from openkeras.saving.atomic import atomic_open
 from openkeras.saving.errors import (
@@ -148,8 +149,6 @@ def _tensor_refs(args):
 # --------------------------------------------------------------------- configs: 2 -> 3
 def to_keras3_config(model):
     """config.json's content for ``model``: Keras 3's wrapper around the Keras 2 config."""
-    from openkeras.engine.functional_config import class_name_of
-
     class_name = class_name_of(model)
     module = "keras.src.models.functional" if class_name == "Functional" else "keras"
     config = _model_config_to_keras3(json.loads(json.dumps(model.get_config(),
