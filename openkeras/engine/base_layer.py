@@ -7,8 +7,7 @@ import warnings
 import numpy as np
 import torch
 
-from openkeras import config
-from openkeras.backend.naming import unique_object_name
+from openkeras import config, regularizers
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
@@ -21,6 +20,7 @@ from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
     collect_losses,
 )
 from openkeras.engine.layer_weights import LayerWeightsMixin
+from openkeras.engine.naming import unique_object_name
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case
@@ -96,8 +96,6 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         self.activity_regularizer = self.__dict__.get("activity_regularizer")
         self._activity_losses = []  # of the most recent forward pass (see `losses`)
         if kwargs.get("activity_regularizer") is not None:
-            from openkeras import regularizers
-
             self.activity_regularizer = regularizers.get(kwargs["activity_regularizer"])
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params

@@ -1,8 +1,15 @@
 """Functional model configs in Keras 2's format (layers, inbound_nodes, input/output_layers)."""
 
 import inspect
+import json
 
+import numpy as np
+import yaml
+
+from openkeras.engine.base_layer import drop_unsupported_masks
+from openkeras.layers import serialization as layer_serialization
 from openkeras.utils.generic_utils import get_registered_name, unpack_singleton
+from openkeras.version import __version__
 
 
 def _key(layer, node_index):
@@ -57,24 +64,45 @@ def get_network_config(model):
 
 
 def class_name_of(layer):
-    from openkeras.engine.functional import Functional
-    from openkeras.engine.sequential import Sequential
-
+    """The ``class_name`` of ``layer``'s config; Functional and Sequential name only themselves."""
     cls = type(layer)
-    if cls is Functional:
-        return "Functional"
-    if cls is Sequential:
-        return "Sequential"
-    return get_registered_name(cls)
+    return cls.__dict__.get("_keras_class_name") or get_registered_name(cls)
+
+
+def model_config(model):
+    """``{'class_name', 'config', 'keras_version', 'backend'}``: what ``to_json`` writes."""
+    return {"class_name": class_name_of(model), "config": model.get_config(),
+            "keras_version": __version__, "backend": "torch"}
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.dtype, type)):
+        return str(np.dtype(obj).name)
+    if hasattr(obj, "get_config"):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__} to JSON.")
+
+
+def model_to_json(model, **kwargs):
+    """The model's architecture as JSON text (``model.to_json()``)."""
+    return json.dumps(model_config(model), default=_json_default, **kwargs)
+
+
+def model_to_yaml(model, **kwargs):
+    """The model's architecture as YAML text (``model.to_yaml()``)."""
+    return yaml.safe_dump(json.loads(model_to_json(model)), **kwargs)
 
 
 def reconstruct_from_config(config, custom_objects=None):
     """Rebuild the layers and their connections; return (inputs, outputs, name)."""
-    from openkeras import layers as layer_module
-    from openkeras.engine.base_layer import drop_unsupported_masks
-
     with drop_unsupported_masks():
-        return _reconstruct(config, custom_objects, layer_module)
+        return _reconstruct(config, custom_objects, layer_serialization)
 
 
 def _reconstruct(config, custom_objects, layer_module):

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from openkeras import config
+from openkeras import config, constraints, initializers, regularizers
 from openkeras.engine import weight_budget
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.weights import Variable, set_weight, weight_to_keras
@@ -100,8 +100,6 @@ class LayerWeightsMixin:
             **kwargs: tf.keras's distribution arguments (``use_resource``, ``synchronization``,
                 ``aggregation``, ``experimental_autocast``...), which do not apply here.
         """
-        from openkeras import constraints, initializers, regularizers
-
         unknown = set(kwargs) - _TF_WEIGHT_KWARGS
         if unknown:
             raise TypeError(f"Layer {self.__dict__.get('_name', type(self).__name__)}: "

@@ -2,10 +2,12 @@
 
 import torch
 
-from openkeras.engine.base_layer import Layer
+from openkeras.engine.base_layer import Layer, drop_unsupported_masks
 from openkeras.engine.functional import Functional
+from openkeras.engine.functional_config import class_name_of
 from openkeras.engine.input_layer import Input, InputLayer
 from openkeras.engine.keras_tensor import flatten
+from openkeras.layers.serialization import deserialize as deserialize_layer
 
 
 class Sequential(Functional):
@@ -15,6 +17,8 @@ class Sequential(Functional):
         layers: layers to add in order.
         name: the model's name.
     """
+
+    _keras_class_name = "Sequential"  # its config's class_name (not a subclass's: see class_name_of)
 
     def __init__(self, layers=None, name=None):
         Layer.__init__(self, name=name)
@@ -131,8 +135,6 @@ class Sequential(Functional):
 
     def get_config(self):
         layer_configs = []
-        from openkeras.engine.functional_config import class_name_of
-
         all_layers = ([self._input_layer] if self._input_layer is not None else []) + list(self._seq)
         for layer in all_layers:
             layer_configs.append({"class_name": class_name_of(layer), "config": layer.get_config()})
@@ -140,18 +142,14 @@ class Sequential(Functional):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras import layers as layer_module
-
         if isinstance(config, list):  # Keras 2.0-2.1: a bare list of layer configs
             name, layer_configs = None, config
         else:
             name, layer_configs = config.get("name"), config["layers"]
-        from openkeras.engine.base_layer import drop_unsupported_masks
-
         model = cls(name=name)
         with drop_unsupported_masks():
             for conf in layer_configs:
-                model.add(layer_module.deserialize(conf, custom_objects=custom_objects))
+                model.add(deserialize_layer(conf, custom_objects=custom_objects))
         if not model.inputs and isinstance(config, dict) and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model

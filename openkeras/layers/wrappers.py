@@ -9,20 +9,17 @@ from openkeras.layers.recurrent.base import (
     standardize_args,
     stateful_batch_error,
 )
+from openkeras.layers.serialization import deserialize, serialize
 from openkeras.utils.generic_utils import custom_object_scope
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _serialize(layer):
-    from openkeras.layers.serialization import serialize
-
     return serialize(layer)
 
 
 def _deserialize(config, custom_objects):
-    from openkeras.layers.serialization import deserialize
-
     return deserialize(config, custom_objects=custom_objects)
 
 

@@ -15,7 +15,8 @@ from openkeras.layers.recurrent.stacked import (
     flat_state_sizes,
     prefix_weight_names,
 )
-from openkeras.utils.generic_utils import accepts_argument
+from openkeras.layers.serialization import deserialize
+from openkeras.utils.generic_utils import accepts_argument, serialize_keras_object
 
 
 def _bcast(step_mask, like):
@@ -393,15 +394,11 @@ class RNN(Layer):
         return config
 
     def get_config(self):
-        from openkeras.utils.generic_utils import serialize_keras_object
-
         return {**super().get_config(), **self._rnn_config(),
                 "cell": serialize_keras_object(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras.layers import deserialize
-
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
         return cls(cell, **config)

@@ -3,7 +3,8 @@
 import torch
 
 from openkeras.engine.base_layer import Layer
-from openkeras.utils.generic_utils import accepts_argument
+from openkeras.layers.serialization import deserialize
+from openkeras.utils.generic_utils import accepts_argument, serialize_keras_object
 
 
 def flat_state_sizes(state_size):
@@ -92,14 +93,10 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
     def get_config(self):
-        from openkeras.utils.generic_utils import serialize_keras_object
-
         return {**super().get_config(), "cells": [serialize_keras_object(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from openkeras.layers import deserialize
-
         config = dict(config)
         cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
