@@ -1,8 +1,6 @@
 """openkeras: the Keras 2 API on PyTorch."""
 
-__version__ = "0.1.0"
-
-from openkeras import (  # noqa: E402  # noqa: E402,F401
+from openkeras import (  # noqa: F401
     activations,
     applications,
     backend,
@@ -23,11 +21,12 @@ from openkeras import (  # noqa: E402  # noqa: E402,F401
     utils,
     wrappers,
 )
-from openkeras.compat import install_keras_alias, uninstall_keras_alias  # noqa: E402
-from openkeras.engine.functional import Functional  # noqa: E402
-from openkeras.engine.input_layer import Input  # noqa: E402
-from openkeras.engine.sequential import Sequential  # noqa: E402
-from openkeras.engine.training import Model  # noqa: E402
+from openkeras.compat import install_keras_alias, uninstall_keras_alias
+from openkeras.engine.functional import Functional
+from openkeras.engine.input_layer import Input
+from openkeras.engine.sequential import Sequential
+from openkeras.engine.training import Model
+from openkeras.version import __version__
 
 __all__ = [
     "Input", "Model", "Sequential", "Functional", "activations", "applications", "backend", "callbacks", "config",

@@ -9,6 +9,12 @@ import argparse
 import json
 import sys
 
+from openkeras import demo, saving
+from openkeras.compat import check, runner, site_alias
+from openkeras.export import ExportCheckError, export_model
+from openkeras.saving import hdf5_format
+from openkeras.utils.layer_utils import summary_dict
+
 
 def _add_summary(parser):
     parser.add_argument("file", help="a Keras .h5/.hdf5 model or weights file, or a .keras archive")
@@ -20,9 +26,6 @@ def _add_summary(parser):
 
 
 def _run_summary(args):
-    from openkeras import saving
-    from openkeras.utils.layer_utils import summary_dict
-
     try:
         model = saving.load_model(args.file, compile=False, safe_mode=not args.no_safe_mode)
     except ValueError as e:
@@ -43,8 +46,6 @@ def _run_summary(args):
 
 def _weights_file_info(path):
     """The layers, weight names and shapes of a weights-only file, as plain data."""
-    from openkeras.saving import hdf5_format
-
     with hdf5_format.open_h5(path) as f:
         group = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
         version = hdf5_format.attr_text(group.attrs, "keras_version")
@@ -83,8 +84,6 @@ def _add_convert(parser):
 
 
 def _run_convert(args):
-    from openkeras import saving
-
     keep_training = not args.output.endswith(".keras")
     model = saving.load_model(args.input, compile=keep_training, safe_mode=not args.no_safe_mode)
     saving.save_model(model, args.output)
@@ -100,8 +99,6 @@ def _add_demo(parser):
 
 def _run_demo(args):
     """Train the tutorial MNIST CNN, evaluate it, save it to HDF5 and reload it."""
-    from openkeras import demo
-
     demo.run(epochs=args.epochs, max_train=args.max_train, verbose=args.verbose)
     return 0
 
@@ -113,8 +110,6 @@ def _add_run(parser):
 
 def _run_run(args):
     """Run a script as __main__ with `keras` imports resolved to openkeras."""
-    from openkeras.compat import runner
-
     return runner.run_script(args.script, args.args)
 
 
@@ -128,8 +123,6 @@ def _add_check(parser):
 
 def _run_check(args):
     """Print the Keras APIs a script uses and whether openkeras supports each one."""
-    from openkeras.compat import check
-
     if args.script is None:
         return check.check_keras2_api(as_json=args.json)
     return check.check_script(args.script, as_json=args.json)
@@ -148,8 +141,6 @@ def _add_alias(parser):
 
 def _run_alias(args):
     """Install, remove or report the `.pth` file that aliases `keras` to openkeras."""
-    from openkeras.compat import site_alias
-
     if args.action == "install":
         try:
             print(site_alias.install(args.site_dir, force=args.force))
@@ -177,9 +168,6 @@ def _add_export(parser):
 
 def _run_export(args):
     """Load a model file and export it; the output check's result is printed."""
-    from openkeras import saving
-    from openkeras.export import ExportCheckError, export_model
-
     model = saving.load_model(args.input, compile=False, safe_mode=not args.no_safe_mode)
     try:
         export_model(model, args.output, args.format, check=not args.no_check)

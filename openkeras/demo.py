@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from openkeras import Sequential, config
+from openkeras import config
+from openkeras.engine.sequential import Sequential
 from openkeras.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from openkeras.models import load_model
 from openkeras.utils import set_random_seed, to_categorical
@@ -26,7 +27,7 @@ def load_data(max_train=None):
         if max_train:
             x_train, y_train = x_train[:max_train], y_train[:max_train]
         return (x_train / 255.0, y_train), (x_test / 255.0, y_test), f"MNIST ({cached})"
-    from sklearn.datasets import load_digits
+    from sklearn.datasets import load_digits  # optional dependency, needed only without MNIST
 
     digits = load_digits()
     images = np.kron(digits.images, np.ones((3, 3))) / 16.0  # 8x8 -> 24x24, values in [0, 1]

@@ -44,7 +44,7 @@ def __getattr__(name):
     elif name in _KERAS_MODULES:
         value = importlib.import_module(_KERAS_MODULES[name])
     elif name == "keras_modules_injection":
-        from openkeras.applications.imagenet_utils import keras_modules_injection as value
+        value = importlib.import_module(f"{__name__}.imagenet_utils").keras_modules_injection
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -1,5 +1,6 @@
 """ImageNet helpers shared by the applications: preprocessing, decoding, argument checks."""
 
+import functools
 import json
 import os
 import warnings
@@ -7,7 +8,7 @@ import warnings
 import numpy as np
 import torch
 
-from openkeras import activations, config, layers
+from openkeras import activations, backend, config, layers, models, utils
 from openkeras.backend.variables import is_keras_tensor
 from openkeras.engine.input_layer import Input
 from openkeras.utils.data_utils import get_file
@@ -323,14 +324,12 @@ def source_inputs(input_tensor, img_input):
 def keras_modules_injection(base_fun):
     """Keras 2.2-2.3's decorator passing ``backend``, ``layers``, ``models`` and ``utils`` to
     ``base_fun`` as keyword arguments (how keras_applications received the Keras modules)."""
-    import functools
 
     @functools.wraps(base_fun)
     def wrapper(*args, **kwargs):
-        import openkeras
-
-        for name in ("backend", "layers", "models", "utils"):
-            kwargs.setdefault(name, getattr(openkeras, name))
+        for name, module in (("backend", backend), ("layers", layers), ("models", models),
+                             ("utils", utils)):
+            kwargs.setdefault(name, module)
         return base_fun(*args, **kwargs)
 
     return wrapper

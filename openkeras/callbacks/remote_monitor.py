@@ -39,7 +39,7 @@ class RemoteMonitor(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         try:
-            import requests
+            import requests  # optional dependency, needed only by this callback
         except ImportError as e:
             raise ImportError("RemoteMonitor requires the `requests` library "
                               "(pip install requests).") from e

@@ -12,7 +12,7 @@ _NAMES = {
     "InputSpec": "openkeras.engine.input_spec:InputSpec",
     "Layer": "openkeras.engine.base_layer:Layer",
     "Model": "openkeras.engine.training:Model",
-    "get_source_inputs": "openkeras.engine.network:get_source_inputs",
+    "get_source_inputs": "openkeras.engine.node:get_source_inputs",
 }
 
 __getattr__ = lazy_exports(__name__, _NAMES)

@@ -1,6 +1,5 @@
 """Functional models: a graph of layers sorted once into a flat execution plan."""
 
-import collections
 import functools
 
 import torch
@@ -11,8 +10,9 @@ from openkeras.engine.data_spec import ModelSpec
 from openkeras.engine.functional_losses import AddedLossesMixin
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
-from openkeras.engine.node import Node
+from openkeras.engine.node import Node, map_graph_network, node_key  # noqa: F401  (node_key: public here too)
 from openkeras.engine.training import Model
+from openkeras.utils.layer_utils import print_summary
 
 
 class Functional(AddedLossesMixin, Model, functional=True):
@@ -23,6 +23,8 @@ class Functional(AddedLossesMixin, Model, functional=True):
         outputs: a KerasTensor or a list of them, computed from ``inputs``.
         name: the model's name.
     """
+
+    _keras_class_name = "Functional"  # its config's class_name (not a subclass's: see class_name_of)
 
     @aliases.legacy_arguments("Model")
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -323,8 +325,6 @@ class Functional(AddedLossesMixin, Model, functional=True):
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print a table of the layers, output shapes and parameter counts (Keras 2 format)."""
-        from openkeras.utils.layer_utils import print_summary
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def get_config(self):
@@ -411,85 +411,3 @@ def flatten_shapes(shape):
     if isinstance(shape, tuple) and shape and isinstance(shape[0], (list, tuple)):
         return list(shape)
     return [shape]
-
-
-def map_graph_network(inputs, outputs):
-    """Sort the graph between ``inputs`` and ``outputs``, as Keras does.
-
-    Returns (network node keys, nodes by depth, layers in Keras's order).
-    """
-    finished, in_progress = set(), set()
-    nodes_in_order, layer_indices = [], {}
-
-    def visit(tensor):
-        layer, node_index, _ = tensor._keras_history
-        node = layer._inbound_nodes[node_index]
-        if node in finished:
-            return
-        if node in in_progress:
-            raise ValueError(f'The tensor {tensor} at layer "{layer.name}" is part of a cycle.')
-        layer_indices.setdefault(layer, len(layer_indices))
-        in_progress.add(node)
-        for t in node.keras_inputs:
-            visit(t)
-        finished.add(node)
-        in_progress.discard(node)
-        nodes_in_order.append(node)
-
-    for x in outputs:
-        visit(x)
-    network_nodes = {node_key(n.layer, n.node_index) for n in nodes_in_order}
-    nodes_depths, layers_depths = {}, {}
-    for node in reversed(nodes_in_order):
-        depth = nodes_depths.setdefault(node, 0)
-        depth = max(depth, layers_depths.get(node.layer, 0))
-        layers_depths[node.layer] = depth
-        nodes_depths[node] = depth
-        for parent in node.parent_nodes:
-            nodes_depths[parent] = max(depth + 1, nodes_depths.get(parent, 0))
-    for x in inputs:
-        layer = x._keras_history[0]
-        if layer not in layers_depths:
-            layers_depths[layer] = 0
-            layer_indices[layer] = -1
-            nodes_depths[layer._inbound_nodes[0]] = 0
-            network_nodes.add(node_key(layer, 0))
-    nodes_by_depth = collections.defaultdict(list)
-    for node, depth in nodes_depths.items():
-        nodes_by_depth[depth].append(node)
-    layers_by_depth = collections.defaultdict(list)
-    for layer, depth in layers_depths.items():
-        layers_by_depth[depth].append(layer)
-    layers = []
-    for depth in sorted(layers_by_depth, reverse=True):
-        layers.extend(sorted(layers_by_depth[depth], key=lambda la: layer_indices[la]))
-    computable = {id(x) for x in inputs}
-    done = []
-    for depth in sorted(nodes_by_depth, reverse=True):
-        for node in nodes_by_depth[depth]:
-            if node.is_input:
-                continue
-            for x in node.keras_inputs:
-                if id(x) not in computable:
-                    raise ValueError(
-                        f"Graph disconnected: cannot obtain value for tensor {x} at layer "
-                        f'"{node.layer.name}". The following previous layers were accessed without '
-                        f"issue: {done}"
-                    )
-            computable.update(id(x) for x in node.output_tensors)
-            done.append(node.layer.name)
-    for x in outputs:
-        if id(x) not in computable:
-            raise ValueError(f"Graph disconnected: output {x} cannot be computed from the model inputs.")
-    names = [layer.name for layer in layers]
-    for name in names:
-        if names.count(name) != 1:
-            raise ValueError(
-                f'The name "{name}" is used {names.count(name)} times in the model. '
-                "All layer names should be unique."
-            )
-    return network_nodes, dict(nodes_by_depth), layers
-
-
-def node_key(layer, node_index):
-    return f"{layer.name}_ib-{node_index}"

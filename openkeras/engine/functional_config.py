@@ -4,6 +4,7 @@ import inspect
 
 from openkeras.engine import registry
 from openkeras.engine.base_layer import drop_unsupported_masks
+from openkeras.engine.node import node_key
 from openkeras.utils.generic_utils import unpack_singleton
 
 
@@ -15,10 +16,6 @@ class _RegistryLayers:
         return registry.deserialize("layer", config, custom_objects)
 
 
-def _key(layer, node_index):
-    return f"{layer.name}_ib-{node_index}"
-
-
 def get_network_config(model):
     """Keras 2's {'name', 'layers', 'input_layers', 'output_layers'} for a functional model."""
     conversion = {}
@@ -28,19 +25,19 @@ def get_network_config(model):
             if node.own_node:  # a nested model's own node keeps index 0, as in Keras
                 kept = 1
                 continue
-            if _key(layer, index) in model._network_nodes:
-                conversion[_key(layer, index)] = kept
+            if node_key(layer, index) in model._network_nodes:
+                conversion[node_key(layer, index)] = kept
                 kept += 1
     layer_configs = []
     for layer in model.layers:
         inbound = []
         for index, node in enumerate(layer._inbound_nodes):
-            if _key(layer, index) not in model._network_nodes or node.is_input:
+            if node_key(layer, index) not in model._network_nodes or node.is_input:
                 continue
             node_data = []
             for t in node.keras_inputs:
                 parent, parent_index, tensor_index = t._keras_history
-                new_index = conversion.get(_key(parent, parent_index), 0)
+                new_index = conversion.get(node_key(parent, parent_index), 0)
                 node_data.append([parent.name, new_index, tensor_index, dict(node.arguments)])
             inbound.append(node_data)
         layer_configs.append({
@@ -54,7 +51,7 @@ def get_network_config(model):
         out = []
         for t in tensors:
             layer, node_index, tensor_index = t._keras_history
-            out.append([layer.name, conversion.get(_key(layer, node_index), 0), tensor_index])
+            out.append([layer.name, conversion.get(node_key(layer, node_index), 0), tensor_index])
         return out
 
     return {

@@ -2,6 +2,7 @@
 
 from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.node import map_graph_network
 
 
 class AddedLossesMixin:
@@ -75,8 +76,6 @@ class AddedLossesMixin:
         self._compile_plan()
 
     def _join_graph(self, tensor, what):
-        from openkeras.engine.functional import map_graph_network  # defined with the plan
-
         try:
             nodes, _, layers = map_graph_network(self.inputs, [tensor])
         except ValueError as e:

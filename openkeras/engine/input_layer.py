@@ -1,9 +1,13 @@
 """Input and InputLayer: where a functional graph starts."""
 
 from openkeras import config
-from openkeras.engine import aliases
+from openkeras.engine import (
+    aliases,
+    op_layer,  # noqa: F401  (operators on the tensors made here record OpLambda nodes)
+)
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.naming import get_uid
 from openkeras.engine.node import Node
 from openkeras.utils.generic_utils import is_int, to_shape
 
@@ -34,8 +38,6 @@ class InputLayer(Layer):
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
         if name is None:  # tf.keras numbers inputs from 1: input_1, input_2, ...
-            from openkeras.backend.naming import get_uid
-
             name = f"input_{get_uid('input')}"
         super().__init__(name=name, dtype=dtype or config.floatx())
         if batch_input_shape is not None:

@@ -11,6 +11,16 @@ import torch
 
 from openkeras import config
 
+# Records an operator applied to KerasTensors as an OpLambda layer node. The layer sits above
+# tensors (it is a Layer), so engine.op_layer sets this when it loads (input_layer imports it).
+_record_op = None
+
+
+def set_op_recorder(record):
+    """Make Python operators on KerasTensors call ``record(fn, args, kwargs)``."""
+    global _record_op
+    _record_op = record
+
 
 class KerasTensor:
     """The output of a layer called on symbolic inputs (``Input(...)``).
@@ -84,9 +94,7 @@ class KerasTensor:
         )
 
     def _op(self, fn, *args):
-        from openkeras.engine import op_layer
-
-        return op_layer.apply(fn, args, {})
+        return _record_op(fn, args, {})
 
     def __add__(self, other):
         return self._op(operator.add, self, other)

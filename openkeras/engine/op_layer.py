@@ -6,6 +6,7 @@ re-applies the function to real tensors. Configs name the function ('openkeras.b
 'operator.add') and are resolved only from those two modules, never from arbitrary code.
 """
 
+import importlib
 import inspect
 import operator
 
@@ -13,11 +14,11 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.naming import unique_object_name
-from openkeras.engine import shape_inference
+from openkeras.engine import keras_tensor, shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
+from openkeras.engine.naming import unique_object_name
 
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "neg", "pos", "abs",
@@ -25,6 +26,11 @@ OPERATORS = frozenset({
 })
 _TENSOR, _SLICE, _TUPLE, _ARRAY, _ELLIPSIS = "__tensor__", "__slice__", "__tuple__", "__array__", "__ellipsis__"
 _SHAPE = "__shape_of__"
+
+# The public modules whose functions (dispatching wrappers, see openkeras.backend.symbolic) an
+# OpLambda config may name.
+PUBLIC_MODULES = ("openkeras.backend", "openkeras.activations", "openkeras.losses",
+                  "openkeras.metrics")
 
 
 class _Ref:
@@ -129,10 +135,7 @@ def _decode(value):
 
 
 def _public_modules():
-    import importlib
-
-    from openkeras.backend.symbolic import PUBLIC_MODULES
-
+    # By name: these modules are built on this one (their functions record OpLambda nodes).
     return [(m + ".", importlib.import_module(m)) for m in PUBLIC_MODULES]
 
 
@@ -276,3 +279,6 @@ def apply(fn, args, kwargs):
         if item is None:
             out._keras_shape_of = (source, args[1])
     return out
+
+
+keras_tensor.set_op_recorder(apply)

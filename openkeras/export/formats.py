@@ -124,7 +124,7 @@ def onnx_runner_available():
 
 
 def run_onnx(path, batches):
-    import onnxruntime
+    import onnxruntime  # optional dependency (the onnx extra)
 
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten
 
 # Built-in layers whose inference computation traces into TorchScript, torch.export and
@@ -36,8 +37,6 @@ UNSUPPORTED_LAYERS = {
 
 def check_layers(model, fmt):
     """Raise a ValueError naming the first layer of ``model`` that ``fmt`` cannot export."""
-    from openkeras.engine.base_layer import Layer
-
     for module in model.modules():
         if not isinstance(module, Layer) or module is model:
             continue
@@ -52,8 +51,6 @@ def check_layers(model, fmt):
 
 def unlisted_layers(model):
     """Names of the layers of ``model`` whose classes are not in SUPPORTED_LAYERS."""
-    from openkeras.engine.base_layer import Layer
-
     return [f"{m.name} ({type(m).__name__})" for m in model.modules()
             if isinstance(m, Layer) and m is not model and type(m).__name__ not in SUPPORTED_LAYERS]
 

@@ -53,6 +53,14 @@ from openkeras.layers.core import (
 )
 from openkeras.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from openkeras.layers.embeddings import Embedding
+from openkeras.layers.keras1 import (
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    ConvRecurrent2D,
+    Highway,
+    MaxoutDense,
+    Recurrent,
+)
 from openkeras.layers.local import LocallyConnected1D, LocallyConnected2D
 from openkeras.layers.merge import (
     Add,
@@ -118,14 +126,6 @@ from openkeras.layers.scale import CustomScaleLayer  # noqa: F401
 from openkeras.layers.serialization import deserialize, serialize  # noqa: F401
 from openkeras.layers.torch_module_wrapper import TorchModuleWrapper
 from openkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
-from openkeras.legacy.layers import (
-    AtrousConvolution1D,
-    AtrousConvolution2D,
-    ConvRecurrent2D,
-    Highway,
-    MaxoutDense,
-    Recurrent,
-)
 
 # Keras 2's other spellings.
 AtrousConv1D = AtrousConvolution1D

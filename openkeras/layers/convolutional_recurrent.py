@@ -10,11 +10,11 @@ from openkeras.layers.recurrent.conv_lstm import (  # noqa: F401
 # Names Keras 2 code imports from this module, resolved on first access.
 
 __getattr__ = lazy_exports(__name__, {
-    "ConvRecurrent2D": "openkeras.legacy.layers:ConvRecurrent2D",
+    "ConvRecurrent2D": "openkeras.layers.keras1:ConvRecurrent2D",
     "InputSpec": "openkeras.engine.input_spec:InputSpec",
     "Layer": "openkeras.engine.base_layer:Layer",
     "RNN": "openkeras.layers.recurrent.base:RNN",
-    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "Recurrent": "openkeras.layers.keras1:Recurrent",
     "activations": "openkeras.activations",
     "constraints": "openkeras.constraints",
     "conv_utils": "openkeras.utils.conv_utils",

@@ -1,13 +1,12 @@
 """The Lambda layer: an expression as a layer, with its Keras 2/3 config (de)serialization."""
 
-import base64
-import marshal
 import math
 import types
 
 import numpy as np
 import torch
 
+from openkeras import backend
 from openkeras.engine import registry
 from openkeras.engine.base_layer import Layer
 from openkeras.utils import generic_utils
@@ -107,9 +106,8 @@ def _serialize_function(fn):
     if name is not None:  # K.square and friends are stored by name, not as bytecode
         return name, "function", "openkeras.backend"
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or getattr(fn, "__closure__", None):
-        code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-        closure = [c.cell_contents for c in fn.__closure__] if fn.__closure__ else None
-        return [code, fn.__defaults__, closure], "lambda", None
+        code, defaults, closure = generic_utils.func_dump(fn)
+        return [code, defaults, list(closure) if closure else None], "lambda", None
     return getattr(fn, "__name__", str(fn)), "function", getattr(fn, "__module__", None)
 
 
@@ -150,16 +148,10 @@ def _deserialize_function(value, function_type, module, custom_objects, layer_na
 
 
 def _load_lambda(value):
+    """The stored lambda, with K, keras, math, np and torch as its globals (as Keras 2 had)."""
     parts = list(value) if isinstance(value, (list, tuple)) else [value]
-    code_b64, defaults, closure = (parts + [None, None])[:3]
-    raw = code_b64.encode("latin-1") if isinstance(code_b64, str) else code_b64
-    try:
-        code = marshal.loads(base64.b64decode(raw))
-    except (ValueError, EOFError, TypeError):
-        code = marshal.loads(raw)
-    from openkeras import backend
-
+    code, defaults, closure = (parts + [None, None])[:3]
     env = {"K": backend, "keras": __import__("openkeras"), "math": math, "np": np, "torch": torch,
            "__builtins__": __builtins__}
-    cells = tuple(types.CellType(c) for c in closure) if closure else None
-    return types.FunctionType(code, env, code.co_name, tuple(defaults) if defaults else None, cells)
+    # The caller has refused bytecode in safe mode with the layer's name in the message.
+    return generic_utils.func_load(code, defaults or None, closure or None, globs=env, safe_mode=False)

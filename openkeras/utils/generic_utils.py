@@ -1,8 +1,11 @@
 """Keras 2's generic helpers: serialization names (served by ``engine.registry``) and small utilities."""
 
+import base64
 import inspect
+import marshal
 import numbers
 import re
+import types
 
 from openkeras.engine import registry
 from openkeras.engine.registry import (  # noqa: F401  (Keras 2's public names live here)
@@ -224,9 +227,6 @@ def func_dump(func):
 
     The bytecode only loads back on the same Python version (``func_load``).
     """
-    import base64
-    import marshal
-
     code = base64.b64encode(marshal.dumps(func.__code__)).decode("ascii")
     closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
     return code, func.__defaults__, closure
@@ -245,10 +245,6 @@ def func_load(code, defaults=None, closure=None, globs=None, safe_mode=None):
         globs: its global namespace (default: a fresh one with builtins only).
         safe_mode: False allows loading; None follows the current ``SafeModeScope``.
     """
-    import base64
-    import marshal
-    import types
-
     safe = in_safe_mode() if safe_mode is None else bool(safe_mode)
     if safe:
         raise ValueError("func_load: refusing to load Python bytecode in safe mode (it could run "
@@ -256,9 +252,10 @@ def func_load(code, defaults=None, closure=None, globs=None, safe_mode=None):
                          "`with SafeModeScope(False):`.")
     if isinstance(code, (tuple, list)):
         code, defaults, closure = code
-    raw = code.encode("ascii") if isinstance(code, str) else code
+    # Keras 2 wrote base64 with a newline every 76 characters; very old files, raw bytecode.
+    raw = code.encode("latin-1") if isinstance(code, str) else code
     try:
-        code_object = marshal.loads(base64.b64decode(raw, validate=True))
+        code_object = marshal.loads(base64.b64decode(raw))
     except (ValueError, EOFError, TypeError):
         code_object = marshal.loads(raw)  # raw bytecode, as very old files stored it
     cells = tuple(types.CellType(v) for v in closure) if closure is not None else None

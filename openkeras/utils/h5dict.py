@@ -1,7 +1,9 @@
 """Keras 2's ``H5Dict``: an HDF5 file or group (or a plain dict) used as a nested dict."""
 
+import io
 import os
 
+import h5py
 import numpy as np
 
 # Bytes an HDF5 object header can hold; larger attributes are split (Keras 2's constant).
@@ -20,8 +22,6 @@ class H5Dict:
     """
 
     def __init__(self, path, mode="a"):
-        import h5py
-
         if mode not in ("a", "r", "w"):
             raise ValueError(f"H5Dict: `mode` must be 'a', 'r' or 'w'. Received: mode={mode!r}")
         self.read_only = mode == "r"
@@ -40,8 +40,6 @@ class H5Dict:
     @staticmethod
     def is_supported_type(path):
         """Whether ``path`` can back an H5Dict."""
-        import h5py
-
         return isinstance(path, (str, os.PathLike, dict, h5py.Group))
 
     def _check_writable(self):
@@ -78,8 +76,6 @@ class H5Dict:
             value = self.data[key]
             return H5Dict(value, "r" if self.read_only else "a") if isinstance(value,
                                                                                dict) else value
-        import h5py
-
         if key in self.data.attrs:
             value = self.data.attrs[key]
             if isinstance(value, bytes):
@@ -143,10 +139,6 @@ h5dict = H5Dict
 
 def save_to_binary_h5py(save_function, stream):
     """Run ``save_function(h5file)`` on an in-memory HDF5 file and write its bytes to ``stream``."""
-    import io
-
-    import h5py
-
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         save_function(f)
@@ -155,10 +147,6 @@ def save_to_binary_h5py(save_function, stream):
 
 def load_from_binary_h5py(load_function, stream):
     """Open the HDF5 bytes read from ``stream`` and return ``load_function(h5file)``."""
-    import io
-
-    import h5py
-
     with h5py.File(io.BytesIO(stream.read()), "r") as f:
         return load_function(f)
 

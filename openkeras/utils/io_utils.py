@@ -2,16 +2,8 @@
 
 import os
 
+import h5py
 import numpy as np
-
-
-def _h5py():
-    try:
-        import h5py
-    except ImportError as e:
-        raise ImportError("The use of HDF5Matrix requires HDF5 and h5py installed "
-                          "(`pip install h5py`).") from e
-    return h5py
 
 
 class HDF5Matrix:
@@ -32,7 +24,6 @@ class HDF5Matrix:
     refs = {}
 
     def __init__(self, datapath, dataset, start=0, end=None, normalizer=None):
-        h5py = _h5py()
         key = os.path.abspath(os.fspath(datapath))
         f = self.refs.get(key)
         if f is None or not f.id.valid:

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from openkeras.engine.node import get_source_inputs  # noqa: F401  (Keras 2 exported it here)
 from openkeras.utils.conv_utils import convert_kernel  # Keras 2 also exports it here
 
 
@@ -171,11 +172,3 @@ def convert_dense_weights_data_format(dense, previous_feature_map_shape,
     kernel = np.ascontiguousarray(kernel).reshape(-1, units)
     dense.set_weights([kernel, *rest])
 
-
-def __getattr__(name):
-    # Keras 2 re-exported it here; resolved on first access (it lives above utils).
-    if name == "get_source_inputs":
-        from openkeras.engine.network import get_source_inputs
-
-        return get_source_inputs
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

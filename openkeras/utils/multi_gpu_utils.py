@@ -3,7 +3,12 @@
 import torch
 
 from openkeras.engine.keras_tensor import flatten
+from openkeras.engine.training import Model
+from openkeras.layers.core import Activation, Lambda  # noqa: F401  (Keras 2 code imports Lambda here)
+from openkeras.layers.merge import concatenate  # noqa: F401  (as Keras 2's module did)
 from openkeras.layers.wrappers import Wrapper
+from openkeras.models import clone_model  # noqa: F401  (as Keras 2's module did)
+from openkeras.utils.generic_utils import to_list  # noqa: F401  (as Keras 2's module did)
 
 
 class DataParallel(Wrapper):
@@ -137,9 +142,6 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
     Returns:
         A `Model` taking the template's inputs and giving its outputs.
     """
-    from openkeras import layers
-    from openkeras.engine.training import Model
-
     gpu_ids = _check_gpus(gpus)
     inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]
     outputs = flatten(DataParallel(model, gpu_ids)(inputs))
@@ -149,19 +151,7 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
             seen[name] = seen.get(name, 0) + 1
             name = f"{name}_{seen[name]}"
         names.append(name)
-    merged = [layers.Activation("linear", name=name)(out)
+    merged = [Activation("linear", name=name)(out)
               for name, out in zip(names, outputs, strict=True)]
     return Model(model.inputs, merged if len(merged) > 1 else merged[0])
 
-
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
-from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
-
-__getattr__ = lazy_exports(__name__, {
-    "Lambda": "openkeras.layers.core:Lambda",
-    "Model": "openkeras.engine.training:Model",
-    "clone_model": "openkeras.models:clone_model",
-    "concatenate": "openkeras.layers.merge:concatenate",
-    "to_list": "openkeras.utils.generic_utils:to_list",
-})

@@ -13,8 +13,10 @@ from numpy.testing import assert_allclose
 
 from openkeras import backend as K
 from openkeras.engine.input_layer import Input
+from openkeras.engine.sequential import Sequential
 from openkeras.engine.training import Model
-from openkeras.utils.generic_utils import has_arg
+from openkeras.models import model_from_json
+from openkeras.utils.generic_utils import CustomObjectScope, has_arg
 
 
 def get_test_data(num_train=1000, num_test=500, input_shape=(10,), output_shape=(2,),
@@ -69,8 +71,6 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
         fixed_batch_size: build the Input with the batch size fixed.
     """
     # The layer class resolves by name in the config round trips (add-on layers included).
-    from openkeras.utils.generic_utils import CustomObjectScope
-
     with CustomObjectScope({layer_cls.__name__: layer_cls}):
         return _layer_test(layer_cls, dict(kwargs or {}), input_shape, input_dtype, input_data,
                            expected_output, expected_output_dtype, fixed_batch_size)
@@ -125,13 +125,9 @@ def _layer_test(layer_cls, kwargs, input_shape, input_dtype, input_data, expecte
     actual_output = check_model(model)
 
     # The JSON round trip.
-    from openkeras.models import model_from_json
-
     model_from_json(model.to_json())
 
     # The Sequential API with a fresh layer built from the same arguments.
-    from openkeras.engine.sequential import Sequential
-
     layer_config = layer.get_config()
     layer_config["batch_input_shape"] = input_shape
     layer = layer.__class__.from_config(layer_config)

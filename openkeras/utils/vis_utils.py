@@ -3,6 +3,12 @@
 import os
 import shutil
 
+from openkeras.engine.functional import Functional
+from openkeras.engine.input_layer import InputLayer
+from openkeras.engine.node import node_key
+from openkeras.engine.training import Model
+from openkeras.layers.wrappers import Wrapper
+
 _INSTALL_MESSAGE = ("You must install pydot (`pip install pydot`) and install graphviz (see "
                     "instructions at https://graphviz.gitlab.io/download/) for plot_model to work.")
 _RAW_FORMATS = ("dot", "gv")
@@ -11,7 +17,7 @@ _IMAGE_FORMATS = ("png", "jpg", "jpeg", "gif")
 
 def _pydot():
     try:
-        import pydot
+        import pydot  # optional dependency (the plot extra)
     except ImportError as e:
         raise ImportError(_INSTALL_MESSAGE) from e
     return pydot
@@ -24,15 +30,6 @@ def _check_graphviz():
 
 def _is_graph_network(model):
     return bool(getattr(model, "inputs", None)) and hasattr(model, "_network_nodes")
-
-
-def _engine_classes():
-    # Imported late: openkeras.utils is imported by the engine itself.
-    from openkeras.engine.functional import Functional
-    from openkeras.engine.input_layer import InputLayer
-    from openkeras.layers.wrappers import Wrapper
-
-    return Functional, InputLayer, Wrapper
 
 
 def _format_shape(shape):
@@ -51,7 +48,7 @@ def _label(layer, show_shapes, show_layer_names, wrapper_inline):
         outputs = _format_shape(layer.output_shape)
     except AttributeError:
         outputs = "?"
-    if isinstance(layer, _engine_classes()[1]):
+    if isinstance(layer, InputLayer):
         inputs = outputs  # an InputLayer's node has no inputs; Keras shows the shape twice
     else:
         try:
@@ -101,14 +98,13 @@ def model_to_dot(model, show_shapes: bool = False, show_layer_names: bool = True
         dot.add_node(pydot.Node(str(id(model)), label=model.name))
         return dot
 
-    functional, _, wrapper = _engine_classes()
     layers = list(model._layer_list)
     entry, exit_ = {}, {}  # node names where edges into / out of an expanded layer attach
     for layer in layers:
         layer_id = str(id(layer))
-        nested = expand_nested and isinstance(layer, functional)
-        is_wrapper = isinstance(layer, wrapper)
-        expand_wrapped = expand_nested and is_wrapper and isinstance(layer.layer, functional)
+        nested = expand_nested and isinstance(layer, Functional)
+        is_wrapper = isinstance(layer, Wrapper)
+        expand_wrapped = expand_nested and is_wrapper and isinstance(layer.layer, Functional)
         if nested or expand_wrapped:
             cluster = model_to_dot(layer if nested else layer.layer, show_shapes,
                                    show_layer_names, rankdir, expand_nested, dpi, subgraph=True)
@@ -123,8 +119,6 @@ def model_to_dot(model, show_shapes: bool = False, show_layer_names: bool = True
                                                            show_layer_names, inline)))
             if expand_wrapped:
                 _add_edge(pydot, dot, layer_id, nodes[0].get_name())
-
-    from openkeras.engine.functional import node_key
 
     for layer in layers:
         dst = entry.get(str(id(layer)), str(id(layer)))
@@ -169,7 +163,7 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
     dot.write(to_file, format=extension)
     if extension in _IMAGE_FORMATS:
         try:
-            from IPython import display
+            from IPython import display  # optional: shows the image in a notebook
         except ImportError:
             return None
         return display.Image(filename=to_file)
@@ -234,23 +228,9 @@ def add_edge(dot, src, dst):
 
 def is_model(layer):
     """Whether ``layer`` is a model (a functional or Sequential model)."""
-    from openkeras.engine.training import Model
-
     return isinstance(layer, Model)
 
 
 def is_wrapped_model(layer):
     """Whether ``layer`` is a Wrapper (TimeDistributed, Bidirectional) around a model."""
-    from openkeras.layers.wrappers import Wrapper
-
     return isinstance(layer, Wrapper) and is_model(layer.layer)
-
-
-# Names Keras 2 code imports from this module, resolved on first access (so this module
-# imports nothing more at load time).
-from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
-
-__getattr__ = lazy_exports(__name__, {
-    "Model": "openkeras.engine.training:Model",
-    "Wrapper": "openkeras.layers.wrappers:Wrapper",
-})

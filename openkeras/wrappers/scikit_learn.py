@@ -209,10 +209,7 @@ class KerasClassifier(BaseWrapper):
                          '`metrics=["accuracy"]` to the `model.compile()` method.')
 
     def __sklearn_tags__(self):
-        from sklearn.utils import ClassifierTags, Tags, TargetTags
-
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags())
+        return _sklearn_tags("classifier")
 
 
 class KerasRegressor(BaseWrapper):
@@ -248,10 +245,16 @@ class KerasRegressor(BaseWrapper):
         return -loss[0] if isinstance(loss, list) else -loss
 
     def __sklearn_tags__(self):
-        from sklearn.utils import RegressorTags, Tags, TargetTags
+        return _sklearn_tags("regressor")
 
-        return Tags(estimator_type="regressor", target_tags=TargetTags(required=True),
-                    regressor_tags=RegressorTags())
+
+def _sklearn_tags(kind):
+    """scikit-learn's ``Tags`` for a 'classifier' or 'regressor' (asked for by sklearn >= 1.6)."""
+    import sklearn.utils as sk  # optional dependency: only scikit-learn itself calls this
+
+    kind_tags = ({"classifier_tags": sk.ClassifierTags()} if kind == "classifier"
+                 else {"regressor_tags": sk.RegressorTags()})
+    return sk.Tags(estimator_type=kind, target_tags=sk.TargetTags(required=True), **kind_tags)
 
 
 # Names Keras 2 code imports from this module, resolved on first access (so this module

@@ -11,6 +11,7 @@ import torch
 from openkeras.callbacks.base import Callback
 from openkeras.callbacks.batch_hooks import enable_hooks
 from openkeras.callbacks.tensorboard import graph, images, projector
+from openkeras.engine.training import Model
 from openkeras.optimizers.schedules import LearningRateSchedule
 from openkeras.utils.generic_utils import is_int
 
@@ -22,7 +23,7 @@ INSTALL_MESSAGE = ("The TensorBoard callback writes its logs with torch.utils.te
 def summary_writer_class():
     """``torch.utils.tensorboard.SummaryWriter``, or an ImportError saying what to install."""
     try:
-        from torch.utils.tensorboard import SummaryWriter
+        from torch.utils.tensorboard import SummaryWriter  # optional: needs the tensorboard package
     except ImportError as e:
         raise ImportError(INSTALL_MESSAGE) from e
     return SummaryWriter
@@ -63,8 +64,6 @@ def _layer_outputs_model(model):
     Layers used more than once (several outputs to choose from) and input layers are left out;
     a layer with several outputs gives '<name>_out_<i>' tags, others '<name>_out'.
     """
-    from openkeras.engine.training import Model
-
     if not getattr(model, "inputs", None):
         return None
     tensors, tags = [], []

@@ -78,7 +78,7 @@ def write_torch_graph(writer, model):
 
 def write_keras_config(writer, model):
     """Write the model's Keras config (TensorBoard's conceptual graph, as tf.keras does)."""
-    from tensorboard.compat.proto import summary_pb2, tensor_pb2, types_pb2
+    from tensorboard.compat.proto import summary_pb2, tensor_pb2, types_pb2  # optional dependency
 
     try:
         config = model.to_json()

@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from openkeras.engine.training import Model
+
 
 def read_metadata(path, log_dir):
     """``(labels, header)`` of a projector metadata file.
@@ -62,8 +64,6 @@ def embedded_layer_names(model, layer_names, with_data):
 
 def layer_outputs_model(model, names):
     """A model from the model's inputs to the outputs of the layers ``names`` (shared weights)."""
-    from openkeras.engine.training import Model
-
     return Model(model.inputs, [model.get_layer(name).output for name in names])
 
 

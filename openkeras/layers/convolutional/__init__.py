@@ -58,10 +58,10 @@ __all__ = [
 from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 
 __getattr__ = lazy_exports(__name__, {
-    "AtrousConv1D": "openkeras.legacy.layers:AtrousConvolution1D",
-    "AtrousConv2D": "openkeras.legacy.layers:AtrousConvolution2D",
-    "AtrousConvolution1D": "openkeras.legacy.layers:AtrousConvolution1D",
-    "AtrousConvolution2D": "openkeras.legacy.layers:AtrousConvolution2D",
+    "AtrousConv1D": "openkeras.layers.keras1:AtrousConvolution1D",
+    "AtrousConv2D": "openkeras.layers.keras1:AtrousConvolution2D",
+    "AtrousConvolution1D": "openkeras.layers.keras1:AtrousConvolution1D",
+    "AtrousConvolution2D": "openkeras.layers.keras1:AtrousConvolution2D",
     "AveragePooling1D": "openkeras.layers.pooling:AveragePooling1D",
     "AveragePooling2D": "openkeras.layers.pooling:AveragePooling2D",
     "AveragePooling3D": "openkeras.layers.pooling:AveragePooling3D",

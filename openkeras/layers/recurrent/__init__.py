@@ -18,7 +18,7 @@ from openkeras.engine.lazy_exports import lazy_exports  # noqa: E402
 __getattr__ = lazy_exports(__name__, {
     "InputSpec": "openkeras.engine.input_spec:InputSpec",
     "Layer": "openkeras.engine.base_layer:Layer",
-    "Recurrent": "openkeras.legacy.layers:Recurrent",
+    "Recurrent": "openkeras.layers.keras1:Recurrent",
     "activations": "openkeras.activations",
     "constraints": "openkeras.constraints",
     "disable_tracking": "openkeras.utils.generic_utils:disable_tracking",

@@ -13,7 +13,7 @@ _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos"
 
 def _pil_image():
     try:
-        from PIL import Image
+        from PIL import Image  # optional dependency (Pillow)
     except ImportError as e:
         raise ImportError(
             "Reading and writing images requires Pillow. Install it with `pip install Pillow`."
