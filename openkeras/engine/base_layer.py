@@ -213,6 +213,8 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
                 f"symbolic tensors. Pass them by keyword. Received: {args!r}"
             )
         mask = kwargs.pop("mask", None)
+        if mask is not None and any(is_symbolic(m) for m in flatten(mask)):
+            inputs, mask = _attach_masks(inputs, mask), None  # the graph carries them from here
         flat = flatten(inputs)
         for t in flat:
             if not isinstance(t, KerasTensor):
@@ -365,6 +367,36 @@ def _make_keras_tensors(shape, dtype):
 def _keras_mask_tensor(meta_mask):
     shape = (None,) + tuple(meta_mask.shape[1:])
     return KerasTensor(shape, "bool")
+
+
+class AttachMask(Layer):
+    """``[x, mask] -> x`` carrying ``mask``: how a graph tensor passed as ``mask=`` reaches a layer.
+
+    ``layer(x, mask=m)`` with a graph tensor ``m`` calls this first, so the mask is part of the
+    recorded graph and flows to ``layer`` when the model runs, as it would from a Masking layer.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        return inputs[0]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def compute_mask(self, inputs, mask=None):
+        return inputs[1].bool()
+
+
+def _attach_masks(inputs, mask):
+    """``inputs`` with each graph-tensor entry of ``mask`` attached (``AttachMask``)."""
+    flat, masks = flatten(inputs), flatten(mask)
+    if len(masks) != len(flat):
+        raise ValueError(f"mask= has {len(masks)} entries for {len(flat)} inputs: {mask!r}")
+    attached = [AttachMask()([x, m]) if is_symbolic(m) else x for x, m in zip(flat, masks, strict=True)]
+    return pack_like(inputs, attached)
 
 
 # Names Keras 2 code imports from this module, resolved on first access (openkeras.engine.keras2_names).

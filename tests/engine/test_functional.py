@@ -130,3 +130,23 @@ def test_trainable_flag_on_model_freezes_all_layers():
     model.trainable = False
     assert model.trainable_weights == []
     assert len(model.non_trainable_weights) == 6
+
+
+def test_a_graph_tensor_passed_as_mask_reaches_the_layer():
+    # tf.keras: layer(x, mask=m) with a graph tensor m masks the call in the built model.
+    x = ok.Input((5, 3))
+    m = ok.Input((5,), dtype="bool")
+    lstm = layers.LSTM(4)
+    pool = layers.GlobalAveragePooling1D()
+    model = ok.Model([x, m], [lstm(x, mask=m), pool(x, mask=m)])
+    xs = np.random.RandomState(0).rand(2, 5, 3).astype("float32")
+    ms = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
+    out_lstm, out_pool = model.predict([xs, ms])
+    expected = lstm(torch.tensor(xs), mask=torch.tensor(ms)).detach().numpy()
+    np.testing.assert_allclose(out_lstm, expected, rtol=1e-6, atol=1e-6)
+    assert np.abs(out_lstm - lstm(torch.tensor(xs)).detach().numpy()).max() > 1e-3
+    mean = (xs * ms[..., None]).sum(1) / ms.sum(1, keepdims=True)
+    np.testing.assert_allclose(out_pool, mean, rtol=1e-6, atol=1e-6)
+    rebuilt = ok.models.model_from_json(model.to_json())
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt.predict([xs, ms])[0], expected, rtol=1e-6, atol=1e-6)
