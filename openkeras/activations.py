@@ -5,7 +5,7 @@ import importlib
 import torch
 import torch.nn.functional as F
 
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.utils.generic_utils import deserialize_keras_object, is_int, serialize_keras_object
 
 
@@ -161,7 +161,7 @@ def mish(x: torch.Tensor) -> torch.Tensor:
     return F.mish(x)
 
 
-# On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
+# On graph tensors every activation records an OpLambda node (openkeras.engine.symbolic_dispatch).
 _wrap_public_functions(globals(), [__name__])
 
 _ACTIVATIONS = {

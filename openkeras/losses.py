@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.engine.arrays import as_tensor
 from openkeras.utils.generic_utils import (
     deserialize_keras_object,
@@ -231,7 +231,7 @@ huber_loss = huber
 bce = BCE = binary_crossentropy
 cosine_proximity = cosine = cosine_similarity
 
-# On graph tensors every loss function records an OpLambda node (openkeras.backend.symbolic).
+# On graph tensors every loss function records an OpLambda node (openkeras.engine.symbolic_dispatch).
 _wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimensions", "compute_weighted_loss",
                                                     "is_categorical_crossentropy"))
 

@@ -3,7 +3,7 @@
 Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
 code with Keras 2's signatures. Given graph tensors (model inputs and outputs, layer outputs,
 ``K.placeholder``, ``K.shape(x)``) every public function not in ``NOT_RECORDED`` records an
-OpLambda node instead, with Keras 2's shape inference (openkeras.backend.symbolic): one
+OpLambda node instead, with Keras 2's shape inference (openkeras.engine.symbolic_dispatch): one
 implementation per function. ``K.gradients`` on graph tensors adds a node computed by
 torch.autograd; ``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and
 applies ``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
@@ -40,7 +40,7 @@ from openkeras.backend.function import (
     stop_gradient,
 )
 from openkeras.backend.local_conv import local_conv1d, local_conv2d
-from openkeras.backend.naming import get_uid, reset_uids
+from openkeras.engine.naming import get_uid, reset_uids
 from openkeras.backend.nn import (
     batch_normalization,
     bias_add,
@@ -136,7 +136,7 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.backend.variables import (
     arange,
     batch_get_value,

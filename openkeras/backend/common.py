@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.naming import reset_uids
+from openkeras.engine.naming import reset_uids
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
 

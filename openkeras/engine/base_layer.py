@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.naming import unique_object_name
+from openkeras.engine.naming import unique_object_name
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility

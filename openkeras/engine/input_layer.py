@@ -33,7 +33,7 @@ class InputLayer(Layer):
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
         if name is None:  # tf.keras numbers inputs from 1: input_1, input_2, ...
-            from openkeras.backend.naming import get_uid
+            from openkeras.engine.naming import get_uid
 
             name = f"input_{get_uid('input')}"
         super().__init__(name=name, dtype=dtype or config.floatx())

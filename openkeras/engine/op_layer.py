@@ -6,6 +6,7 @@ re-applies the function to real tensors. Configs name the function ('openkeras.b
 'operator.add') and are resolved only from those two modules, never from arbitrary code.
 """
 
+import importlib
 import inspect
 import operator
 
@@ -13,11 +14,17 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.naming import unique_object_name
+from openkeras.engine.naming import unique_object_name
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
+from openkeras.engine.graph_variables import Expression, evaluate
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
+
+# Public modules whose wrapped functions an OpLambda config may name (imported by name when a
+# config is read: they sit above the engine).
+PUBLIC_MODULES = ("openkeras.backend", "openkeras.activations", "openkeras.losses",
+                  "openkeras.metrics")
 
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "neg", "pos", "abs",
@@ -36,6 +43,15 @@ class _Ref:
         self.index = index
 
 
+class _Live:
+    """An expression over variables, recomputed from their values each time the op runs."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression):
+        self.expression = expression
+
+
 class _ShapeOf:
     """``K.shape(tensor)`` (or one entry of it) read from the ``index``-th input at run time."""
 
@@ -50,6 +66,8 @@ def _template(value, tensors):
     if isinstance(value, KerasTensor) and value._keras_shape_of is not None:
         source, item = value._keras_shape_of
         return _ShapeOf(_template(source, tensors), item)
+    if value.__class__ is Expression:
+        return _Live(value)
     if isinstance(value, KerasTensor):
         for i, t in enumerate(tensors):
             if t is value:
@@ -73,6 +91,8 @@ def _fill(value, inputs):
     if isinstance(value, _ShapeOf):
         size = inputs[value.ref.index].shape
         return size if value.item is None else size[value.item]
+    if isinstance(value, _Live):
+        return evaluate(value.expression)
     if isinstance(value, list):
         return [_fill(v, inputs) for v in value]
     if isinstance(value, tuple):
@@ -88,6 +108,8 @@ def _encode(value):
         return {_TENSOR: value.index}
     if isinstance(value, _ShapeOf):
         return {_SHAPE: [value.ref.index, value.item]}
+    if isinstance(value, _Live):  # a config keeps the value, as a frozen graph does
+        return _encode(evaluate(value.expression))
     if isinstance(value, slice):
         return {_SLICE: [_encode(value.start), _encode(value.stop), _encode(value.step)]}
     if value is Ellipsis:
@@ -129,10 +151,6 @@ def _decode(value):
 
 
 def _public_modules():
-    import importlib
-
-    from openkeras.backend.symbolic import PUBLIC_MODULES
-
     return [(m + ".", importlib.import_module(m)) for m in PUBLIC_MODULES]
 
 
@@ -201,8 +219,8 @@ class OpLambda(Layer):
         self._kwargs = dict(kwargs)
         # Fast path: every tensor is a top-level positional argument.
         flat = [(p, a.index) for p, a in enumerate(self._args) if isinstance(a, _Ref)]
-        nested = any(isinstance(a, (list, tuple, dict, _ShapeOf)) for a in self._args) or any(
-            isinstance(v, (_Ref, _ShapeOf, list, tuple, dict)) for v in self._kwargs.values())
+        nested = any(isinstance(a, (list, tuple, dict, _ShapeOf, _Live)) for a in self._args) or any(
+            isinstance(v, (_Ref, _ShapeOf, _Live, list, tuple, dict)) for v in self._kwargs.values())
         self._positions = None if nested else flat
 
     def call(self, inputs):

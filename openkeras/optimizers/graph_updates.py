@@ -16,6 +16,7 @@ import torch
 
 from openkeras.engine import graph_ops
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.layer_updates import UpdateOp
 
 
 class GradientFeed:
@@ -65,6 +66,17 @@ def builtin_get_updates(optimizer, loss, params):
     return [step]
 
 
+class ReplayStep(graph_ops.OptimizerStep):
+    """A Keras 2-style optimizer's ``get_updates`` run on each K.function call's gradients."""
+
+    @torch.no_grad()
+    def apply(self, values):
+        it = iter(values)
+        grads = [torch.zeros_like(p) if g is None else next(it).detach()
+                 for g, p in zip(self.grads, self.params, strict=True)]
+        replay(self.optimizer, self.params, grads)
+
+
 def replayed(get_updates):
     """Wrap a subclass's ``get_updates``: a graph loss gives one ``ReplayStep`` update; a
     ``GradientFeed`` runs the original code for one step and applies its updates."""
@@ -79,7 +91,7 @@ def replayed(get_updates):
 
         _check_graph_loss(self, loss)
         params = list(params)
-        step = graph_ops.ReplayStep(self, params, K.gradients(loss, params))
+        step = ReplayStep(self, params, K.gradients(loss, params))
         return [step]
 
     wrapper.__wrapped__ = get_updates
@@ -94,14 +106,17 @@ def replayed(get_updates):
 def replay(optimizer, params, grads):
     """One step of a Keras 2-style optimizer: run its get_updates on ``grads``, apply them."""
     updates = optimizer.get_updates(GradientFeed(grads), list(params))
+    ops = []
     for u in graph_ops.flat_updates(updates):
         if isinstance(u, tuple) and len(u) == 2:
-            u = graph_ops.UpdateOp(u[0], u[1], "assign")
-        if not isinstance(u, graph_ops.UpdateOp):
+            u = UpdateOp(u[0], u[1], "assign")
+        if not isinstance(u, UpdateOp):
             raise TypeError(f"{type(optimizer).__name__}.get_updates must return K.update / "
                             "update_add / update_sub ops or (variable, value) tuples. "
                             f"Received: {u!r}")
-        u.apply([])
+        ops.append(u)
+    for u in ops:  # the values were computed by get_updates itself, before any write
+        u.apply([u.value])
 
 
 @torch.no_grad()
