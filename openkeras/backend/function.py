@@ -11,6 +11,7 @@ from openkeras.backend.common import (
     to_tensor,
 )
 from openkeras.engine.arrays import as_tensor
+from openkeras.engine.base_layer import HOOKS_VERSION
 from openkeras.engine.graph_ops import Gradients, ancestors, as_update, flat_updates, symbolic_gradients
 from openkeras.engine.graph_variables import evaluate, gradient_of, has_graph_value, record
 from openkeras.engine.keras_tensor import KerasTensor
@@ -32,7 +33,7 @@ class Function:
 
     def __init__(self, inputs, outputs, updates=None, name=None):
         # the plan is a functional model's, and models sit above K in the package's layers
-        from openkeras.engine.functional import Functional
+        from openkeras.engine.functional import Functional, _walk
 
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
@@ -64,6 +65,7 @@ class Function:
         self._out_slots = [slot_of[id(x)][0] for x in outs if isinstance(x, KerasTensor)]
         self._update_slots = [[slot_of[id(v)][0] for v in u.graph_values()] for u in self._updates]
         self._model = None
+        self._walk = _walk
         if graph_outs:
             try:
                 self._model = Functional(tensors, graph_outs, name=name or "function")
@@ -132,14 +134,21 @@ class Function:
         for i in self._grad_inputs:
             if feeds[i].is_floating_point():
                 feeds[i] = feeds[i].detach().requires_grad_(True)
+        model = self._model
         # K.in_train_phase / K.learning_phase() inside the graph read the phase fed here.
         previous, _PHASE[0] = _PHASE[0], int(training)
         try:
             with torch.set_grad_enabled(self._needs_grad):
-                out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+                if model._uses_masks or model._hooks_version != HOOKS_VERSION[0]:
+                    out = model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+                    return out if isinstance(out, (list, tuple)) else [out]
+                # the model's plan, walked directly: its inputs are converted already
+                vals = [None] * model._n_slots
+                vals[: len(feeds)] = feeds
+                self._walk(model._steps, vals, training)
+                return [vals[i] for i in model._output_slots]
         finally:
             _PHASE[0] = previous
-        return out if isinstance(out, (list, tuple)) else [out]
 
 
 def _is_variable(x):

@@ -129,8 +129,11 @@ def _recording(name):
     base = getattr(torch.Tensor, name)
 
     def method(self, *args):
-        for a in args:
-            if a.__class__ is KerasTensor and name != "__getitem__":
+        if args:
+            cls = args[0].__class__
+            if cls is torch.Tensor and args[0].requires_grad:
+                return base(self, *args)  # eager code (a forward pass): nothing to record
+            if cls is KerasTensor and name != "__getitem__":
                 return NotImplemented  # KerasTensor's reflected operator records a graph node
         out = base(self, *args)
         if out is NotImplemented:

@@ -217,20 +217,12 @@ class OpLambda(Layer):
     def _set_template(self, args, kwargs):
         self._args = list(args)
         self._kwargs = dict(kwargs)
-        # Fast path: every tensor is a top-level positional argument.
-        flat = [(p, a.index) for p, a in enumerate(self._args) if isinstance(a, _Ref)]
-        nested = any(isinstance(a, (list, tuple, dict, _ShapeOf, _Live)) for a in self._args) or any(
-            isinstance(v, (_Ref, _ShapeOf, _Live, list, tuple, dict)) for v in self._kwargs.values())
-        self._positions = None if nested else flat
+        self._run = _runner(self.function, self._args, self._kwargs)
 
     def call(self, inputs):
-        if self._positions is None:
-            out = self.function(*_fill(self._args, inputs), **_fill(self._kwargs, inputs))
-        else:
-            args = list(self._args)
-            for position, index in self._positions:
-                args[position] = inputs[index]
-            out = self.function(*args, **self._kwargs)
+        out = self._run(inputs)
+        if out.__class__ is torch.Tensor:
+            return out
         if isinstance(out, torch.Size) or type(out) is int:  # K.shape(x) and its entries
             return torch.tensor(out, dtype=torch.int32)
         if isinstance(out, (list, tuple)):  # K.rnn's (last, outputs, states): flat outputs
@@ -263,6 +255,46 @@ class OpLambda(Layer):
     def get_config(self):
         arguments = {"args": _encode(self._args), "kwargs": _encode(self._kwargs)}
         return {**super().get_config(), "function": self._function_name, "arguments": arguments}
+
+
+def _has_marker(value):
+    """True when ``value`` holds a tensor's place or a value read at run time."""
+    if isinstance(value, (_Ref, _ShapeOf, _Live)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_marker(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_marker(v) for v in value.values())
+    return False
+
+
+def _runner(fn, args, kwargs):
+    """``inputs -> fn(*args, **kwargs)`` with the inputs in their places, as lean as the
+    template allows: this runs once per op in every K.function call."""
+    if _has_marker(kwargs) or any(_has_marker(a) and not isinstance(a, _Ref) for a in args):
+        return lambda inputs: fn(*_fill(args, inputs), **_fill(kwargs, inputs))
+    refs = [(p, a.index) for p, a in enumerate(args) if isinstance(a, _Ref)]
+    if kwargs or len(args) > 2:
+        def run(inputs):
+            values = list(args)
+            for position, index in refs:
+                values[position] = inputs[index]
+            return fn(*values, **kwargs)
+        return run
+    pattern = [isinstance(a, _Ref) for a in args]
+    if pattern == [True]:
+        i = args[0].index
+        return lambda inputs: fn(inputs[i])
+    if pattern == [True, False]:
+        i, b = args[0].index, args[1]
+        return lambda inputs: fn(inputs[i], b)
+    if pattern == [False, True]:
+        a, j = args[0], args[1].index
+        return lambda inputs: fn(a, inputs[j])
+    if pattern == [True, True]:
+        i, j = args[0].index, args[1].index
+        return lambda inputs: fn(inputs[i], inputs[j])
+    return lambda inputs: fn(*args)
 
 
 def _probe(layer, shapes, dtypes):
