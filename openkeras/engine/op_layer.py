@@ -239,12 +239,11 @@ class OpLambda(Layer):
     def compute_output_shape(self, input_shape):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         dtypes = self._input_dtypes or [config.torch_dtype(self.dtype)] * len(shapes)
-        out = _probe(self, shapes, dtypes)
-        outs = out if isinstance(out, list) else [out]
-        if not all(isinstance(o, torch.Tensor) for o in outs):
-            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not tensors.")
-        self._output_dtype = str(outs[0].dtype).replace("torch.", "")
-        return shape_inference.infer_output_shape(self, input_shape, dtypes)
+        held = {d for t in flatten([self._args, list(self._kwargs.values())])
+                if isinstance(t, torch.Tensor) for d in t.shape if d > 1}
+        shape, dtype = shape_inference.infer_output(self, input_shape, dtypes, sorted(held))
+        self._output_dtype = str(dtype).replace("torch.", "")
+        return shape
 
     def compute_output_dtype(self, input_dtype):
         return self._output_dtype or input_dtype
@@ -295,18 +294,6 @@ def _runner(fn, args, kwargs):
         i, j = args[0].index, args[1].index
         return lambda inputs: fn(inputs[i], inputs[j])
     return lambda inputs: fn(*args)
-
-
-def _probe(layer, shapes, dtypes):
-    """The layer's output on small meta tensors (zeros on the CPU if meta cannot run it)."""
-    with torch.no_grad():
-        try:
-            with torch.device("meta"):
-                return layer.call([torch.empty([2 if d is None else d for d in s], dtype=t)
-                                   for s, t in zip(shapes, dtypes, strict=False)])
-        except (RuntimeError, NotImplementedError):
-            return layer.call([torch.zeros([2 if d is None else d for d in s], dtype=t)
-                               for s, t in zip(shapes, dtypes, strict=False)])
 
 
 def apply(fn, args, kwargs):
