@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
+from openkeras.engine.arrays import as_tensor
 from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
-from openkeras.engine.arrays import as_tensor
 from openkeras.utils.generic_utils import (
     deserialize_keras_object,
     serialize_keras_object,

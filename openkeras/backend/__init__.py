@@ -40,7 +40,6 @@ from openkeras.backend.function import (
     stop_gradient,
 )
 from openkeras.backend.local_conv import local_conv1d, local_conv2d
-from openkeras.engine.naming import get_uid, reset_uids
 from openkeras.backend.nn import (
     batch_normalization,
     bias_add,
@@ -136,7 +135,6 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
-from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.backend.variables import (
     arange,
     batch_get_value,
@@ -180,6 +178,8 @@ from openkeras.config import (
     set_floatx,
     set_image_data_format,
 )
+from openkeras.engine.naming import get_uid, reset_uids
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 
 # Functions that make graph tensors, read their static facts, or manage state: not recorded.
 NOT_RECORDED = frozenset({

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.engine.naming import unique_object_name
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.input_spec import assert_input_compatibility
@@ -21,6 +20,7 @@ from openkeras.engine.layer_updates import (  # noqa: F401  (re-exported)
     collect_losses,
 )
 from openkeras.engine.layer_weights import LayerWeightsMixin
+from openkeras.engine.naming import unique_object_name
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
 from openkeras.utils.generic_utils import legacy_kwarg, to_int, to_shape, to_snake_case

@@ -148,6 +148,39 @@ def symbolic_gradients(loss, variables):
     return [None if s is None else outs[s] for s in slots]
 
 
+def clip_gradients(grads, clipnorm=None, clipvalue=None):
+    """Keras 2's ``Optimizer.get_gradients`` clipping of torch gradients: every gradient
+    scaled by clipnorm / max(global norm, clipnorm), then clipped to [-clipvalue, clipvalue]."""
+    if clipnorm is not None and clipnorm > 0:
+        norm = torch.sqrt(sum(torch.sum(torch.square(g)) for g in grads))
+        grads = [g * (clipnorm / torch.clamp(norm, min=clipnorm)) for g in grads]
+    if clipvalue is not None and clipvalue > 0:
+        grads = [torch.clamp(g, -clipvalue, clipvalue) for g in grads]
+    return grads
+
+
+class ClipGradients(Layer):
+    """``clip_gradients`` as a graph node, for gradients that are graph tensors.
+
+    Args:
+        clipnorm: the global-norm bound, or None.
+        clipvalue: the element bound, or None.
+    """
+
+    def __init__(self, clipnorm=None, clipvalue=None, **kwargs):
+        super().__init__(**kwargs)
+        self.clipnorm, self.clipvalue = clipnorm, clipvalue
+
+    def call(self, inputs):
+        return clip_gradients(list(inputs), self.clipnorm, self.clipvalue)
+
+    def compute_output_shape(self, input_shape):
+        return [tuple(s) for s in input_shape]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
 class OptimizerStep:
     """One step of a built-in optimizer from graph gradients (``get_updates``'s result)."""
 

@@ -14,12 +14,12 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.engine.naming import unique_object_name
 from openkeras.engine import shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.graph_variables import Expression, evaluate
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
+from openkeras.engine.naming import unique_object_name
 
 # Public modules whose wrapped functions an OpLambda config may name (imported by name when a
 # config is read: they sit above the engine).

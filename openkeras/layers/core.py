@@ -5,9 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
-from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.layers.lambda_layer import Lambda  # noqa: F401  (Keras 2 imports it from here)
 from openkeras.utils import generic_utils
 from openkeras.utils.generic_utils import legacy_kwarg

@@ -27,25 +27,29 @@ class GradientFeed:
 
 
 def get_gradients(optimizer, loss, params):
-    """Keras 2's ``Optimizer.get_gradients``: K.gradients, then clipnorm / clipvalue."""
-    from openkeras import backend as K
-
+    """Keras 2's ``Optimizer.get_gradients``: the gradients, then clipnorm / clipvalue."""
+    params = list(params)
     if isinstance(loss, GradientFeed):
         grads = list(loss.grads)
     else:
-        grads = K.gradients(loss, params)
+        if isinstance(loss, KerasTensor):
+            grads = graph_ops.symbolic_gradients(loss, params)
+        else:
+            loss = loss.sum() if loss.dim() else loss
+            grads = list(torch.autograd.grad(loss, params, retain_graph=True, create_graph=True,
+                                             allow_unused=True))
         if any(g is None for g in grads):
             raise ValueError("An operation has `None` for gradient. Please make sure that all "
                              "of your ops have a gradient defined (i.e. are differentiable). "
                              "Common ops without gradient: K.argmax, K.round, K.eval.")
     clipnorm = getattr(optimizer, "clipnorm", None)
-    if clipnorm is not None and clipnorm > 0:
-        norm = K.sqrt(sum(K.sum(K.square(g)) for g in grads))
-        grads = [g * (clipnorm / K.maximum(norm, clipnorm)) for g in grads]
     clipvalue = getattr(optimizer, "clipvalue", None)
-    if clipvalue is not None and clipvalue > 0:
-        grads = [K.clip(g, -clipvalue, clipvalue) for g in grads]
-    return grads
+    if not ((clipnorm or 0) > 0 or (clipvalue or 0) > 0):
+        return grads
+    if grads and isinstance(grads[0], KerasTensor):
+        clipped = graph_ops.ClipGradients(clipnorm, clipvalue)(grads)
+        return clipped if isinstance(clipped, list) else [clipped]
+    return graph_ops.clip_gradients(grads, clipnorm, clipvalue)
 
 
 def _check_graph_loss(optimizer, loss):
@@ -57,11 +61,9 @@ def _check_graph_loss(optimizer, loss):
 
 def builtin_get_updates(optimizer, loss, params):
     """A built-in optimizer's step from the graph gradients of ``loss``, as one update."""
-    from openkeras import backend as K
-
     _check_graph_loss(optimizer, loss)
     params = list(params)
-    step = graph_ops.OptimizerStep(optimizer, params, K.gradients(loss, params))
+    step = graph_ops.OptimizerStep(optimizer, params, graph_ops.symbolic_gradients(loss, params))
     optimizer.updates = [step]
     return [step]
 
@@ -87,11 +89,9 @@ def replayed(get_updates):
             with graph_ops.replay_updates(variables):
                 updates = get_updates(self, loss, params)
             return updates
-        from openkeras import backend as K
-
         _check_graph_loss(self, loss)
         params = list(params)
-        step = ReplayStep(self, params, K.gradients(loss, params))
+        step = ReplayStep(self, params, graph_ops.symbolic_gradients(loss, params))
         return [step]
 
     wrapper.__wrapped__ = get_updates

@@ -98,3 +98,26 @@ def test_update_with_graph_value_in_add_update_applies_after_the_step():
     op()
     op()
     assert K.eval(v) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("clip", [{"clipnorm": 0.5}, {"clipvalue": 0.1}])
+def test_get_gradients_clips_graph_gradients_as_keras2(clip):
+    # Keras 2.2.4's Optimizer.get_gradients: every gradient scaled by
+    # clipnorm / max(global norm, clipnorm), then clipped to [-clipvalue, clipvalue].
+    model = ok.Sequential([ok.layers.Dense(2, input_shape=(3,))])
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    loss = K.sum(K.square(model.output))
+    opt = ok.optimizers.SGD(lr=0.1, **clip)
+    grads = opt.get_gradients(loss, model.trainable_weights)
+    got = K.function([model.input], grads)([x])
+    kernel, bias = (w.detach().clone().requires_grad_(True) for w in model.trainable_weights)
+    ref = ((torch.from_numpy(x) @ kernel.T if kernel.shape[0] == 2 else torch.from_numpy(x) @ kernel)
+           + bias).square().sum()
+    ref_grads = torch.autograd.grad(ref, [kernel, bias])
+    if "clipnorm" in clip:
+        norm = torch.sqrt(sum(g.square().sum() for g in ref_grads))
+        ref_grads = [g * 0.5 / torch.clamp(norm, min=0.5) for g in ref_grads]
+    else:
+        ref_grads = [g.clamp(-0.1, 0.1) for g in ref_grads]
+    for g, r in zip(got, ref_grads, strict=True):
+        np.testing.assert_allclose(g, r.numpy(), rtol=0, atol=1e-6)

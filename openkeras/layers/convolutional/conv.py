@@ -12,8 +12,8 @@ import warnings
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
-from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.engine.base_layer import Layer, Transpose
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
 from openkeras.utils.generic_utils import take_legacy_kwargs
