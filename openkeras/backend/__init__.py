@@ -4,12 +4,14 @@ Ops take torch tensors (numpy arrays and numbers are converted) and are differen
 code with Keras 2's signatures. Given graph tensors (model inputs and outputs, layer outputs,
 ``K.placeholder``, ``K.shape(x)``) every public function not in ``NOT_RECORDED`` records an
 OpLambda node instead, with Keras 2's shape inference (openkeras.engine.symbolic_dispatch): one
-implementation per function. ``K.gradients`` on graph tensors adds a node computed by
-torch.autograd; ``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and
-applies ``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
+implementation per function. Given ``K.variable``s it computes and keeps the recipe, so graph
+runs recompute it from the variables' values (openkeras.engine.graph_variables).
+``K.gradients`` on graph tensors adds a node computed by torch.autograd;
+``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and applies
+``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
 The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
-(K.function, gradients, rnn), conv_extra and local_conv (more convolutions), ctc, session
-(get_session().run, set_session) and symbolic (the dispatch).
+(K.function, gradients, rnn), conv_extra and local_conv (more convolutions), ctc and session
+(get_session().run, set_session).
 """
 
 from openkeras.backend.common import (
