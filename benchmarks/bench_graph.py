@@ -8,7 +8,9 @@ called with numpy and returning numpy); the torch side is the same network run b
 (``F.conv2d`` on the model's own weights, ``torch.autograd.grad``), also taking and
 returning numpy. Calls alternate; the median of the per-repetition ratios is printed.
 
-    .venv/bin/python benchmarks/bench_graph.py [--reps 7] [--calls 20] [--threads 1]
+    .venv/bin/python benchmarks/bench_graph.py [--reps 7] [--calls 20] [--threads 1] [--size 64]
+
+A small ``--size`` (e.g. 8) measures K.function's fixed cost per call rather than the convs.
 """
 
 import argparse
@@ -27,7 +29,7 @@ import openkeras  # noqa: E402
 from openkeras import backend as K  # noqa: E402
 from openkeras import layers  # noqa: E402
 
-SIZE = 64
+SIZE = 64  # the image side; --size changes it
 
 
 def gram(x):
@@ -86,7 +88,9 @@ def main():
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--size", type=int, default=SIZE)
     args = parser.parse_args()
+    globals()["SIZE"] = args.size
     torch.set_num_threads(args.threads)
     f, model, content_target, style_targets = build_keras()
     by_hand = build_torch(model, content_target, style_targets)

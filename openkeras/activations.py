@@ -3,8 +3,8 @@
 import torch
 import torch.nn.functional as F
 
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine import registry
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
     deserialize_keras_object,
     is_int,
@@ -164,7 +164,7 @@ def mish(x: torch.Tensor) -> torch.Tensor:
     return F.mish(x)
 
 
-# On graph tensors every activation records an OpLambda node (openkeras.backend.symbolic).
+# On graph tensors every activation records an OpLambda node (openkeras.engine.symbolic_dispatch).
 _wrap_public_functions(globals(), [__name__])
 
 registry.register_names("activation", globals(), (

@@ -10,9 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import config
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
+from openkeras.engine.symbolic_dispatch import eager_function
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported them here)
     deserialize_keras_object,
     serialize_keras_object,
@@ -232,7 +233,7 @@ huber_loss = huber
 bce = BCE = binary_crossentropy
 cosine_proximity = cosine = cosine_similarity
 
-# On graph tensors every loss function records an OpLambda node (openkeras.backend.symbolic).
+# On graph tensors every loss function records an OpLambda node (openkeras.engine.symbolic_dispatch).
 _wrap_public_functions(globals(), [__name__], exclude=("squeeze_or_expand_dimensions", "compute_weighted_loss",
                                                     "is_categorical_crossentropy"))
 
@@ -285,6 +286,7 @@ class LossFunctionWrapper(Loss):
     def __init__(self, fn, reduction="auto", name=None, **kwargs):
         super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", None))
         self.fn = fn
+        self._eager_fn = eager_function(fn)  # called on torch tensors: no graph check
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
@@ -292,7 +294,7 @@ class LossFunctionWrapper(Loss):
             y_pred = as_tensor(y_pred, dtype=config.torch_dtype())
         y_true = as_tensor(y_true, device=y_pred.device)
         y_pred, y_true, _ = squeeze_or_expand_dimensions(y_pred, y_true)
-        return self.fn(y_true, y_pred, **self._fn_kwargs)
+        return self._eager_fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
         fn = registry.serialize(self.fn)

@@ -57,7 +57,6 @@ LAYERS = {
     "constraints": 1,
     # 2: engine core: symbolic tensors, nodes, Layer and its weights, naming, graph ops.
     "engine": 2,
-    "backend.symbolic": 2,  # how K / activations / losses functions record graph nodes
     # 3: the functions and objects layers and models are configured with.
     "activations": 3,
     "losses": 3,

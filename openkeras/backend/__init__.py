@@ -3,13 +3,15 @@
 Ops take torch tensors (numpy arrays and numbers are converted) and are differentiable torch
 code with Keras 2's signatures. Given graph tensors (model inputs and outputs, layer outputs,
 ``K.placeholder``, ``K.shape(x)``) every public function not in ``NOT_RECORDED`` records an
-OpLambda node instead, with Keras 2's shape inference (openkeras.backend.symbolic): one
-implementation per function. ``K.gradients`` on graph tensors adds a node computed by
-torch.autograd; ``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and
-applies ``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
+OpLambda node instead, with Keras 2's shape inference (openkeras.engine.symbolic_dispatch): one
+implementation per function. Given ``K.variable``s it computes and keeps the recipe, so graph
+runs recompute it from the variables' values (openkeras.engine.graph_variables).
+``K.gradients`` on graph tensors adds a node computed by torch.autograd;
+``K.function(inputs, outputs, updates)`` runs the graph as a flat plan and applies
+``K.update*`` / ``Optimizer.get_updates`` ops (openkeras.engine.graph_ops).
 The modules: common (learning phase, clear_session), variables, ops, nn, random_ops, function
-(K.function, gradients, rnn), conv_extra and local_conv (more convolutions), ctc, session
-(get_session().run, set_session) and symbolic (the dispatch).
+(K.function, gradients, rnn), conv_extra and local_conv (more convolutions), ctc and session
+(get_session().run, set_session).
 """
 
 from openkeras.backend.common import (
@@ -40,7 +42,6 @@ from openkeras.backend.function import (
     stop_gradient,
 )
 from openkeras.backend.local_conv import local_conv1d, local_conv2d
-from openkeras.backend.naming import get_uid, reset_uids
 from openkeras.backend.nn import (
     batch_normalization,
     bias_add,
@@ -136,7 +137,6 @@ from openkeras.backend.random_ops import (
     truncated_normal,
 )
 from openkeras.backend.session import get_session, set_session
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.backend.variables import (
     arange,
     batch_get_value,
@@ -181,6 +181,8 @@ from openkeras.config import (
     set_image_data_format,
 )
 from openkeras.engine import registry as _registry
+from openkeras.engine.naming import get_uid, reset_uids
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 
 # Functions that make graph tensors, read their static facts, or manage state: not recorded.
 NOT_RECORDED = frozenset({

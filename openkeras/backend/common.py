@@ -15,12 +15,15 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.naming import reset_uids
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.keras_tensor import KerasTensor, is_symbolic
+from openkeras.engine.naming import reset_uids
 
 _PHASE = [0]
 _FIXED = [False]  # True once set_learning_phase / inside learning_phase_scope
+# (seed, device) -> generator: a seeded random op gives a reproducible sequence (random_ops);
+# clear_session forgets them.
+SEEDED_GENERATORS = {}
 
 
 class LearningPhase:
@@ -111,10 +114,8 @@ def clear_session(free_memory: bool = True) -> None:
         free_memory: on CUDA, run the garbage collector and return torch's cached GPU
             memory (on the CPU, Python frees memory by itself; nothing more is done).
     """
-    from openkeras.backend.random_ops import reset_generators
-
     reset_uids()
-    reset_generators()
+    SEEDED_GENERATORS.clear()
     _PHASE[0] = 0
     _FIXED[0] = False
     if free_memory and torch.cuda.is_available() and torch.cuda.is_initialized():

@@ -11,7 +11,11 @@ from openkeras.backend.common import (
     to_tensor,
 )
 from openkeras.engine.arrays import as_tensor
+from openkeras.engine.base_layer import HOOKS_VERSION
+from openkeras.engine.graph_ops import Gradients, ancestors, as_update, flat_updates, symbolic_gradients
+from openkeras.engine.graph_variables import evaluate, gradient_of, has_graph_value, record
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.layer_updates import UpdateOp
 
 
 class Function:
@@ -20,15 +24,16 @@ class Function:
     Args:
         inputs: graph tensors made by ``Input`` / ``K.placeholder`` (e.g. ``model.input``),
             optionally with ``K.learning_phase()`` among them.
-        outputs: a graph tensor or a list of them computed from ``inputs``.
+        outputs: a graph tensor or a list of them computed from ``inputs``; variables and
+            expressions over variables are computed from their values when called.
         updates: update ops (``K.update*``, ``Optimizer.get_updates``) applied after the
             outputs are computed.
         name: a name for the underlying model.
     """
 
     def __init__(self, inputs, outputs, updates=None, name=None):
-        from openkeras.engine.functional import Functional
-        from openkeras.engine.graph_ops import Gradients, ancestors, as_update, flat_updates
+        # the plan is a functional model's, and models sit above K in the package's layers
+        from openkeras.engine.functional import Functional, _walk
 
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
@@ -41,28 +46,27 @@ class Function:
         outs = [outputs] if self._single else list(outputs)
         for what, values in (("inputs", tensors), ("outputs", outs)):
             for x in values:
-                if what == "outputs" and isinstance(x, torch.nn.Parameter):
-                    continue  # a variable: its value when called (before the updates)
-                if not isinstance(x, KerasTensor):
+                if not (isinstance(x, KerasTensor) or what == "outputs" and _is_variable(x)):
                     raise TypeError(
                         f"K.function {what} must be symbolic tensors of a model graph (e.g. "
                         f"model.input, model.layers[3].output, K.placeholder) or "
-                        f"K.learning_phase(). Received: {x!r}")
+                        f"K.learning_phase(){' (outputs: or variables)' if what == 'outputs' else ''}"
+                        f". Received: {x!r}")
         self._updates = [as_update(u) for u in flat_updates(updates)]
-        # The plan computes the outputs and the updates' values in one pass.
-        graph_outs, self._out_slots = [], []
-        self._variables = {i: x for i, x in enumerate(outs) if isinstance(x, torch.nn.Parameter)}
-        outs = [x for x in outs if not isinstance(x, torch.nn.Parameter)]
-        for t in outs + [v for u in self._updates for v in u.graph_values()]:
-            index = next((i for i, g in enumerate(graph_outs) if g is t), None)
-            if index is None:
-                graph_outs.append(t)
-                index = len(graph_outs) - 1
-            self._out_slots.append(index)
-        self._n_outputs = len(outs)
-        if not graph_outs:
-            self._model = None
-        else:
+        # Outputs that are variables or expressions over them (torch tensors) are computed from
+        # the variables' values when called, before the updates; the graph outputs and the
+        # updates' graph values come from one pass of the plan.
+        self._live = {i: x for i, x in enumerate(outs) if not isinstance(x, KerasTensor)}
+        slot_of = {}
+        for t in [x for x in outs if isinstance(x, KerasTensor)] + \
+                [v for u in self._updates for v in u.graph_values()]:
+            slot_of.setdefault(id(t), (len(slot_of), t))
+        graph_outs = [t for _, t in slot_of.values()]
+        self._out_slots = [slot_of[id(x)][0] for x in outs if isinstance(x, KerasTensor)]
+        self._update_slots = [[slot_of[id(v)][0] for v in u.graph_values()] for u in self._updates]
+        self._model = None
+        self._walk = _walk
+        if graph_outs:
             try:
                 self._model = Functional(tensors, graph_outs, name=name or "function")
             except ValueError as e:
@@ -71,6 +75,10 @@ class Function:
                     "must be the tensors made by `Input` or `K.placeholder` (model.input) that "
                     "the outputs depend on.") from e
         self._dtypes = [config.torch_dtype(x.dtype) for x in tensors]
+        self._np_dtypes = [np.dtype(str(d).replace("torch.", "")) if d != torch.bfloat16 else None
+                           for d in self._dtypes]
+        # the device the graph runs on: its first weight's (read per call: model.to moves it)
+        self._weight = next(self._model.parameters(), None) if self._model is not None else None
         # Gradient nodes need autograd on; inputs they differentiate against require grad.
         layers, seen = [], set()
         for t in graph_outs:
@@ -95,15 +103,30 @@ class Function:
                 raise ValueError(f"K.function: the learning phase value must be 0 or 1. "
                                  f"Received: {phase!r}")
             training = bool(phase)
-        if self._model is None:
-            arrays = self._with_variables([])
-            for u in self._updates:
-                u.apply([])
-            return arrays[0] if self._single else arrays
-        param = next(self._model.parameters(), None)
-        device = param.device if param is not None else default_device()
+        results = []
+        if self._model is not None:
+            results = self._run_graph(values, training)
+        arrays = [_to_numpy(results[s]) for s in self._out_slots]
+        if self._live:  # variables and expressions over them, read now
+            memo, it = {}, iter(arrays)
+            # a copy: a variable's array would otherwise change with the variable
+            arrays = [_to_numpy(evaluate(self._live[i], memo)).copy() if i in self._live else next(it)
+                      for i in range(len(arrays) + len(self._live))]
+        # every update's value is read before any variable is written, as in a graph
+        staged = [(u, [results[s] for s in slots] or [u.current_value()])
+                  if isinstance(u, UpdateOp) else (u, [results[s] for s in slots])
+                  for u, slots in zip(self._updates, self._update_slots, strict=True)]
+        for u, vals in staged:
+            u.apply(vals)
+        return arrays[0] if self._single else arrays
+
+    def _run_graph(self, values, training):
+        device = self._weight.device if self._weight is not None else default_device()
         feeds = []
-        for value, dtype in zip(values, self._dtypes, strict=True):
+        for value, dtype, np_dtype in zip(values, self._dtypes, self._np_dtypes, strict=True):
+            if value.__class__ is np.ndarray and value.dtype == np_dtype and device.type == "cpu":
+                feeds.append(as_tensor(value))  # no copy, no cast: the common case
+                continue
             t = value if isinstance(value, torch.Tensor) else as_tensor(np.asarray(value))
             if t.is_floating_point() and dtype.is_floating_point:
                 t = t.to(dtype)
@@ -111,29 +134,26 @@ class Function:
         for i in self._grad_inputs:
             if feeds[i].is_floating_point():
                 feeds[i] = feeds[i].detach().requires_grad_(True)
+        model = self._model
         # K.in_train_phase / K.learning_phase() inside the graph read the phase fed here.
         previous, _PHASE[0] = _PHASE[0], int(training)
         try:
             with torch.set_grad_enabled(self._needs_grad):
-                out = self._model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+                if model._uses_masks or model._hooks_version != HOOKS_VERSION[0]:
+                    out = model.call(feeds if len(feeds) > 1 else feeds[0], training=training)
+                    return out if isinstance(out, (list, tuple)) else [out]
+                # the model's plan, walked directly: its inputs are converted already
+                vals = [None] * model._n_slots
+                vals[: len(feeds)] = feeds
+                self._walk(model._steps, vals, training)
+                return [vals[i] for i in model._output_slots]
         finally:
             _PHASE[0] = previous
-        outs = out if isinstance(out, (list, tuple)) else [out]
-        results = [outs[i] for i in self._out_slots]
-        arrays = self._with_variables([_to_numpy(o) for o in results[: self._n_outputs]])
-        rest = iter(results[self._n_outputs:])
-        for u in self._updates:
-            u.apply([next(rest) for _ in u.graph_values()])
-        return arrays[0] if self._single else arrays
 
-    def _with_variables(self, arrays):
-        """The graph outputs' arrays with the variables' current values put in their places."""
-        if not self._variables:
-            return arrays
-        it = iter(arrays)
-        n = len(arrays) + len(self._variables)
-        return [_to_numpy(self._variables[i]).copy() if i in self._variables else next(it)
-                for i in range(n)]
+
+def _is_variable(x):
+    """A variable or weight (a Parameter), or an expression over ``K.variable``s."""
+    return isinstance(x, torch.nn.Parameter) or has_graph_value((x,), {})
 
 
 def function(inputs, outputs, updates=None, name=None, **kwargs) -> Function:
@@ -180,9 +200,16 @@ def gradients(loss, variables):
     """
     variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
     if any(isinstance(v, KerasTensor) for v in [loss] + variables):
-        from openkeras.engine.graph_ops import symbolic_gradients
-
         return symbolic_gradients(loss, variables)
+    if has_graph_value((loss,), {}):  # a loss over K.variables: recomputed when evaluated
+        variables = tuple(variables)
+        eager = _eager_gradients(loss, variables)
+        return [None if g is None else record(gradient_of, (loss, variables, i), {}, g)
+                for i, g in enumerate(eager)]
+    return _eager_gradients(loss, variables)
+
+
+def _eager_gradients(loss, variables):
     loss = to_tensor(loss, "gradients")
     if not loss.requires_grad:
         return [None] * len(variables)

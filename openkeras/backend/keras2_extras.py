@@ -11,6 +11,7 @@ import contextlib
 
 import torch
 
+import openkeras.backend
 from openkeras.backend.common import backend, to_tensor
 
 py_all = builtins.all
@@ -78,8 +79,6 @@ pattern_broadcast = _tf_only("pattern_broadcast", "a Theano broadcasting pattern
 
 
 def _backend_module():
-    import openkeras.backend
-
     return openkeras.backend
 
 

@@ -5,6 +5,9 @@ import functools
 
 import torch
 
+import openkeras.backend as K
+from openkeras.utils.np_utils import to_categorical
+
 
 def _to_numpy(value):
     if torch.is_tensor(value):
@@ -31,13 +34,9 @@ def _reference_helper(name):
 
 
 def __getattr__(name):
-    import openkeras.backend as K
-
     if name in _REFERENCE_HELPERS:
         return _reference_helper(name)
     if name == "to_categorical":
-        from openkeras.utils.np_utils import to_categorical
-
         return to_categorical
 
     fn = getattr(K, name)

@@ -9,11 +9,10 @@ import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.backend.common import SEEDED_GENERATORS as _GENERATORS
 from openkeras.backend.common import default_device
 from openkeras.backend.variables import variable
 from openkeras.utils.generic_utils import is_int
-
-_GENERATORS = {}  # (seed, device) -> generator: a seeded op gives a reproducible sequence
 
 
 def _generator(seed, device):

@@ -20,6 +20,10 @@ import warnings
 import torch
 
 from openkeras import config
+from openkeras.backend.function import function
+from openkeras.backend.variables import get_value
+from openkeras.engine.graph_ops import OptimizerStep, UpdateOp
+from openkeras.engine.keras_tensor import KerasTensor
 
 _NO_SESSIONS = (
     "openkeras has no TensorFlow sessions: PyTorch runs eagerly, so there is no graph to run and "
@@ -105,11 +109,6 @@ class Session:
             feed_dict: ``{placeholder or model input: value}``; ``K.learning_phase()`` may be a
                 key (0 or 1).
         """
-        from openkeras.backend.function import function
-        from openkeras.backend.variables import get_value
-        from openkeras.engine.graph_ops import OptimizerStep, UpdateOp
-        from openkeras.engine.keras_tensor import KerasTensor
-
         if kwargs:
             raise ValueError(f"Session.run: {sorted(kwargs)} (TensorFlow run options) have no "
                              "equivalent in openkeras.")

@@ -4,16 +4,24 @@ import numpy as np
 import torch
 
 from openkeras import config
-from openkeras.backend.common import default_device, symbolic_error, to_tensor
+from openkeras.backend.common import default_device, to_tensor
+from openkeras.engine import graph_ops
 from openkeras.engine.arrays import as_tensor
+from openkeras.engine.graph_variables import GRAPH_VALUE_TYPES, GraphVariable, evaluate
+from openkeras.engine.input_layer import Input
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.weights import set_weight, weight_to_keras
 from openkeras.utils.generic_utils import is_int
 
 
 def variable(value, dtype=None, name=None, constraint=None) -> torch.Tensor:
     """A variable holding a copy of ``value`` (a torch Parameter with a Keras ``.name``).
 
-    Float variables require gradients, as TensorFlow variables are trainable.
+    Float variables require gradients, as TensorFlow variables are trainable. As in Keras 2,
+    Python operators and K functions on a variable build expressions that ``K.eval``,
+    ``K.function`` and ``get_session().run`` compute from its value when they run (after
+    ``K.set_value`` / updates); they are also torch tensors holding the value at build time
+    (openkeras.engine.graph_variables).
 
     Args:
         value: a numpy array, number, nested list or tensor.
@@ -21,20 +29,16 @@ def variable(value, dtype=None, name=None, constraint=None) -> torch.Tensor:
         name: the variable's name ('name:0'; default 'Variable:0').
         constraint: an optional projection applied by optimizers (kept as ``.constraint``).
     """
-    from openkeras.engine import graph_ops
-
     # A Keras 2-style optimizer's get_updates runs every step: it gets its first run's variables.
     return graph_ops.replayed_variable(lambda: _new_variable(value, dtype, name, constraint))
 
 
 def _new_variable(value, dtype, name, constraint):
-    from openkeras.engine.base_layer import Variable
-
     if isinstance(value, torch.Tensor):
         data = value.detach().to(config.torch_dtype(dtype or config.floatx())).clone()
     else:
         data = to_tensor(value, "variable", dtype=dtype or config.floatx()).clone()
-    v = Variable(data, requires_grad=data.is_floating_point())
+    v = GraphVariable(data, requires_grad=data.is_floating_point())
     v._keras_full_name = f"{name or 'Variable'}:0"
     v.constraint = constraint
     return v
@@ -72,8 +76,6 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
         sparse: must be False (sparse tensors are not supported).
         name: the input layer's name.
     """
-    from openkeras.engine.input_layer import Input
-
     if sparse:
         raise ValueError("K.placeholder: sparse placeholders are not supported by openkeras.")
     if shape is None:
@@ -120,17 +122,17 @@ def to_dense(x):
 def get_value(x):
     """The value of a variable as numpy (a layer weight in Keras layout; 0-d gives a scalar).
 
+    An expression over variables (``K.variable(1.) * 2``) is computed from their current values.
+
     Args:
         x: a torch tensor (a layer weight, ``K.variable``, ``model.optimizer.lr``, ...).
     """
-    if isinstance(x, KerasTensor):
-        raise symbolic_error("get_value", x)
+    if isinstance(x, KerasTensor):  # built from placeholders: only K.function can feed them
+        raise graph_ops.missing_value_error("K.get_value", x, graph_ops.placeholders_of(x))
     if isinstance(x, torch.Tensor):
         if getattr(x, "_keras_layout", None) is not None:
-            from openkeras.engine.base_layer import weight_to_keras
-
             return weight_to_keras(x)
-        t = x.detach()
+        t = evaluate(x).detach()
         if t.dtype == torch.bfloat16:
             t = t.float()
         value = t.cpu().numpy().copy()
@@ -142,7 +144,14 @@ def get_value(x):
 
 
 def eval(x):
-    """The value of a tensor as numpy (``K.eval``)."""
+    """The value of a tensor as numpy (``K.eval``).
+
+    An expression over variables and constants is computed from the variables' current values.
+    A graph tensor (every one is built from placeholders) raises an error naming the
+    placeholders it needs: feed them with ``K.function``.
+    """
+    if isinstance(x, KerasTensor):
+        raise graph_ops.missing_value_error("K.eval", x, graph_ops.placeholders_of(x))
     return get_value(x)
 
 
@@ -159,8 +168,6 @@ def set_value(x, value) -> None:
         raise TypeError(f"K.set_value expects a variable: a torch tensor such as a layer weight "
                         f"or model.optimizer.lr{hint}. Received: x={x!r}")
     if getattr(x, "_keras_layout", None) is not None:
-        from openkeras.engine.base_layer import set_weight
-
         set_weight(x, value, owner=x.name)
         return
     value = np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
@@ -183,12 +190,19 @@ def batch_set_value(tuples) -> None:
         set_value(x, value)
 
 
-def _deferred(op, x, value, momentum=None):
-    """An update op K.function applies, when ``value`` is a graph tensor or an optimizer's
-    ``get_updates`` is being recorded; None to apply now."""
-    from openkeras.engine import graph_ops
+def _is_graph_update(x, value):
+    """Keras 2's update semantics (an op, applied when run) for ``K.variable``s, graph tensors
+    and expressions, and inside an optimizer's ``get_updates``; eager code updating a weight
+    or state with a tensor updates it now."""
+    cls = value.__class__
+    return (cls is KerasTensor or cls in GRAPH_VALUE_TYPES or x.__class__ in GRAPH_VALUE_TYPES
+            or graph_ops.recording_updates())
 
-    if isinstance(value, KerasTensor) or graph_ops.recording_updates():
+
+def _deferred(op, x, value, momentum=None):
+    """The update op K.function applies for a graph update (see ``_is_graph_update``); None
+    to apply now."""
+    if _is_graph_update(x, value):
         return graph_ops.UpdateOp(x, value, op, momentum)
     return None
 
@@ -196,9 +210,11 @@ def _deferred(op, x, value, momentum=None):
 def update(x, new_x):
     """Assign ``new_x`` to the variable ``x``.
 
-    Given a graph tensor (or inside an optimizer's ``get_updates``) it returns an update op
-    that ``K.function(..., updates=[...])`` applies after computing its outputs, as Keras 2;
-    otherwise it assigns in place now and returns ``x``.
+    For a ``K.variable`` or a graph value (a graph tensor, an expression over variables) and
+    inside an optimizer's ``get_updates`` it returns an update op, applied as in Keras 2 when
+    it runs: ``K.function(..., updates=[...])`` after computing its outputs,
+    ``get_session().run(op)``, ``K.eval(op)`` or ``Layer.add_update(op)``. Updating a layer
+    weight or a plain tensor with a tensor assigns in place now and returns ``x``.
     """
     deferred = _deferred("assign", x, new_x)
     if deferred is not None:
@@ -237,10 +253,8 @@ def moving_average_update(x, value, momentum):
         value: a tensor of ``x``'s shape (a graph tensor gives an update op).
         momentum: the decay, e.g. 0.99.
     """
-    from openkeras.engine import graph_ops
-
     op = graph_ops.UpdateOp(x, value, "moving_average", float(momentum))
-    if isinstance(value, KerasTensor) or graph_ops.recording_updates():
+    if _is_graph_update(x, value):
         return op
     op.apply([])
     return x

@@ -6,6 +6,7 @@ import torch
 
 from openkeras import losses as losses_module
 from openkeras import metrics as metrics_module
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.losses import squeeze_or_expand_dimensions
 
 
@@ -44,6 +45,7 @@ class OutputLoss:
     def __init__(self, loss, weight, name):
         self.spec = loss
         self.fn = losses_module.get(loss)
+        self._eager_fn = eager_function(self.fn)  # called on torch tensors: no graph check
         self.weight = 1.0 if weight is None else float(weight)
         self.name = name
         self.is_object = isinstance(self.fn, losses_module.Loss)
@@ -65,7 +67,7 @@ class OutputLoss:
             reduction = self.fn.reduction
         else:
             y_pred, y_true, _ = squeeze_or_expand_dimensions(y_pred, y_true)
-            values = self.fn(y_true, y_pred)
+            values = self._eager_fn(y_true, y_pred)
             reduction = "sum_over_batch_size"
         if values.dim() == 0:
             return values
@@ -150,7 +152,7 @@ class FnMean(metrics_module.MeanMetricWrapper):
                 or y_true.dtype != y_pred.dtype or y_true.dim() != y_pred.dim()
                 or self._device != y_pred.device):
             return super().update_state(y_true, y_pred, sample_weight=sample_weight)
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        values = self._eager_fn(y_true, y_pred, **self._fn_kwargs)
         if values.dtype != self.torch_dtype:
             values = values.to(self.torch_dtype)
         self._state["total"].add_(values.sum())

@@ -7,17 +7,19 @@ differentiated against; torch tensors (``K.variable``s, model weights) are kept 
 A ``Gradients`` node whose outputs feed another ``Gradients`` node builds its own backward
 graph (``create_graph``), so second-order gradients (a WGAN-GP penalty) work.
 
-``UpdateOp`` is what ``K.update`` / ``update_add`` / ``update_sub`` / ``moving_average_update``
-return when their value is a graph tensor or while a Keras 2-style optimizer's ``get_updates``
-runs; ``OptimizerStep`` is what built-in optimizers' ``get_updates`` return, and
-``ReplayStep`` what Keras 2-style subclasses' return for a graph loss. ``K.function`` computes
-their values in the same pass as its outputs and applies them afterwards.
+``UpdateOp`` (openkeras.engine.layer_updates) is what ``K.update`` / ``update_add`` /
+``update_sub`` / ``moving_average_update`` return for graph values and variables or while a
+Keras 2-style optimizer's ``get_updates`` runs; ``OptimizerStep`` is what built-in optimizers'
+``get_updates`` return, and ``ReplayStep`` (openkeras.optimizers.graph_updates) what Keras
+2-style subclasses' return for a graph loss. ``K.function`` computes their values in the same
+pass as its outputs and applies them afterwards.
 """
 
 import torch
 
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.layer_updates import UpdateOp
 
 # While a Keras 2-style optimizer's get_updates runs for one step: the variables it creates
 # (reused from its first run, in creation order) and the update ops K.update* return.
@@ -146,49 +148,37 @@ def symbolic_gradients(loss, variables):
     return [None if s is None else outs[s] for s in slots]
 
 
-class UpdateOp:
-    """``variable <- value`` (kind 'assign'), ``+= value`` ('add'), ``-= value`` ('sub') or a
-    zero-debiased moving average ('moving_average', with ``momentum``), applied by K.function.
+def clip_gradients(grads, clipnorm=None, clipvalue=None):
+    """Keras 2's ``Optimizer.get_gradients`` clipping of torch gradients: every gradient
+    scaled by clipnorm / max(global norm, clipnorm), then clipped to [-clipvalue, clipvalue]."""
+    if clipnorm is not None and clipnorm > 0:
+        norm = torch.sqrt(sum(torch.sum(torch.square(g)) for g in grads))
+        grads = [g * (clipnorm / torch.clamp(norm, min=clipnorm)) for g in grads]
+    if clipvalue is not None and clipvalue > 0:
+        grads = [torch.clamp(g, -clipvalue, clipvalue) for g in grads]
+    return grads
+
+
+class ClipGradients(Layer):
+    """``clip_gradients`` as a graph node, for gradients that are graph tensors.
+
+    Args:
+        clipnorm: the global-norm bound, or None.
+        clipvalue: the element bound, or None.
     """
 
-    def __init__(self, variable, value, kind, momentum=None):
-        if not isinstance(variable, torch.Tensor):
-            raise TypeError(f"K.update: the variable must be a variable (a torch tensor such as "
-                            f"K.variable or a weight). Received: {variable!r}")
-        self.variable, self.value, self.kind, self.momentum = variable, value, kind, momentum
+    def __init__(self, clipnorm=None, clipvalue=None, **kwargs):
+        super().__init__(**kwargs)
+        self.clipnorm, self.clipvalue = clipnorm, clipvalue
 
-    def graph_values(self):
-        return [self.value] if isinstance(self.value, KerasTensor) else []
+    def call(self, inputs):
+        return clip_gradients(list(inputs), self.clipnorm, self.clipvalue)
 
-    @torch.no_grad()
-    def apply(self, values):
-        x = self.variable
-        value = values[0] if values else self.value
-        value = torch.as_tensor(value, device=x.device).to(x.dtype) if not isinstance(
-            value, torch.Tensor) else value.detach().to(x.dtype)
-        if self.kind == "assign":
-            x.copy_(value)
-        elif self.kind == "add":
-            x.add_(value)
-        elif self.kind == "sub":
-            x.sub_(value)
-        else:
-            _zero_debiased_average(x, value, self.momentum)
+    def compute_output_shape(self, input_shape):
+        return [tuple(s) for s in input_shape]
 
-    def __repr__(self):
-        return f"<UpdateOp {self.kind} {getattr(self.variable, 'name', '')}>"
-
-
-def _zero_debiased_average(x, value, decay):
-    # TensorFlow's assign_moving_average(zero_debias=True), which Keras 2 uses: a biased
-    # average starting at 0 and a step count; the variable gets biased / (1 - decay ** step).
-    state = getattr(x, "_keras_ema_state", None)
-    if state is None:
-        state = [torch.zeros_like(x), 0]
-        x._keras_ema_state = state
-    state[0].mul_(decay).add_(value * (1 - decay))
-    state[1] += 1
-    x.copy_(state[0] / (1 - decay ** state[1]))
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class OptimizerStep:
@@ -212,17 +202,20 @@ class OptimizerStep:
                 f"{len(self.params)} params>")
 
 
-class ReplayStep(OptimizerStep):
-    """A Keras 2-style optimizer's ``get_updates`` run on each call's graph gradients."""
+def placeholders_of(tensor):
+    """The input layers (``Input``, ``K.placeholder``) the graph tensor ``tensor`` needs."""
+    return [layer for layer in ancestors(tensor)[0] if getattr(layer, "is_placeholder", False)]
 
-    @torch.no_grad()
-    def apply(self, values):
-        from openkeras.optimizers.graph_updates import replay
 
-        it = iter(values)
-        grads = [torch.zeros_like(p) if g is None else next(it).detach()
-                 for g, p in zip(self.grads, self.params, strict=True)]
-        replay(self.optimizer, self.params, grads)
+def missing_value_error(what, tensor, needed):
+    """The error for evaluating ``tensor`` without values for the placeholders ``needed``."""
+    names = ", ".join(f"'{layer.name}' (shape {layer._batch_input_shape})" for layer in needed)
+    first = needed[0].name if needed else "input"
+    return ValueError(
+        f"{what}: the graph tensor {tensor!r} needs a value for the placeholder "
+        f"{names or '(unknown)'}, and {what} has none to give it. Feed it: "
+        f"`K.function([{first}], [x])([value])` or "
+        f"`K.get_session().run(x, feed_dict={{{first}: value}})`.")
 
 
 def as_update(update):

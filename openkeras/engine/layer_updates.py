@@ -1,11 +1,13 @@
-"""Losses and state updates that layers add while they run (``add_loss``, ``add_update``)."""
+"""Losses and state updates that layers add while they run (``add_loss``, ``add_update``), and
+``UpdateOp``, the one place a state update is applied (by training, K.function and sessions)."""
 
 import contextlib
 import weakref
 
 import torch
 
-from openkeras.engine.keras_tensor import flatten
+from openkeras.engine.graph_variables import evaluate
+from openkeras.engine.keras_tensor import KerasTensor, flatten
 from openkeras.engine.weights import weight_keras_view
 
 _LOSS_COLLECTOR = []  # stack of lists; add_loss appends to the innermost one
@@ -179,13 +181,85 @@ def _weak(x):
         return lambda: x
 
 
+class UpdateOp:
+    """``variable <- value`` (kind 'assign'), ``+= value`` ('add'), ``-= value`` ('sub') or a
+    zero-debiased moving average ('moving_average', with ``momentum``).
+
+    What ``K.update*`` return for graph values; K.function applies it after computing its
+    outputs, ``Layer.add_update`` after the training step (calling it applies it now).
+
+    Args:
+        variable: the torch tensor to update in place.
+        value: a number, array, tensor, expression over variables (computed when applied) or
+            graph tensor (its value comes from the K.function run, see ``graph_values``).
+        kind: 'assign', 'add', 'sub' or 'moving_average'.
+        momentum: the moving average's decay.
+    """
+
+    def __init__(self, variable, value, kind, momentum=None):
+        if not isinstance(variable, torch.Tensor):
+            raise TypeError(f"K.update: the variable must be a variable (a torch tensor such as "
+                            f"K.variable or a weight). Received: {variable!r}")
+        self.variable, self.value, self.kind, self.momentum = variable, value, kind, momentum
+
+    def graph_values(self):
+        """The graph tensors a K.function run computes for this update."""
+        return [self.value] if isinstance(self.value, KerasTensor) else []
+
+    def current_value(self):
+        """The value to apply, read now (expressions over variables are computed now)."""
+        if isinstance(self.value, torch.nn.Parameter):  # another variable: a snapshot of it
+            return self.value.detach().clone()
+        return evaluate(self.value)
+
+    @torch.no_grad()
+    def apply(self, values=()):
+        """Apply the update, with ``values`` for its ``graph_values`` (read now otherwise).
+
+        Args:
+            values: the value to apply, as a one-item list: a K.function run's value of the
+                graph tensor, or a value read earlier (``current_value``).
+        """
+        x = self.variable
+        value = values[0] if values else self.current_value()
+        if isinstance(value, torch.Tensor):
+            value = value.detach().to(device=x.device, dtype=x.dtype)
+        else:
+            value = torch.as_tensor(value, dtype=x.dtype, device=x.device)
+        if self.kind == "assign":
+            x.copy_(value.reshape(x.shape) if value.numel() == x.numel() else value)
+        elif self.kind == "add":
+            x.add_(value)
+        elif self.kind == "sub":
+            x.sub_(value)
+        else:
+            _zero_debiased_average(x, value, self.momentum)
+
+    def __call__(self):
+        self.apply()
+
+    def __repr__(self):
+        return f"<UpdateOp {self.kind} {getattr(self.variable, 'name', '')}>"
+
+
+def _zero_debiased_average(x, value, decay):
+    # TensorFlow's assign_moving_average(zero_debias=True), which Keras 2 uses: a biased
+    # average starting at 0 and a step count; the variable gets biased / (1 - decay ** step).
+    state = getattr(x, "_keras_ema_state", None)
+    if state is None:
+        state = [torch.zeros_like(x), 0]
+        x._keras_ema_state = state
+    state[0].mul_(decay).add_(value * (1 - decay))
+    state[1] += 1
+    x.copy_(state[0] / (1 - decay ** state[1]))
+
+
 def apply_updates(updates):
-    """Apply ``add_update`` updates: (variable, value) pairs are assigned, callables called."""
+    """Apply ``add_update`` updates: (variable, value) pairs are assigned, callables (update
+    ops among them) called."""
     with torch.no_grad():
         for u in updates:
             if isinstance(u, tuple) and len(u) == 2:
-                variable, value = u
-                variable.copy_(torch.as_tensor(value, dtype=variable.dtype,
-                                               device=variable.device).reshape(variable.shape))
+                UpdateOp(u[0], u[1], "assign").apply()
             elif callable(u):
                 u()

@@ -17,6 +17,7 @@ from openkeras import config
 from openkeras.engine import keras_tensor, shape_inference
 from openkeras.engine.arrays import from_numpy
 from openkeras.engine.base_layer import Layer
+from openkeras.engine.graph_variables import Expression, evaluate
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.naming import unique_object_name
 
@@ -27,7 +28,7 @@ OPERATORS = frozenset({
 _TENSOR, _SLICE, _TUPLE, _ARRAY, _ELLIPSIS = "__tensor__", "__slice__", "__tuple__", "__array__", "__ellipsis__"
 _SHAPE = "__shape_of__"
 
-# The public modules whose functions (dispatching wrappers, see openkeras.backend.symbolic) an
+# The public modules whose functions (dispatching wrappers, see openkeras.engine.symbolic_dispatch) an
 # OpLambda config may name.
 PUBLIC_MODULES = ("openkeras.backend", "openkeras.activations", "openkeras.losses",
                   "openkeras.metrics")
@@ -40,6 +41,15 @@ class _Ref:
 
     def __init__(self, index):
         self.index = index
+
+
+class _Live:
+    """An expression over variables, recomputed from their values each time the op runs."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression):
+        self.expression = expression
 
 
 class _ShapeOf:
@@ -56,6 +66,8 @@ def _template(value, tensors):
     if isinstance(value, KerasTensor) and value._keras_shape_of is not None:
         source, item = value._keras_shape_of
         return _ShapeOf(_template(source, tensors), item)
+    if value.__class__ is Expression:
+        return _Live(value)
     if isinstance(value, KerasTensor):
         for i, t in enumerate(tensors):
             if t is value:
@@ -79,6 +91,8 @@ def _fill(value, inputs):
     if isinstance(value, _ShapeOf):
         size = inputs[value.ref.index].shape
         return size if value.item is None else size[value.item]
+    if isinstance(value, _Live):
+        return evaluate(value.expression)
     if isinstance(value, list):
         return [_fill(v, inputs) for v in value]
     if isinstance(value, tuple):
@@ -94,6 +108,8 @@ def _encode(value):
         return {_TENSOR: value.index}
     if isinstance(value, _ShapeOf):
         return {_SHAPE: [value.ref.index, value.item]}
+    if isinstance(value, _Live):  # a config keeps the value, as a frozen graph does
+        return _encode(evaluate(value.expression))
     if isinstance(value, slice):
         return {_SLICE: [_encode(value.start), _encode(value.stop), _encode(value.step)]}
     if value is Ellipsis:
@@ -202,20 +218,12 @@ class OpLambda(Layer):
     def _set_template(self, args, kwargs):
         self._args = list(args)
         self._kwargs = dict(kwargs)
-        # Fast path: every tensor is a top-level positional argument.
-        flat = [(p, a.index) for p, a in enumerate(self._args) if isinstance(a, _Ref)]
-        nested = any(isinstance(a, (list, tuple, dict, _ShapeOf)) for a in self._args) or any(
-            isinstance(v, (_Ref, _ShapeOf, list, tuple, dict)) for v in self._kwargs.values())
-        self._positions = None if nested else flat
+        self._run = _runner(self.function, self._args, self._kwargs)
 
     def call(self, inputs):
-        if self._positions is None:
-            out = self.function(*_fill(self._args, inputs), **_fill(self._kwargs, inputs))
-        else:
-            args = list(self._args)
-            for position, index in self._positions:
-                args[position] = inputs[index]
-            out = self.function(*args, **self._kwargs)
+        out = self._run(inputs)
+        if out.__class__ is torch.Tensor:
+            return out
         if isinstance(out, torch.Size) or type(out) is int:  # K.shape(x) and its entries
             return torch.tensor(out, dtype=torch.int32)
         if isinstance(out, (list, tuple)):  # K.rnn's (last, outputs, states): flat outputs
@@ -232,12 +240,11 @@ class OpLambda(Layer):
     def compute_output_shape(self, input_shape):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         dtypes = self._input_dtypes or [config.torch_dtype(self.dtype)] * len(shapes)
-        out = _probe(self, shapes, dtypes)
-        outs = out if isinstance(out, list) else [out]
-        if not all(isinstance(o, torch.Tensor) for o in outs):
-            raise TypeError(f"{self._function_name} returned {type(out).__name__}, not tensors.")
-        self._output_dtype = str(outs[0].dtype).replace("torch.", "")
-        return shape_inference.infer_output_shape(self, input_shape, dtypes)
+        held = {d for t in flatten([self._args, list(self._kwargs.values())])
+                if isinstance(t, torch.Tensor) for d in t.shape if d > 1}
+        shape, dtype = shape_inference.infer_output(self, input_shape, dtypes, sorted(held))
+        self._output_dtype = str(dtype).replace("torch.", "")
+        return shape
 
     def compute_output_dtype(self, input_dtype):
         return self._output_dtype or input_dtype
@@ -250,16 +257,44 @@ class OpLambda(Layer):
         return {**super().get_config(), "function": self._function_name, "arguments": arguments}
 
 
-def _probe(layer, shapes, dtypes):
-    """The layer's output on small meta tensors (zeros on the CPU if meta cannot run it)."""
-    with torch.no_grad():
-        try:
-            with torch.device("meta"):
-                return layer.call([torch.empty([2 if d is None else d for d in s], dtype=t)
-                                   for s, t in zip(shapes, dtypes, strict=False)])
-        except (RuntimeError, NotImplementedError):
-            return layer.call([torch.zeros([2 if d is None else d for d in s], dtype=t)
-                               for s, t in zip(shapes, dtypes, strict=False)])
+def _has_marker(value):
+    """True when ``value`` holds a tensor's place or a value read at run time."""
+    if isinstance(value, (_Ref, _ShapeOf, _Live)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_marker(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_marker(v) for v in value.values())
+    return False
+
+
+def _runner(fn, args, kwargs):
+    """``inputs -> fn(*args, **kwargs)`` with the inputs in their places, as lean as the
+    template allows: this runs once per op in every K.function call."""
+    if _has_marker(kwargs) or any(_has_marker(a) and not isinstance(a, _Ref) for a in args):
+        return lambda inputs: fn(*_fill(args, inputs), **_fill(kwargs, inputs))
+    refs = [(p, a.index) for p, a in enumerate(args) if isinstance(a, _Ref)]
+    if kwargs or len(args) > 2:
+        def run(inputs):
+            values = list(args)
+            for position, index in refs:
+                values[position] = inputs[index]
+            return fn(*values, **kwargs)
+        return run
+    pattern = [isinstance(a, _Ref) for a in args]
+    if pattern == [True]:
+        i = args[0].index
+        return lambda inputs: fn(inputs[i])
+    if pattern == [True, False]:
+        i, b = args[0].index, args[1]
+        return lambda inputs: fn(inputs[i], b)
+    if pattern == [False, True]:
+        a, j = args[0], args[1].index
+        return lambda inputs: fn(a, inputs[j])
+    if pattern == [True, True]:
+        i, j = args[0].index, args[1].index
+        return lambda inputs: fn(inputs[i], inputs[j])
+    return lambda inputs: fn(*args)
 
 
 def apply(fn, args, kwargs):

@@ -5,10 +5,10 @@ import torch
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
-from openkeras.backend.symbolic import eager_function
 from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.input_spec import InputSpec
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.layers.lambda_layer import Lambda  # noqa: F401  (Keras 2 imports it from here)
 
 
@@ -43,7 +43,7 @@ class Dense(Layer):
             )
         self.units = int(units)
         self.activation = activations.get(activation)
-        # the wrapped function: fit/predict skip the graph-tensor check (backend.symbolic)
+        # the wrapped function: fit/predict skip the graph-tensor check (engine.symbolic_dispatch)
         self._act = (None if self.activation is activations.linear
                      else eager_function(self.activation))
         self.use_bias = bool(use_bias)

@@ -1,7 +1,7 @@
 """Keras 2 metrics: per-sample metric functions and stateful Metric classes on torch tensors."""
 
-from openkeras.backend.symbolic import wrap_public_functions as _wrap_public_functions
 from openkeras.engine import registry
+from openkeras.engine.symbolic_dispatch import wrap_public_functions as _wrap_public_functions
 from openkeras.losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -71,7 +71,7 @@ from openkeras.utils.generic_utils import (  # noqa: F401  (Keras 2 exported the
     serialize_keras_object,
 )
 
-# On graph tensors every metric function records an OpLambda node (openkeras.backend.symbolic).
+# On graph tensors every metric function records an OpLambda node (openkeras.engine.symbolic_dispatch).
 _wrap_public_functions(globals(), ["openkeras.metrics"], exclude=("div_no_nan", "update_confusion_matrix",
                                                                 "clone_metric", "clone_metrics"))
 

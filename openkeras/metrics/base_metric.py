@@ -9,6 +9,7 @@ import torch
 from openkeras import config
 from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.losses import squeeze_or_expand_dimensions
 from openkeras.utils.generic_utils import to_snake_case
 
@@ -254,6 +255,7 @@ class MeanMetricWrapper(Mean):
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
         self._fn = fn
+        self._eager_fn = eager_function(fn)  # called on torch tensors: no graph check
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -261,7 +263,7 @@ class MeanMetricWrapper(Mean):
         y_pred = self._tensor(y_pred)
         y_true = self._tensor(y_true).to(y_pred.device)
         y_pred, y_true, _ = squeeze_or_expand_dimensions(y_pred, y_true)
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        values = self._eager_fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:

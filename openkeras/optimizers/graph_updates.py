@@ -16,6 +16,7 @@ import torch
 
 from openkeras.engine import graph_ops
 from openkeras.engine.keras_tensor import KerasTensor
+from openkeras.engine.layer_updates import UpdateOp
 
 
 class GradientFeed:
@@ -26,25 +27,29 @@ class GradientFeed:
 
 
 def get_gradients(optimizer, loss, params):
-    """Keras 2's ``Optimizer.get_gradients``: K.gradients, then clipnorm / clipvalue."""
-    from openkeras import backend as K
-
+    """Keras 2's ``Optimizer.get_gradients``: the gradients, then clipnorm / clipvalue."""
+    params = list(params)
     if isinstance(loss, GradientFeed):
         grads = list(loss.grads)
     else:
-        grads = K.gradients(loss, params)
+        if isinstance(loss, KerasTensor):
+            grads = graph_ops.symbolic_gradients(loss, params)
+        else:
+            loss = loss.sum() if loss.dim() else loss
+            grads = list(torch.autograd.grad(loss, params, retain_graph=True, create_graph=True,
+                                             allow_unused=True))
         if any(g is None for g in grads):
             raise ValueError("An operation has `None` for gradient. Please make sure that all "
                              "of your ops have a gradient defined (i.e. are differentiable). "
                              "Common ops without gradient: K.argmax, K.round, K.eval.")
     clipnorm = getattr(optimizer, "clipnorm", None)
-    if clipnorm is not None and clipnorm > 0:
-        norm = K.sqrt(sum(K.sum(K.square(g)) for g in grads))
-        grads = [g * (clipnorm / K.maximum(norm, clipnorm)) for g in grads]
     clipvalue = getattr(optimizer, "clipvalue", None)
-    if clipvalue is not None and clipvalue > 0:
-        grads = [K.clip(g, -clipvalue, clipvalue) for g in grads]
-    return grads
+    if not ((clipnorm or 0) > 0 or (clipvalue or 0) > 0):
+        return grads
+    if grads and isinstance(grads[0], KerasTensor):
+        clipped = graph_ops.ClipGradients(clipnorm, clipvalue)(grads)
+        return clipped if isinstance(clipped, list) else [clipped]
+    return graph_ops.clip_gradients(grads, clipnorm, clipvalue)
 
 
 def _check_graph_loss(optimizer, loss):
@@ -56,13 +61,22 @@ def _check_graph_loss(optimizer, loss):
 
 def builtin_get_updates(optimizer, loss, params):
     """A built-in optimizer's step from the graph gradients of ``loss``, as one update."""
-    from openkeras import backend as K
-
     _check_graph_loss(optimizer, loss)
     params = list(params)
-    step = graph_ops.OptimizerStep(optimizer, params, K.gradients(loss, params))
+    step = graph_ops.OptimizerStep(optimizer, params, graph_ops.symbolic_gradients(loss, params))
     optimizer.updates = [step]
     return [step]
+
+
+class ReplayStep(graph_ops.OptimizerStep):
+    """A Keras 2-style optimizer's ``get_updates`` run on each K.function call's gradients."""
+
+    @torch.no_grad()
+    def apply(self, values):
+        it = iter(values)
+        grads = [torch.zeros_like(p) if g is None else next(it).detach()
+                 for g, p in zip(self.grads, self.params, strict=True)]
+        replay(self.optimizer, self.params, grads)
 
 
 def replayed(get_updates):
@@ -75,11 +89,9 @@ def replayed(get_updates):
             with graph_ops.replay_updates(variables):
                 updates = get_updates(self, loss, params)
             return updates
-        from openkeras import backend as K
-
         _check_graph_loss(self, loss)
         params = list(params)
-        step = graph_ops.ReplayStep(self, params, K.gradients(loss, params))
+        step = ReplayStep(self, params, graph_ops.symbolic_gradients(loss, params))
         return [step]
 
     wrapper.__wrapped__ = get_updates
@@ -94,14 +106,17 @@ def replayed(get_updates):
 def replay(optimizer, params, grads):
     """One step of a Keras 2-style optimizer: run its get_updates on ``grads``, apply them."""
     updates = optimizer.get_updates(GradientFeed(grads), list(params))
+    ops = []
     for u in graph_ops.flat_updates(updates):
         if isinstance(u, tuple) and len(u) == 2:
-            u = graph_ops.UpdateOp(u[0], u[1], "assign")
-        if not isinstance(u, graph_ops.UpdateOp):
+            u = UpdateOp(u[0], u[1], "assign")
+        if not isinstance(u, UpdateOp):
             raise TypeError(f"{type(optimizer).__name__}.get_updates must return K.update / "
                             "update_add / update_sub ops or (variable, value) tuples. "
                             f"Received: {u!r}")
-        u.apply([])
+        ops.append(u)
+    for u in ops:  # the values were computed by get_updates itself, before any write
+        u.apply([u.value])
 
 
 @torch.no_grad()

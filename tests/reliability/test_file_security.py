@@ -137,7 +137,7 @@ def test_oplambda_resolves_only_backend_tensor_functions():
     from openkeras.engine.op_layer import resolve_function
 
     assert resolve_function("openkeras.backend.square") is K.square.__wrapped__
-    for name in ("openkeras.backend.symbolic", "openkeras.backend.set_floatx",
+    for name in ("openkeras.engine.symbolic_dispatch", "openkeras.backend.set_floatx",
                  "openkeras.backend.function", "openkeras.backend.__builtins__",
                  "operator.attrgetter", "os.system"):
         with pytest.raises(ValueError, match="OpLambda"):

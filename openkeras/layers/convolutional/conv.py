@@ -12,9 +12,9 @@ import warnings
 import torch.nn.functional as F
 
 from openkeras import activations, config, constraints, initializers, regularizers
-from openkeras.backend.symbolic import eager_function
 from openkeras.engine import aliases
 from openkeras.engine.base_layer import Layer, Transpose
+from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.layers.core import input_rank_error
 from openkeras.utils import conv_utils
 
@@ -138,7 +138,7 @@ class Conv(Layer):
                              f"divisible by the number of groups. Received: groups={groups}, "
                              f"filters={filters}")
         self.activation = activations.get(activation)
-        # the wrapped function: fit/predict skip the graph-tensor check (backend.symbolic)
+        # the wrapped function: fit/predict skip the graph-tensor check (engine.symbolic_dispatch)
         self._act = (None if self.activation is activations.linear
                      else eager_function(self.activation))
         self.use_bias = bool(use_bias)

@@ -8,7 +8,11 @@ The generic mechanism, for any public function of ``keras.backend``, ``keras.act
   ``fn``: one implementation, eager. When it finds a KerasTensor (a model input/output, a layer
   output, ``K.placeholder``, ``K.shape(x)``) it records ``fn`` and its other arguments in a new
   ``OpLambda`` layer (openkeras/engine/op_layer.py) whose output shape comes from running
-  ``fn`` on meta tensors (Keras's ``K.int_shape`` / ``_keras_shape``).
+  ``fn`` on meta tensors (Keras's ``K.int_shape`` / ``_keras_shape``). When it finds a
+  ``K.variable`` or an expression over variables it computes ``fn`` and keeps the recipe
+  (openkeras/engine/graph_variables.py), so graph runs recompute it from current values.
+- The wrapper is for user code. Layers, compiled losses and metrics call ``eager_function(fn)``
+  (the function it wraps), so fit / predict pay nothing for the check.
 - ``wrap_public_functions(namespace, module_names, exclude)`` wraps every public function
   defined in ``module_names`` found in ``namespace`` (a module's globals). ``openkeras.backend``
   applies it to all of its submodules, so a function defined in a new ``openkeras/backend/*.py``
@@ -25,47 +29,53 @@ resolve only names of these public modules whose value is a dispatching wrapper.
 import functools
 import inspect
 
+from openkeras.engine.graph_variables import GRAPH_VALUE_TYPES, record
 from openkeras.engine.keras_tensor import KerasTensor
 
-_SEQUENCES = (list, tuple)
-
-# Public modules whose wrapped functions an OpLambda config may name.
-PUBLIC_MODULES = ("openkeras.backend", "openkeras.activations", "openkeras.losses",
-                  "openkeras.metrics")
+# Argument classes that make a call symbolic: a KerasTensor wins over a variable.
+_GRAPH_TYPES = GRAPH_VALUE_TYPES | {KerasTensor}
 
 
-def _has_keras_tensor(args, kwargs):
-    for a in args:
+def _graph_kind(values):
+    """KerasTensor if one of ``values`` (or of a list/tuple among them) is one, else True if
+    one is a variable or expression, else None."""
+    found = None
+    for a in values:
         cls = a.__class__
-        if cls is KerasTensor:
-            return True
-        if cls in _SEQUENCES:
+        if cls in _GRAPH_TYPES:
+            if cls is KerasTensor:
+                return KerasTensor
+            found = True
+        elif cls is list or cls is tuple:
             for v in a:
-                if v.__class__ is KerasTensor:
-                    return True
-    for v in kwargs.values():
-        cls = v.__class__
-        if cls is KerasTensor:
-            return True
-        if cls in _SEQUENCES:
-            for x in v:
-                if x.__class__ is KerasTensor:
-                    return True
-    return False
+                c = v.__class__
+                if c in _GRAPH_TYPES:
+                    if c is KerasTensor:
+                        return KerasTensor
+                    found = True
+    return found
 
 
 def symbolic_dispatch(fn):
-    """``fn`` that builds an OpLambda node when given KerasTensors (idempotent)."""
+    """``fn`` that records an OpLambda node when given KerasTensors, and an expression when
+    given variables (idempotent)."""
     if getattr(fn, "symbolic_dispatch", False):
         return fn
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if _has_keras_tensor(args, kwargs):
+        kind = _graph_kind(args)
+        if kwargs and kind is not KerasTensor:
+            kind = _graph_kind(kwargs.values()) or kind
+        if kind is None:
+            return fn(*args, **kwargs)
+        if kind is KerasTensor:
+            # op_layer needs Layer, and base_layer's imports reach activations (which import
+            # this module) through utils/__init__ until that package stops importing layers.
             from openkeras.engine import op_layer
 
             return op_layer.apply(fn, args, kwargs)
-        return fn(*args, **kwargs)
+        return record(fn, args, kwargs, fn(*args, **kwargs))
 
     wrapper.symbolic_dispatch = True
     return wrapper
