@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from openkeras import layers
-from openkeras.engine.base_layer import Layer
+from openkeras.engine.base_layer import AttachMask
 from openkeras.engine.functional import Functional
 from openkeras.engine.input_layer import Input
 from openkeras.engine.sequential import Sequential
@@ -20,27 +20,6 @@ from openkeras.models import model_from_json
 from openkeras.utils.generic_utils import custom_object_scope
 
 ROUND_TRIP_RTOL, ROUND_TRIP_ATOL = 1e-6, 1e-6
-
-
-class AttachMask(Layer):
-    """Passes ``inputs[0]`` on with ``inputs[1]`` as its Keras mask (test-only).
-
-    A model built from symbolic tensors receives its masks from upstream layers; this one
-    lets a test feed a chosen mask as a model input, the way an Embedding or Masking would.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, inputs, mask=None):
-        return inputs[0]
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def compute_mask(self, inputs, mask=None):
-        return inputs[1].bool()
 
 
 def _is_shape_list(shape):
@@ -228,7 +207,7 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype=No
             "expected_num_non_trainable_weights": expected_num_non_trainable_weights,
             "rtol": rtol, "atol": atol, "check_training": check_training,
             "check_sequential": check_sequential}
-    with scope, custom_object_scope({"AttachMask": AttachMask}):
+    with scope:
         return _run(layer_cls, init_kwargs, case, opts)
 
 

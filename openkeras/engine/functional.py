@@ -24,8 +24,6 @@ class Functional(AddedLossesMixin, Model, functional=True):
         name: the model's name.
     """
 
-    _keras_class_name = "Functional"  # its config's class_name (not a subclass's: see class_name_of)
-
     @aliases.legacy_arguments("Model")
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)

@@ -19,7 +19,6 @@ class Sequential(SequentialPredictMixin, Functional):
         name: the model's name.
     """
 
-    _keras_class_name = "Sequential"  # its config's class_name (not a subclass's: see class_name_of)
 
     def __init__(self, layers=None, name=None):
         Layer.__init__(self, name=name)
