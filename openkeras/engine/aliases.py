@@ -3,7 +3,7 @@
 Constructors and methods accept the old argument names with a DeprecationWarning naming the
 old and the new spelling (``legacy_arguments``, ``rename_kwargs``, ``take_renamed``); the
 registry resolves old class names (``class_name``); Keras 1 config conversion
-(``saving.legacy``) and Keras 2.2.4's ``legacy.interfaces`` decorators read the same tables.
+(``saving.keras1``) and Keras 2.2.4's ``legacy.interfaces`` decorators read the same tables.
 
 This module imports nothing from openkeras: every module may use it.
 """
@@ -13,7 +13,7 @@ import inspect
 import warnings
 
 # ------------------------------------------------------------------------------ classes
-# Class names Keras 1 wrote in its files (saving.legacy recognises Keras 1 configs by them).
+# Class names Keras 1 wrote in its files (saving.keras1 recognises Keras 1 configs by them).
 KERAS1_CLASS_RENAMES = {
     "Convolution1D": "Conv1D", "AtrousConvolution1D": "Conv1D", "Convolution2D": "Conv2D",
     "AtrousConvolution2D": "Conv2D", "Convolution3D": "Conv3D",
@@ -96,7 +96,7 @@ ARG_RENAMES = {
     # datasets and text preprocessing
     "num_words": {"nb_words": "num_words"},
 }
-# Keras 1 arguments that were renamed on every layer taking them (saving.legacy applies these
+# Keras 1 arguments that were renamed on every layer taking them (saving.keras1 applies these
 # to every layer of a Keras 1 config, then the owner's table).
 KERAS1_COMMON = {**_WEIGHTS, "input_dtype": "dtype", "border_mode": "padding",
                  "dim_ordering": "data_format", "subsample": "strides", "nb_filter": "filters",
