@@ -7,7 +7,7 @@ import torch
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
 from openkeras.callbacks.base import CallbackList, History, LazyLogs, ProgbarLogger
-from openkeras.engine import compile_utils, distributed
+from openkeras.engine import compile_utils, distributed, threads
 from openkeras.engine import data_adapter as da
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.train_step import StepRunner, keep_moving_statistics
@@ -315,7 +315,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
                 cb.validation_data = validation_arrays
         self.stop_training = False
         names = runner.metrics_names
-        with runner.trainable_scope():
+        with runner.trainable_scope(), threads.sized_for(self, train):
             cbs.on_train_begin()
             initial_epoch = _resume(self, initial_epoch)
             for epoch in range(initial_epoch, epochs):
@@ -434,7 +434,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         del use_multiprocessing
         _, adapter, cbs = self._one_pass(x, y, sample_weight, batch_size, steps, "test", verbose,
                                          callbacks, workers, max_queue_size)
-        with torch.no_grad():
+        with torch.no_grad(), threads.sized_for(self, adapter):
             logs = self._test_loop(adapter, cbs)
         return format_results(logs, return_dict)
 
@@ -457,7 +457,7 @@ class Model(ModelDataMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         cbs.on_predict_begin()
         hooks = cbs.has_batch_hooks("predict")
         chunks = []
-        with torch.no_grad(), keep_moving_statistics(self):
+        with torch.no_grad(), keep_moving_statistics(self), threads.sized_for(self, adapter):
             for step, (xs, _, _) in enumerate(adapter.batches()):
                 if hooks:
                     cbs.on_predict_batch_begin(step, {"batch": step, "size": len(xs[0])})
