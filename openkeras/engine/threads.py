@@ -11,7 +11,7 @@ openkeras therefore:
   runtime reads this once, when torch loads it, so ``openkeras/__init__`` imports this module
   first; the variable is removed again once torch is loaded, so processes the user starts see
   their own environment;
-- runs fit / evaluate / predict of a small model on one intra-op thread (a thread team costs
+- runs fit / evaluate / predict (and ``*_on_batch``) of a small model on one intra-op thread (a thread team costs
   more than it saves there) and other work on the allowed cores that other processes leave
   free, putting torch's thread count back when the call returns.
 
@@ -146,11 +146,13 @@ def work_per_sample(model):
     return total if getattr(model, "layers", None) else None
 
 
-_WORK = weakref.WeakKeyDictionary()  # model -> (layer count, work per sample)
+_WORK = weakref.WeakKeyDictionary()  # model -> (submodule count, work per sample)
 
 
 def _cached_work(model):
-    key = len(getattr(model, "layers", None) or ())
+    # Submodules two levels down notice Sequential.add; ``model.layers`` costs ~5 us a call.
+    modules = model.__dict__.get("_modules", {})
+    key = sum(len(sub.__dict__.get("_modules", ())) for sub in modules.values()) + len(modules)
     cached = _WORK.get(model)
     if cached is None or cached[0] != key:
         cached = (key, work_per_sample(model))
@@ -225,26 +227,42 @@ def choose(model, batch_size) -> int | None:
     return free_cores(BASELINE)
 
 
-@contextlib.contextmanager
+class _Scope:
+    """Sets torch's intra-op threads on entry; puts the previous count back on exit."""
+
+    __slots__ = ("chosen", "before")
+
+    def __init__(self, chosen, before):
+        self.chosen, self.before = chosen, before
+
+    def __enter__(self):
+        torch.set_num_threads(self.chosen)
+
+    def __exit__(self, *exc_info):
+        if torch.get_num_threads() == self.chosen:  # unless the block set its own count
+            torch.set_num_threads(self.before)
+        return False
+
+
+_UNCHANGED = contextlib.nullcontext()
+
+
 def sized_for(model, batches):
-    """Run the block with the intra-op threads ``choose`` picks, then put torch's count back.
+    """A context that runs its block with the threads ``choose`` picks, then puts them back.
 
     Args:
-        model: the model fit / evaluate / predict runs.
-        batches: the data adapter (its ``batch_size`` and sample count ``n``, when known).
+        model: the model fit / evaluate / predict (or ``*_on_batch``) runs.
+        batches: the data adapter (its ``batch_size`` and sample count ``n``, when known), or
+            the number of samples in the one batch.
     """
-    batch_size = getattr(batches, "batch_size", None)
-    samples = getattr(batches, "n", None)
-    if batch_size and samples:
-        batch_size = min(batch_size, samples)
+    if isinstance(batches, int):
+        batch_size = batches
+    else:
+        batch_size = getattr(batches, "batch_size", None)
+        samples = getattr(batches, "n", None)
+        if batch_size and samples:
+            batch_size = min(batch_size, samples)
     chosen = choose(model, batch_size)
-    before = torch.get_num_threads()
-    if chosen is None or chosen == before:
-        yield
-        return
-    torch.set_num_threads(chosen)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() == chosen:  # unless the block set its own count
-            torch.set_num_threads(before)
+    if chosen is None or chosen == BASELINE:  # choose answers only at torch's BASELINE count
+        return _UNCHANGED
+    return _Scope(chosen, BASELINE)

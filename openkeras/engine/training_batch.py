@@ -4,6 +4,7 @@ import torch
 
 from openkeras import config
 from openkeras.engine import data_adapter as da
+from openkeras.engine import threads
 from openkeras.engine.train_step import keep_moving_statistics
 
 
@@ -24,7 +25,7 @@ class BatchMethodsMixin:
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, class_weight, config.device(), runner)
         self._start_batch_metrics(runner)
-        with runner.trainable_scope():
+        with runner.trainable_scope(), threads.sized_for(self, len(xs[0])):
             runner.train_batch(xs, ys, sws)
         return self._batch_results(runner, reset_metrics, return_dict)
 
@@ -36,7 +37,7 @@ class BatchMethodsMixin:
         runner = self._ensure_runner(x)
         xs, ys, sws = self._arrays(x, y, sample_weight, None, config.device(), runner)
         self._start_batch_metrics(runner)
-        with keep_moving_statistics(self):
+        with keep_moving_statistics(self), threads.sized_for(self, len(xs[0])):
             runner.test_batch(xs, ys, sws)
         return self._batch_results(runner, reset_metrics, return_dict)
 
@@ -47,7 +48,7 @@ class BatchMethodsMixin:
             self._build_from_data(x)
         self._note_data_structure(x)
         xs = da.standardize_inputs(self._spec(config.device()), x, config.device())
-        with torch.no_grad(), keep_moving_statistics(self):
+        with torch.no_grad(), keep_moving_statistics(self), threads.sized_for(self, len(xs[0])):
             outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
         return outs[0] if len(outs) == 1 else outs
 

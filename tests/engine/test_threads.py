@@ -12,7 +12,7 @@ import torch
 from openkeras import callbacks, config
 from openkeras.engine import threads
 from openkeras.engine.sequential import Sequential
-from openkeras.layers import LSTM, Conv2D, Dense, Flatten
+from openkeras.layers import LSTM, Conv2D, Dense, Flatten, Lambda
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -118,6 +118,23 @@ def test_small_model_runs_on_one_thread_and_the_count_comes_back(managed):
     model.predict(np.zeros((8, 100), "float32"), callbacks=[callbacks.LambdaCallback(
         on_predict_batch_end=lambda b, logs: seen.append(torch.get_num_threads()))])
     assert seen == [1] and torch.get_num_threads() == 2
+
+
+def test_on_batch_methods_run_small_models_on_one_thread_too(managed):
+    seen = []
+
+    def record(x):
+        seen.append(torch.get_num_threads())
+        return x
+
+    model = Sequential([Dense(32, input_shape=(100,)), Lambda(record), Dense(10)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((4, 100), "float32"), np.zeros((4, 10), "float32")
+    seen.clear()
+    model.train_on_batch(x, y)
+    model.test_on_batch(x, y)
+    model.predict_on_batch(x)
+    assert seen == [1, 1, 1] and torch.get_num_threads() == 2
 
 
 def test_large_work_runs_on_the_free_cores(managed, monkeypatch):
