@@ -13,6 +13,7 @@ Variants:
 - ``torch``: the hand-written PyTorch loop of bench_fit.py with torch's defaults.
 
     .venv/bin/python benchmarks/bench_threads.py [--reps 5] [--only tiny,mlp,cnn] [--busy 1]
+    .venv/bin/python benchmarks/bench_threads.py --only mlp,cnn --variants openkeras,untuned --busy 0
 """
 
 import argparse
@@ -100,22 +101,25 @@ def ratio_spread(a, b):
 
 def run(workload, args):
     steps = args.steps or STEPS[workload]
-    pairs = [(v, load) for v in args.variants.split(",") for load in (0, args.busy)]
+    loads = (0, args.busy) if args.busy else (0,)
+    pairs = [(v, load) for v in args.variants.split(",") for load in loads]
     times = {pair: [] for pair in pairs}
     for rep in range(args.reps):
         shift = rep % len(pairs)
         for variant, load in pairs[shift:] + pairs[:shift]:
             times[variant, load].append(measure(variant, workload, steps, args.epochs, load))
+            print(f"  {workload} {variant} busy={load}: {times[variant, load][-1]:.3f} ms/step",
+                  file=sys.stderr, flush=True)
     print(f"\n{workload}: ms/step, median (min-max) over {args.reps} processes; "
           f"loaded = {args.busy} spinning process(es)")
     print(f"{'variant':10s} {'idle':>24s} {'loaded':>24s} {'loaded/idle':>18s}")
     for variant in args.variants.split(","):
-        idle, loaded = times[variant, 0], times[variant, args.busy]
-        print(f"{variant:10s} {spread(idle):>24s} {spread(loaded):>24s} "
-              f"{ratio_spread(loaded, idle):>18s}")
+        idle, loaded = times[variant, 0], times.get((variant, args.busy))
+        print(f"{variant:10s} {spread(idle):>24s} "
+              + (f"{spread(loaded):>24s} {ratio_spread(loaded, idle):>18s}" if args.busy else ""))
     names = args.variants.split(",")
     for a, b in itertools.combinations(names, 2):
-        for load, label in ((0, "idle"), (args.busy, "loaded")):
+        for load, label in zip(loads, ("idle", "loaded"), strict=False):
             print(f"{a}/{b} {label}: {ratio_spread(times[a, load], times[b, load])}")
     return times
 
@@ -126,7 +130,8 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--only", default="tiny")
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--busy", type=int, default=1, help="spinning processes when loaded")
+    parser.add_argument("--busy", type=int, default=1,
+                        help="spinning processes when loaded (0: idle runs only)")
     parser.add_argument("--steps", type=int, default=0, help="steps per epoch (default per workload)")
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per process")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
