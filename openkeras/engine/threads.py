@@ -3,8 +3,8 @@
 torch runs its CPU kernels on an OpenMP team of one thread per allowed core. Between parallel
 regions GNU OpenMP (the runtime torch's Linux wheels ship) keeps the team's threads spinning,
 so when another process holds a core, every region waits until the scheduler gives a spinning
-thread its core back: a 100-32-10 MLP then trains 10-100x slower, a 784-512-512-10 MLP up to
-50x (benchmarks/bench_threads.py, docs/performance.md). Unless the user chose thread settings,
+thread its core back: a 100-32-10 MLP then trains 10-100x slower, the MNIST MLP ~40x
+(benchmarks/bench_threads.py, docs/performance.md). Unless the user chose thread settings,
 openkeras therefore:
 
 - asks the OpenMP runtime to put idle threads to sleep (``OMP_WAIT_POLICY=PASSIVE``). The
