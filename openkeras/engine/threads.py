@@ -68,6 +68,10 @@ import torch  # noqa: E402  (after the variables: OpenMP reads them as torch loa
 for _name in _APPLIED:
     os.environ.pop(_name, None)
 
+# torch's count now: its default, unless the user set one before importing openkeras (read
+# before keras.json's "threads" is applied by the config import below).
+BASELINE = torch.get_num_threads()
+
 from openkeras import config  # noqa: E402
 
 
@@ -79,8 +83,6 @@ def allowed_cores() -> int:
         return os.cpu_count() or 1
 
 
-# torch's count when openkeras loaded: its default, unless the user set one before that.
-BASELINE = torch.get_num_threads()
 _USER_COUNT = (any(os.environ.get(name) for name in THREAD_COUNT_VARS)
                or (_TORCH_FIRST and BASELINE != allowed_cores()))
 

@@ -70,6 +70,17 @@ def test_the_users_environment_wins():
     assert out["inside_fit"] == [2] and out["after_fit"] == 2
 
 
+def test_keras_json_threads_at_import_is_not_taken_for_torchs_default(tmp_path):
+    (tmp_path / "keras.json").write_text(json.dumps({"threads": 1}))
+    code = ("import json, openkeras, torch; from openkeras.engine import threads; "
+            "print(json.dumps([openkeras.config.threads(), torch.get_num_threads(), "
+            "threads.BASELINE, threads.allowed_cores()]))")
+    fixed, now, baseline, cores = _run(code, KERAS_HOME=str(tmp_path))
+    assert (fixed, now) == (1, 1)
+    if cores > 1:  # torch's default count, not keras.json's, so 'auto' later sizes again
+        assert baseline > 1
+
+
 @pytest.mark.parametrize("name", threads.WAIT_POLICY_VARS)
 def test_any_wait_policy_variable_of_the_user_keeps_the_runtimes_choice(name):
     assert threads.wait_policy_env({name: "0"}, runtime_loaded=False) == {}
