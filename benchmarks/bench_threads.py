@@ -1,15 +1,14 @@
 """Thread settings on a shared machine: each workload idle and with other processes busy.
 
-Every measurement runs in a fresh process (OpenMP reads its settings when torch loads it):
+Every measurement runs in a fresh process (OpenMP reads its environment when torch loads it):
 one untimed warm-up epoch, then ``--epochs`` timed epochs of ``--steps`` steps; the median
 epoch gives ms/step. "loaded" runs ``--busy`` processes spinning ``while True: pass`` beside it.
 Repetitions interleave every (variant, load) pair, in an order that rotates each repetition.
 
 Variants:
 - ``openkeras``: ``model.fit`` with the thread settings openkeras chooses (engine/threads.py);
-- ``untuned``: the same fit with torch's defaults, as before openkeras chose (torch imported
-  first so the OpenMP wait policy is the runtime's own, and ``config.set_threads`` pinned to
-  torch's default count);
+- ``untuned``: the same fit with torch's defaults, as before openkeras chose
+  (``config.set_threads`` pinned to torch's default count);
 - ``torch``: the hand-written PyTorch loop of bench_fit.py with torch's defaults.
 
     .venv/bin/python benchmarks/bench_threads.py [--reps 5] [--only tiny,mlp,cnn] [--busy 1]
@@ -36,15 +35,11 @@ STEPS = {"tiny": 300, "mlp": 40, "cnn": 40}
 def child(variant, workload, steps, epochs):
     """Time ``epochs`` epochs of ``steps`` steps in this process; print JSON."""
     sys.path[:0] = [ROOT, HERE]
-    if variant == "openkeras":
-        import openkeras  # noqa: I001  # first: it sets the OpenMP wait policy before torch loads
-        import torch
-    else:
-        import torch  # first: the OpenMP runtime keeps its own wait policy
+    import torch
 
-        import openkeras
-        if variant == "untuned":
-            openkeras.config.set_threads(torch.get_num_threads())  # torch's count, never sized
+    import openkeras
+    if variant == "untuned":
+        openkeras.config.set_threads(torch.get_num_threads())  # torch's count, never sized
     import bench_fit
 
     make, _ = bench_fit.WORKLOADS[workload]

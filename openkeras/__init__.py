@@ -2,7 +2,6 @@
 
 __version__ = "0.1.0"
 
-import openkeras.engine.threads  # noqa: E402,F401  # first: OpenMP settings must precede torch
 from openkeras import (  # noqa: E402  # noqa: E402,F401
     activations,
     applications,

@@ -106,6 +106,11 @@ def threads():
     return _THREADS
 
 
+def threads_before():
+    """torch's thread count from before ``set_threads`` fixed one (None if it never did)."""
+    return _THREADS_BEFORE
+
+
 def set_threads(value) -> None:
     """Fix torch's intra-op CPU threads, or let openkeras choose them per fit/evaluate/predict.
 

@@ -4,75 +4,35 @@ torch runs its CPU kernels on an OpenMP team of one thread per allowed core. Bet
 regions GNU OpenMP (the runtime torch's Linux wheels ship) keeps the team's threads spinning,
 so when another process holds a core, every region waits until the scheduler gives a spinning
 thread its core back: a 100-32-10 MLP then trains 10-100x slower, the MNIST MLP ~40x
-(benchmarks/bench_threads.py, docs/performance.md). Unless the user chose thread settings,
-openkeras therefore:
+(benchmarks/bench_threads.py, docs/performance.md). Unless the user chose a thread count,
+openkeras therefore runs fit / evaluate / predict (and ``*_on_batch``) of a small model on one
+intra-op thread (a thread team costs more than it saves there, and one thread never waits for
+a team) and other work on the allowed cores that other processes leave free, putting torch's
+count back when the call returns.
 
-- asks the OpenMP runtime to put idle threads to sleep (``OMP_WAIT_POLICY=PASSIVE``). The
-  runtime reads this once, when torch loads it, so ``openkeras/__init__`` imports this module
-  first; the variable is removed again once torch is loaded, so processes the user starts see
-  their own environment;
-- runs fit / evaluate / predict (and ``*_on_batch``) of a small model on one intra-op thread (a thread team costs
-  more than it saves there) and other work on the allowed cores that other processes leave
-  free, putting torch's thread count back when the call returns.
+It sets no OpenMP wait policy: ``OMP_WAIT_POLICY=PASSIVE`` makes a team robust to load but,
+measured on a quiet 2-core VM, makes the MNIST MLP ~45% and the MNIST CNN ~2x slower (every
+parallel region wakes a sleeping thread). Users who share a machine can still set it.
 
-The user's settings win. ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``, ``KMP_BLOCKTIME`` or
-``KMP_LIBRARY`` in the environment leave the wait policy alone, as does importing torch before
-openkeras (the runtime is loaded by then). ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``,
-``torch.set_num_threads`` (called before or after importing openkeras, with a count other than
-torch's default) and ``openkeras.config.set_threads(n)`` (keras.json ``"threads"``) leave the
-thread count alone.
+The user's choice wins: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``, ``torch.set_num_threads``
+(called before or after importing openkeras, with a count other than torch's default) and
+``openkeras.config.set_threads(n)`` (keras.json ``"threads"``) leave the thread count alone.
 """
 
 import contextlib
 import os
-import sys
 import time
 import weakref
 
-WAIT_POLICY_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "KMP_LIBRARY")
+import torch
+
+from openkeras import config
+
 THREAD_COUNT_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
-PASSIVE = {"OMP_WAIT_POLICY": "PASSIVE"}
 
-# Below this many multiply-adds per step (forward pass), one thread is faster than two: the
-# 100-32-10 MLP at batch 32 does 0.11M. Measured with the sweep in docs/performance.md.
+# Below this many multiply-adds per step (forward pass), one thread is as fast as two or
+# faster: the 100-32-10 MLP at batch 32 does 0.11M. See the sweep in docs/performance.md.
 SMALL_STEP = 4_000_000
-
-
-def openmp_loaded() -> bool:
-    """Whether an OpenMP runtime is already mapped into this process (it read its settings)."""
-    try:
-        with open("/proc/self/maps") as f:
-            maps = f.read()
-    except OSError:
-        return False
-    return any(name in maps for name in ("libgomp", "libiomp", "libomp"))
-
-
-def wait_policy_env(environ, runtime_loaded: bool) -> dict:
-    """The variables to set before torch loads: none when the user chose or it is too late.
-
-    Args:
-        environ: the environment (a mapping).
-        runtime_loaded: True when torch or an OpenMP runtime is already loaded.
-    """
-    if runtime_loaded or any(environ.get(name) for name in WAIT_POLICY_VARS):
-        return {}
-    return dict(PASSIVE)
-
-
-_TORCH_FIRST = "torch" in sys.modules  # imported by the user before openkeras
-_APPLIED = wait_policy_env(os.environ, _TORCH_FIRST or openmp_loaded())
-os.environ.update(_APPLIED)
-import torch  # noqa: E402  (after the variables: OpenMP reads them as torch loads it)
-
-for _name in _APPLIED:
-    os.environ.pop(_name, None)
-
-# torch's count now: its default, unless the user set one before importing openkeras (read
-# before keras.json's "threads" is applied by the config import below).
-BASELINE = torch.get_num_threads()
-
-from openkeras import config  # noqa: E402
 
 
 def allowed_cores() -> int:
@@ -83,22 +43,11 @@ def allowed_cores() -> int:
         return os.cpu_count() or 1
 
 
+# torch's count when openkeras loaded (before keras.json's "threads", if any, fixed another).
+BASELINE = config.threads_before() if config.threads() is not None else torch.get_num_threads()
+# A count other than torch's default (one thread per allowed core) was set by the user.
 _USER_COUNT = (any(os.environ.get(name) for name in THREAD_COUNT_VARS)
-               or (_TORCH_FIRST and BASELINE != allowed_cores()))
-
-
-def settings() -> dict:
-    """What openkeras chose at import: the variables it set, and why it set none."""
-    if _APPLIED:
-        reason = "set by openkeras"
-    elif _TORCH_FIRST:
-        reason = "torch was imported before openkeras"
-    elif any(os.environ.get(name) for name in WAIT_POLICY_VARS):
-        reason = "set by the user"
-    else:
-        reason = "an OpenMP runtime was loaded before openkeras"
-    return {"wait_policy": dict(_APPLIED), "wait_policy_reason": reason,
-            "baseline_threads": BASELINE, "user_thread_count": bool(_USER_COUNT)}
+               or BASELINE != allowed_cores())
 
 
 def _flat_shapes(shapes):

@@ -26,47 +26,32 @@ def _run(code, **env):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# Records OMP_WAIT_POLICY at the moment torch is imported, then reports what openkeras chose and
-# what torch's threads were inside a tiny model's fit.
+# What a tiny model's fit runs on, in a fresh interpreter.
 _PROBE = """
-import json, os, sys
-seen = {}
-class Probe:
-    def find_spec(self, name, path=None, target=None):
-        if name == "torch" and "at_torch_import" not in seen:
-            seen["at_torch_import"] = os.environ.get("OMP_WAIT_POLICY")
-        return None
-sys.meta_path.insert(0, Probe())
-import openkeras
-import numpy as np, torch
+import json
+import numpy as np, openkeras, torch
 from openkeras.engine import threads
 m = openkeras.Sequential([openkeras.layers.Dense(10, input_shape=(100,))])
 m.compile("sgd", "mse")
 inside = []
 cb = openkeras.callbacks.LambdaCallback(on_batch_end=lambda b, l: inside.append(torch.get_num_threads()))
 m.fit(np.zeros((64, 100), "float32"), np.zeros((64, 10), "float32"), verbose=0, callbacks=[cb])
-print(json.dumps({**seen, **threads.settings(), "after_import": os.environ.get("OMP_WAIT_POLICY"),
+print(json.dumps({"baseline": threads.BASELINE, "user": threads._USER_COUNT, "cores": threads.allowed_cores(),
                   "inside_fit": sorted(set(inside)), "after_fit": torch.get_num_threads()}))
 """
 
 
-def test_import_sets_a_passive_wait_policy_before_torch_loads_and_gives_the_env_back():
+def test_a_fresh_process_trains_a_tiny_model_on_one_thread_and_gives_the_count_back():
     out = _run(_PROBE)
-    assert out["at_torch_import"] == "PASSIVE"
-    assert out["wait_policy"] == {"OMP_WAIT_POLICY": "PASSIVE"}
-    assert out["wait_policy_reason"] == "set by openkeras"
-    assert out["after_import"] is None  # processes the user starts get their own environment
-    if out["baseline_threads"] > 1:  # a tiny model trains on one thread, and the count comes back
+    assert out["user"] is False and out["baseline"] == out["cores"]
+    if out["cores"] > 1:
         assert out["inside_fit"] == [1]
-        assert out["after_fit"] == out["baseline_threads"]
+        assert out["after_fit"] == out["baseline"]
 
 
-def test_the_users_environment_wins():
-    out = _run(_PROBE, OMP_WAIT_POLICY="ACTIVE", OMP_NUM_THREADS="2")
-    assert out["at_torch_import"] == "ACTIVE"
-    assert out["wait_policy"] == {}
-    assert out["wait_policy_reason"] == "set by the user"
-    assert out["user_thread_count"] is True
+def test_omp_num_threads_of_the_user_wins():
+    out = _run(_PROBE, OMP_NUM_THREADS="2")
+    assert out["user"] is True
     assert out["inside_fit"] == [2] and out["after_fit"] == 2
 
 
@@ -77,20 +62,7 @@ def test_keras_json_threads_at_import_is_not_taken_for_torchs_default(tmp_path):
             "threads.BASELINE, threads.allowed_cores()]))")
     fixed, now, baseline, cores = _run(code, KERAS_HOME=str(tmp_path))
     assert (fixed, now) == (1, 1)
-    if cores > 1:  # torch's default count, not keras.json's, so 'auto' later sizes again
-        assert baseline > 1
-
-
-@pytest.mark.parametrize("name", threads.WAIT_POLICY_VARS)
-def test_any_wait_policy_variable_of_the_user_keeps_the_runtimes_choice(name):
-    assert threads.wait_policy_env({name: "0"}, runtime_loaded=False) == {}
-    assert threads.wait_policy_env({name: ""}, runtime_loaded=False) == threads.PASSIVE  # unset
-
-
-def test_no_wait_policy_once_torch_or_openmp_is_loaded():
-    assert threads.wait_policy_env({}, runtime_loaded=False) == {"OMP_WAIT_POLICY": "PASSIVE"}
-    assert threads.wait_policy_env({}, runtime_loaded=True) == {}
-    assert threads.openmp_loaded()  # torch's OpenMP runtime is mapped in this process by now
+    assert baseline == cores  # torch's default count, so 'auto' later sizes again
 
 
 # ----------------------------------------------------------------- per-call thread count
