@@ -1,4 +1,4 @@
-"""Global settings: floatx, epsilon, image_data_format and the compute device.
+"""Global settings: floatx, epsilon, image_data_format, the compute device and CPU threads.
 
 Read at import from ``$KERAS_HOME/keras.json`` (default ``~/.keras/keras.json``), the file
 Keras 2 reads, and written there with the defaults when it is absent, as Keras 2 does.
@@ -17,6 +17,8 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _DEVICE = None  # None: CUDA when available, else CPU
+_THREADS = None  # None: openkeras sizes torch's intra-op threads per call (engine/threads.py)
+_THREADS_BEFORE = None  # torch's count before set_threads fixed one, restored by 'auto'
 
 
 # keras.json "backend" values that need no warning: TensorFlow is what every file written by
@@ -99,6 +101,37 @@ def set_device(name) -> None:
     _DEVICE = None if name is None else str(torch.device(name))
 
 
+def threads():
+    """The intra-op threads fixed by ``set_threads``, or None when openkeras chooses them."""
+    return _THREADS
+
+
+def threads_before():
+    """torch's thread count from before ``set_threads`` fixed one (None if it never did)."""
+    return _THREADS_BEFORE
+
+
+def set_threads(value) -> None:
+    """Fix torch's intra-op CPU threads, or let openkeras choose them per fit/evaluate/predict.
+
+    Args:
+        value: a positive int (calls ``torch.set_num_threads``), or None / 'auto': one thread
+            for small models, else the allowed cores other processes leave free.
+    """
+    global _THREADS, _THREADS_BEFORE
+    if value is None or value == "auto":
+        if _THREADS is not None:
+            torch.set_num_threads(_THREADS_BEFORE)
+        _THREADS = None
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"threads must be a positive integer or 'auto'. Received: {value!r}")
+    if _THREADS is None:
+        _THREADS_BEFORE = torch.get_num_threads()
+    torch.set_num_threads(value)
+    _THREADS = int(value)
+
+
 def torch_dtype(name=None) -> torch.dtype:
     """The torch dtype for a Keras dtype name (default: floatx)."""
     if isinstance(name, torch.dtype):
@@ -123,6 +156,8 @@ def _apply(cfg: dict, path: str) -> None:
             set_image_data_format(cfg["image_data_format"])
         if cfg.get("device"):
             set_device(cfg["device"])
+        if "threads" in cfg:
+            set_threads(cfg["threads"])
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"Invalid Keras configuration file {path}: {e}") from None
     backend = os.environ.get("KERAS_BACKEND") or cfg.get("backend")

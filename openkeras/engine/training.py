@@ -11,7 +11,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
-from openkeras.engine import aliases, distributed, file_formats
+from openkeras.engine import aliases, distributed, file_formats, threads
 from openkeras.engine import data_adapter as da
 from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
@@ -220,7 +220,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         history = History()
         cbs = loop.fit_callbacks(self, callbacks, history, verbose, epochs, batch_size, train, val)
         self.stop_training = False
-        with runner.trainable_scope():
+        with runner.trainable_scope(), threads.sized_for(self, train):
             cbs.on_train_begin()
             for epoch in range(data.first_epoch(initial_epoch), epochs):
                 runner.reset_metrics()
@@ -291,7 +291,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         del use_multiprocessing
         _, adapter, cbs = self._one_pass(x, y, sample_weight, batch_size, steps, "test", verbose,
                                          callbacks, workers, max_queue_size)
-        with torch.no_grad():
+        with torch.no_grad(), threads.sized_for(self, adapter):
             logs = loop.test_loop(self, adapter, cbs)
         return format_results(logs, return_dict)
 
@@ -318,7 +318,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             chunks.append(self._predict_batch(xs))
             return chunks[-1]
 
-        with torch.no_grad(), keep_moving_statistics(self):
+        with torch.no_grad(), keep_moving_statistics(self), threads.sized_for(self, adapter):
             loop.run_batches(adapter.batches(), predict_step, cbs, "predict",
                              end_logs=lambda outs: {"outputs": outs})
         cbs.on_predict_end()

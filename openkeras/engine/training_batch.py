@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.engine import threads
 from openkeras.engine.data_handler import DataHandler
 from openkeras.engine.train_step import keep_moving_statistics
 
@@ -23,7 +24,7 @@ class BatchMethodsMixin:
         xs, ys, sws = DataHandler(self).arrays(x, y, sample_weight, class_weight)
         runner = self._runner
         self._start_batch_metrics(runner)
-        with runner.trainable_scope():
+        with runner.trainable_scope(), threads.sized_for(self, len(xs[0])):
             runner.train_batch(xs, ys, sws)
         return self._batch_results(runner, reset_metrics, return_dict)
 
@@ -35,7 +36,7 @@ class BatchMethodsMixin:
         xs, ys, sws = DataHandler(self).arrays(x, y, sample_weight, None)
         runner = self._runner
         self._start_batch_metrics(runner)
-        with keep_moving_statistics(self):
+        with keep_moving_statistics(self), threads.sized_for(self, len(xs[0])):
             runner.test_batch(xs, ys, sws)
         return self._batch_results(runner, reset_metrics, return_dict)
 
@@ -43,7 +44,7 @@ class BatchMethodsMixin:
         """Outputs for one batch of inputs, as numpy arrays."""
         self._move_to_device()
         xs = DataHandler(self).inputs(x)
-        with torch.no_grad(), keep_moving_statistics(self):
+        with torch.no_grad(), keep_moving_statistics(self), threads.sized_for(self, len(xs[0])):
             outs = [o.cpu().numpy() for o in self._predict_batch(xs)]
         return outs[0] if len(outs) == 1 else outs
 
