@@ -10,6 +10,7 @@ from openkeras.backend.common import (
     default_device,
     to_tensor,
 )
+from openkeras.engine import registry
 from openkeras.engine.arrays import as_tensor
 from openkeras.engine.base_layer import HOOKS_VERSION
 from openkeras.engine.graph_ops import Gradients, ancestors, as_update, flat_updates, symbolic_gradients
@@ -32,8 +33,9 @@ class Function:
     """
 
     def __init__(self, inputs, outputs, updates=None, name=None):
-        # the plan is a functional model's, and models sit above K in the package's layers
-        from openkeras.engine.functional import Functional, _walk
+        # The plan is a functional model's; models sit above K in the package's layers, so
+        # the class comes from the registry it joined when it was defined.
+        functional = registry.builtin("layer", "Functional")
 
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phases = [i for i, x in enumerate(inputs) if isinstance(x, LearningPhase)]
@@ -65,10 +67,10 @@ class Function:
         self._out_slots = [slot_of[id(x)][0] for x in outs if isinstance(x, KerasTensor)]
         self._update_slots = [[slot_of[id(v)][0] for v in u.graph_values()] for u in self._updates]
         self._model = None
-        self._walk = _walk
+        self._walk = functional.walk_plan
         if graph_outs:
             try:
-                self._model = Functional(tensors, graph_outs, name=name or "function")
+                self._model = functional(tensors, graph_outs, name=name or "function")
             except ValueError as e:
                 raise ValueError(
                     f"K.function cannot compute the outputs from the inputs: {e} The inputs "

@@ -29,6 +29,7 @@ resolve only names of these public modules whose value is a dispatching wrapper.
 import functools
 import inspect
 
+from openkeras.engine import op_layer
 from openkeras.engine.graph_variables import GRAPH_VALUE_TYPES, record
 from openkeras.engine.keras_tensor import KerasTensor
 
@@ -70,10 +71,6 @@ def symbolic_dispatch(fn):
         if kind is None:
             return fn(*args, **kwargs)
         if kind is KerasTensor:
-            # op_layer needs Layer, and base_layer's imports reach activations (which import
-            # this module) through utils/__init__ until that package stops importing layers.
-            from openkeras.engine import op_layer
-
             return op_layer.apply(fn, args, kwargs)
         return record(fn, args, kwargs, fn(*args, **kwargs))
 

@@ -22,6 +22,7 @@ from openkeras.engine.training_batch import BatchMethodsMixin, format_results
 from openkeras.engine.training_callbacks import History
 from openkeras.engine.training_compile import CompileMixin
 from openkeras.engine.training_legacy import LegacyTrainingMixin
+from openkeras.utils.layer_utils import print_summary
 from openkeras.utils.progbar import resolve_verbose
 
 _GRAPH_ARGS = frozenset({"inputs", "outputs", "input", "output"})
@@ -76,9 +77,6 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print the layers and parameter counts (output shapes show as 'multiple')."""
-        # utils.layer_utils (model-aware utils) sits above the models in the layering.
-        from openkeras.utils.layer_utils import print_summary
-
         if not self.built:
             raise ValueError(
                 "This model has not yet been built. Build the model first by calling `build()` or "
@@ -110,7 +108,8 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             check: load the file back and compare its outputs with the model's.
             verbose: print the result of the check.
         """
-        from openkeras.export import export_model  # export sits above models in the layering
+        # start-up time: the export writers (torch.export, TorchScript, ONNX) load only when used
+        from openkeras.export import export_model
 
         return export_model(self, filepath, format, sample_input, check=check, verbose=verbose)
 
