@@ -195,6 +195,10 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             steps_per_epoch: batches per epoch (default: one pass over the data).
             validation_steps: validation batches (default: one pass).
             validation_freq: validate every ``n`` epochs, or at the listed epochs (1-based).
+            max_queue_size: batches of a generator / Sequence / DataLoader read ahead.
+            workers: 0 reads such data in the training thread; 1 (default) in a background
+                thread; more read a Sequence with that many threads, in order.
+            use_multiprocessing: read a Sequence or generator in ``workers`` processes.
         """
         aliases.rename_kwargs(kwargs, "fit")
         epochs = kwargs.pop("epochs", epochs)

@@ -1,5 +1,6 @@
 """Reading generators, Sequences and DataLoaders ahead of the train step."""
 
+import multiprocessing
 import os
 import threading
 import time
@@ -39,8 +40,8 @@ class Numbered(Sequence):
 
 def test_sequence_order_kept_with_worker_threads_and_processes():
     model = make_model()
-    for multiprocessing in (False, True):
-        preds = model.predict(Numbered(), workers=3, use_multiprocessing=multiprocessing)
+    for processes in (False, True):
+        preds = model.predict(Numbered(), workers=3, use_multiprocessing=processes)
         assert preds.shape == (12, 1)
         ramp = model.predict(np.repeat(np.arange(6.0, dtype="float32"), 2)[:, None]
                              .repeat(3, axis=1), workers=0)
@@ -58,6 +59,7 @@ def test_processes_read_the_sequence():
     finally:
         handler_adapter.close()
     assert len(pids) == 6 and os.getpid() not in pids
+    assert multiprocessing.active_children() == []  # the pool ended with the pass
 
 
 def _failing():
@@ -145,6 +147,22 @@ def test_pinned_copies_only_for_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert prefetch.pins_memory(torch.device("cuda", 0))
     assert prefetch.pins_memory("cuda")
+
+
+def test_cuda_batches_go_through_pinned_copies(monkeypatch):
+    """With CUDA the reader makes host tensors and hands them to ``to_device`` (pinned,
+    non_blocking); tested on the CPU by standing in for the decision and the copy."""
+    copied = []
+
+    def record(tensors, device):
+        copied.append([None if t is None else t.device.type for t in tensors])
+        return tensors
+
+    monkeypatch.setattr(prefetch, "pins_memory", lambda device: True)
+    monkeypatch.setattr(prefetch, "to_device", record)
+    make_model().fit(_endless(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert copied and all(kind == "cpu" for batch in copied for kind in batch if kind)
+    assert ["cpu"] in copied  # the inputs
 
 
 def test_bad_workers_argument_is_named():
