@@ -7,15 +7,13 @@ be None). Arrays become tensors once, when the adapter is made; batches are view
 """
 
 import math
-import queue
-import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
 
 from openkeras import config
+from openkeras.engine import prefetch
 from openkeras.engine.arrays import from_numpy
 from openkeras.utils.data_utils import Sequence
 from openkeras.utils.generic_utils import is_int
@@ -310,11 +308,14 @@ class IteratorAdapter:
         convert: function turning one raw batch into ``(xs, ys, sws)`` tensors.
         steps: batches per epoch (None: until the source is exhausted / ``len(source)``).
         shuffle: for a Sequence, visit its batches in a new random order each epoch.
-        workers: threads fetching batches ahead (0: fetch in the calling thread).
+        workers: 0 reads (and converts) batches in the training thread; 1 or more in a
+            background thread, a Sequence by ``workers`` threads (or processes) in order.
         max_queue_size: how many batches may wait ready.
+        use_multiprocessing: read a Sequence or a generator in ``workers`` processes.
     """
 
-    def __init__(self, source, convert, steps=None, shuffle=False, workers=0, max_queue_size=10):
+    def __init__(self, source, convert, steps=None, shuffle=False, workers=0, max_queue_size=10,
+                 use_multiprocessing=False):
         self.source = source
         self.convert = convert
         self.is_sequence = isinstance(source, Sequence)
@@ -330,6 +331,7 @@ class IteratorAdapter:
         self.shuffle = shuffle
         self.workers = int(workers or 0)
         self.max_queue_size = max(int(max_queue_size or 1), 1)
+        self.use_multiprocessing = bool(use_multiprocessing) and self.workers > 0
         self._iterator = None
         self.exhausted = False
 
@@ -339,28 +341,27 @@ class IteratorAdapter:
             return torch.randperm(len(self.source)).tolist()
         return range(len(self.source))
 
-    def _sequence_pass(self):
-        order = self.sequence_order()
-        if self.workers <= 0:
-            for i in order:
-                yield self.source[i]
-            return
-        with ThreadPoolExecutor(self.workers) as pool:
-            pending = []
-            for i in order:
-                pending.append(pool.submit(self.source.__getitem__, i))
-                if len(pending) >= self.max_queue_size:
-                    yield pending.pop(0).result()
-            for future in pending:
-                yield future.result()
-
     def _new_iterator(self):
+        """A reader of the next pass; the order and any worker processes are made here, in the
+        training thread (a distributed order is a collective; forking from it is safe)."""
+        self.close()
         if self.is_sequence:
-            return self._sequence_pass()
-        it = iter(self.source)
-        if self.workers > 0 and not self.reiterable:
-            return _threaded(it, self.max_queue_size)
-        return it
+            order = self.sequence_order()
+            if self.use_multiprocessing:
+                pool = prefetch.process_pool(self.source, self.workers)
+                raw = prefetch.pool_sequence_items(pool, order, self.workers + self.max_queue_size)
+            else:
+                raw = prefetch.sequence_items(self.source, order, self.workers)
+            items = prefetch.converted(raw, self.convert, owned=True)
+        elif self.use_multiprocessing and not self.reiterable:
+            pool = prefetch.process_pool(self.source, self.workers)
+            items = prefetch.converted(prefetch.pool_generator_items(pool, self.workers),
+                                       self.convert, owned=True)
+        else:
+            items = prefetch.converted(iter(self.source), self.convert)
+        if self.workers <= 0:
+            return items
+        return prefetch.Prefetcher(items, self.max_queue_size)
 
     def batches(self):
         if self._iterator is None or (self.full_pass and self.reiterable):
@@ -368,7 +369,7 @@ class IteratorAdapter:
         step, restarted = 0, False
         while self.steps_per_epoch is None or step < self.steps_per_epoch:
             try:
-                raw = next(self._iterator)
+                batch = next(self._iterator)
             except StopIteration:
                 if self.reiterable and self.steps_per_epoch is not None and not restarted:
                     self._iterator, restarted = self._new_iterator(), True
@@ -376,43 +377,21 @@ class IteratorAdapter:
                 if self.steps_per_epoch is not None or step == 0:
                     self.exhausted = True
                 if self.reiterable:
-                    self._iterator = None
+                    self.close()
                 return
             restarted = False
             step += 1
-            yield self.convert(raw)
+            yield batch
 
     def on_epoch_end(self):
         if self.is_sequence:
             self.source.on_epoch_end()
 
-
-def _threaded(iterator, max_queue_size):
-    """Run ``iterator`` in a background thread, ``max_queue_size`` items ahead."""
-    q = queue.Queue(max_queue_size)
-    done = object()
-
-    def work():
-        try:
-            for item in iterator:
-                q.put(item)
-        except Exception as e:  # handed to the consumer, which raises it
-            q.put(_Failure(e))
-        q.put(done)
-
-    threading.Thread(target=work, daemon=True).start()
-    while True:
-        item = q.get()
-        if item is done:
-            return
-        if isinstance(item, _Failure):
-            raise item.error
-        yield item
-
-
-class _Failure:
-    def __init__(self, error):
-        self.error = error
+    def close(self):
+        """Stop the reader of the current pass (its thread, threads or processes)."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            iterator.close()
 
 
 def is_iterator_source(x):

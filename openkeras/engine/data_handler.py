@@ -17,7 +17,7 @@ import torch
 from openkeras import config
 from openkeras import losses as losses_module
 from openkeras.engine import data_adapter as da
-from openkeras.engine import hdf5_adapter, resume
+from openkeras.engine import hdf5_adapter, prefetch, resume
 from openkeras.engine.data_spec import DataSpec
 
 _OWNER = {"train": "fit", "test": "evaluate", "predict": "predict"}
@@ -28,15 +28,20 @@ class DataHandler:
 
     Args:
         model: the model the data is for.
-        workers: threads fetching batches ahead from a generator or Sequence (0 or 1: none).
-        max_queue_size: how many batches such threads may keep ready.
+        workers: readers of a generator, Sequence or DataLoader: 0 reads in the training
+            thread, 1 (Keras 2's default) in one background thread, more read a Sequence with
+            that many threads (or processes).
+        max_queue_size: how many batches the readers may keep ready.
+        use_multiprocessing: read a Sequence or generator in ``workers`` processes.
     """
 
-    def __init__(self, model, workers=1, max_queue_size=10):
+    def __init__(self, model, workers=1, max_queue_size=10, use_multiprocessing=False):
         self.model = model
-        self.workers = workers if workers and workers > 1 else 0
-        self.max_queue_size = max_queue_size
+        self.workers = da.check_count("workers", workers, minimum=0) or 0
+        self.max_queue_size = da.check_count("max_queue_size", max_queue_size) or 10
+        self.use_multiprocessing = bool(use_multiprocessing)
         self.device = config.device()
+        self.readers = []  # the iterator adapters made: ``close`` stops their readers
         self.model_spec = None  # the model's answer when ``spec`` last asked
 
     # ------------------------------------------------------------------ specs
@@ -149,20 +154,35 @@ class DataHandler:
             else:
                 self.runner(first_x)
         spec = self.spec(model._runner if mode != "predict" else None)
-        device = self.device
+        pin = prefetch.pins_memory(self.device)
+        # With CUDA a batch is made on the host, pinned, and copied without waiting (by the
+        # reader thread, so the copy overlaps with the step running on the device).
+        device = torch.device("cpu") if pin else self.device
 
         def convert(raw):
             x, y, sw = da.unpack_batch(raw, mode, len(spec.input_names), from_loader)
             xs = da.standardize_inputs(spec, x, device)
             if mode == "predict":
-                return xs, None, None
+                return (prefetch.to_device(xs, self.device) if pin else xs), None, None
             ys = da.standardize_targets(spec, y, device)
             sws = da.standardize_sample_weights(spec, sw, int(xs[0].shape[0]), device)
-            return xs, ys, da.class_weights_to_sample_weights(spec, class_weight, ys, sws)
+            sws = da.class_weights_to_sample_weights(spec, class_weight, ys, sws)
+            if pin:
+                return tuple(prefetch.to_device(ts, self.device) for ts in (xs, ys, sws))
+            return xs, ys, sws
 
-        return da.IteratorAdapter(source, convert, steps=steps,
-                                  shuffle=mode == "train" and bool(shuffle),
-                                  workers=self.workers, max_queue_size=self.max_queue_size)
+        prefetch.warn_generator_processes(self.workers, self.use_multiprocessing, source)
+        adapter = da.IteratorAdapter(source, convert, steps=steps,
+                                     shuffle=mode == "train" and bool(shuffle),
+                                     workers=self.workers, max_queue_size=self.max_queue_size,
+                                     use_multiprocessing=self.use_multiprocessing)
+        self.readers.append(adapter)
+        return adapter
+
+    def close(self):
+        """Stop the readers of every generator / Sequence / DataLoader this handler adapted."""
+        for adapter in self.readers:
+            adapter.close()
 
     # -------------------------------------------------------------------- fit
     def fit_adapters(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps,

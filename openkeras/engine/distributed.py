@@ -124,6 +124,9 @@ class FitSession:
                 return adapter
             if loader is not None:
                 adapter.source, adapter._iterator = loader, None
+                # The loader records each batch's share as it reads it: read it in the
+                # training thread, so the share is the one of the batch being trained on.
+                adapter.workers = 0
                 adapter.spans = loader.spans
                 return _Delegate(adapter, loader)
         if adapter.is_sequence:

@@ -194,6 +194,10 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             steps_per_epoch: batches per epoch (default: one pass over the data).
             validation_steps: validation batches (default: one pass).
             validation_freq: validate every ``n`` epochs, or at the listed epochs (1-based).
+            max_queue_size: batches of a generator / Sequence / DataLoader read ahead.
+            workers: 0 reads such data in the training thread; 1 (default) in a background
+                thread; more read a Sequence with that many threads, in order.
+            use_multiprocessing: read a Sequence or generator in ``workers`` processes.
         """
         aliases.rename_kwargs(kwargs, "fit")
         epochs = kwargs.pop("epochs", epochs)
@@ -203,12 +207,25 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         verbose = resolve_verbose(verbose)
         check_fit_arguments(batch_size, epochs, initial_epoch, steps_per_epoch, shuffle,
                             class_weight)
-        del use_multiprocessing  # batches are fetched by threads (see `workers`)
         session = distributed.session(self)  # None in a single process
         if session is not None:
             verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
-        data = DataHandler(self, workers, max_queue_size)
+        data = DataHandler(self, workers, max_queue_size, use_multiprocessing)
+        try:
+            return self._fit_epochs(data, x, y, batch_size, epochs, verbose, callbacks,
+                                    validation_split, validation_data, shuffle, class_weight,
+                                    sample_weight, initial_epoch, steps_per_epoch,
+                                    validation_steps, validation_batch_size, validation_freq,
+                                    session)
+        finally:
+            data.close()  # the readers of generators stop with fit, on success or error
+
+    def _fit_epochs(self, data, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                    validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                    steps_per_epoch, validation_steps, validation_batch_size, validation_freq,
+                    session):
+        """The epochs of ``fit`` over the adapters ``data`` makes."""
         train, val = data.fit_adapters(x, y, sample_weight, class_weight, batch_size, shuffle,
                                        steps_per_epoch, validation_split, validation_data,
                                        validation_batch_size, validation_steps)
@@ -254,16 +271,15 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
                           "weights, did you set `model.trainable` without calling "
                           "`model.compile` after ?", stacklevel=3)
 
-    def _one_pass(self, x, y, sample_weight, batch_size, steps, mode, verbose, callbacks,
-                  workers, max_queue_size):
-        """(distributed session or None, adapter, callbacks) for one pass of evaluate/predict;
-        with several processes each one gets its shard of the data."""
+    def _one_pass(self, data, x, y, sample_weight, batch_size, steps, mode, verbose,
+                  callbacks):
+        """(distributed session or None, adapter, callbacks) for one pass of evaluate/predict
+        with the data handler ``data``; with several processes each one gets its shard."""
         session = distributed.session(self)  # None in a single process
         if session is not None:
             verbose, callbacks = session.begin(verbose, callbacks)
         self._move_to_device()
-        adapter = DataHandler(self, workers, max_queue_size).adapter(
-            x, y, sample_weight, None, batch_size, False, steps, mode)
+        adapter = data.adapter(x, y, sample_weight, None, batch_size, False, steps, mode)
         if session is not None:
             adapter = session.shard(adapter, mode)
         cbs = loop.callback_list(self, callbacks, None, verbose, 1, adapter.steps_per_epoch)
@@ -287,11 +303,14 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         """
         self._assert_compiled("testing")
         verbose = resolve_verbose(verbose)
-        del use_multiprocessing
-        _, adapter, cbs = self._one_pass(x, y, sample_weight, batch_size, steps, "test", verbose,
-                                         callbacks, workers, max_queue_size)
-        with torch.no_grad(), threads.sized_for(self, adapter):
-            logs = loop.test_loop(self, adapter, cbs)
+        data = DataHandler(self, workers, max_queue_size, use_multiprocessing)
+        try:
+            _, adapter, cbs = self._one_pass(data, x, y, sample_weight, batch_size, steps,
+                                             "test", verbose, callbacks)
+            with torch.no_grad(), threads.sized_for(self, adapter):
+                logs = loop.test_loop(self, adapter, cbs)
+        finally:
+            data.close()
         return format_results(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
@@ -306,10 +325,17 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
             steps: number of batches (default: one pass).
             callbacks: list of Callback.
         """
-        del use_multiprocessing
         verbose = resolve_verbose(verbose)
-        session, adapter, cbs = self._one_pass(x, None, None, batch_size, steps, "predict",
-                                               verbose, callbacks, workers, max_queue_size)
+        data = DataHandler(self, workers, max_queue_size, use_multiprocessing)
+        try:
+            return self._predict_pass(data, x, batch_size, verbose, steps, callbacks)
+        finally:
+            data.close()
+
+    def _predict_pass(self, data, x, batch_size, verbose, steps, callbacks):
+        """``predict``'s pass over the adapter ``data`` makes of ``x``."""
+        session, adapter, cbs = self._one_pass(data, x, None, None, batch_size, steps,
+                                               "predict", verbose, callbacks)
         cbs.on_predict_begin()
         chunks = []
 

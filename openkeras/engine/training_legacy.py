@@ -38,7 +38,10 @@ class LegacyTrainingMixin:
             steps_per_epoch: batches per epoch (default ``len(generator)`` when known).
             validation_data: arrays tuple or another generator.
             validation_steps: batches of a validation generator.
-            workers: threads fetching batches ahead (0 or 1: in the training thread).
+            workers: readers of the generator: 0 reads in the training thread, 1 (Keras 2's
+                default) in a background thread, more read a Sequence with that many threads.
+            use_multiprocessing: read in ``workers`` processes instead (a generator is then
+                copied into each, duplicating its data as in Keras 2).
         """
         kwargs = _legacy_generator_kwargs(kwargs, generator, validation_data, "fit_generator")
         args = {"steps_per_epoch": steps_per_epoch, "epochs": epochs,

@@ -159,7 +159,7 @@ def run(out):
     logs["gen"] = model.fit(counting_generator(d["x"], d["y"], BATCH, counter), steps_per_epoch=4,
                             epochs=3, verbose=0,
                             validation_data=counting_generator(d["xe"], d["ye"], 5, val_counter),
-                            validation_steps=3).history
+                            validation_steps=3, workers=0).history  # no read-ahead: exact reads
     keep("gen", model)
     dataset = CountingDataset(d["x"], d["y"])
     model = make_model()
