@@ -108,8 +108,7 @@ class Functional(AddedLossesMixin, Model, functional=True):
                 out_masked = any(t._keras_mask is not None for t in node.output_tensors)
                 steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, out_masked))
         self._autocast = self._dtype_policy.autocast_dtype()
-        for step in steps:
-            precision_call.adapt_step(step, self._autocast)
+        precision_call.adapt_steps(steps, self._autocast)
         self._steps = steps
         self._output_slots = [slots[id(x)] for x in self.outputs]
         self._uses_masks = uses_masks

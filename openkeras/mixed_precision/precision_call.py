@@ -9,26 +9,37 @@ made; layers sharing the model's policy are called as they are.
 import torch
 
 
-def adapt_step(step, model_autocast):
-    """Wrap ``step.fn`` when the step's layer computes in another precision than the model.
+def adapt_steps(steps, model_autocast):
+    """Wrap the ``fn`` of steps whose layer computes in another precision than the model.
+
+    Nothing is wrapped when every layer shares the model's policy. Otherwise a mixed layer
+    outside the model's autocast region gets its own region, and in a model that mixes
+    precisions a non-mixed layer runs without autocast on inputs cast to its compute dtype
+    (so float32 layers after a bfloat16 one receive float32, as tf.keras casts inputs).
 
     Args:
-        step: a plan step (``layer`` and ``fn`` attributes).
+        steps: the plan's steps (``layer`` and ``fn`` attributes).
         model_autocast: the torch dtype of the model's autocast region, or None.
     """
-    layer = step.layer
-    if hasattr(layer, "_steps"):  # a nested model applies its own policy
+    own = [(step, _layer_autocast(step.layer)) for step in steps]
+    if all(a is False or a == model_autocast for _, a in own):
         return
-    policy = getattr(layer, "_dtype_policy", None)
-    if policy is None:
-        return
-    layer_autocast = policy.autocast_dtype()
-    if layer_autocast == model_autocast:
-        return
-    if layer_autocast is not None:
-        step.fn = _AutocastCall(step.fn, layer_autocast)
-    elif policy.compute_dtype in ("float16", "bfloat16", "float32", "float64"):
-        step.fn = _PlainCall(step.fn, getattr(torch, policy.compute_dtype))
+    for step, layer_autocast in own:
+        if layer_autocast is False:
+            continue
+        if layer_autocast is not None:
+            if layer_autocast != model_autocast:
+                step.fn = _AutocastCall(step.fn, layer_autocast)
+        elif step.layer.compute_dtype in ("float16", "bfloat16", "float32", "float64"):
+            step.fn = _PlainCall(step.fn, getattr(torch, step.layer.compute_dtype))
+
+
+def _layer_autocast(layer):
+    """A layer's autocast dtype (None when not mixed); False for nested models and layers
+    without a policy, which are left alone (a nested model applies its own policy)."""
+    if hasattr(layer, "_steps") or getattr(layer, "_dtype_policy", None) is None:
+        return False
+    return layer._dtype_policy.autocast_dtype()
 
 
 def _first_tensor(x):
