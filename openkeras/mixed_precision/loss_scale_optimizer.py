@@ -158,7 +158,10 @@ class LossScaleOptimizer(Optimizer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        inner = config.pop("inner_optimizer", None) or config.pop("optimizer")
+        inner = config.pop("inner_optimizer", None) or config.pop("optimizer", None)
+        if inner is None:
+            raise TypeError("LossScaleOptimizer config needs 'inner_optimizer'. Received: "
+                            f"config={config!r}")
         if isinstance(inner, dict):
             inner = optimizers.deserialize(inner, custom_objects=custom_objects)
         config.pop("name", None)

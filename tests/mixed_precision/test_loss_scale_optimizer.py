@@ -96,3 +96,23 @@ def test_config_round_trip_and_model_training():
     loss = model.fit(x, y, epochs=5, verbose=0).history["loss"]
     assert loss[-1] < loss[0]
     assert int(clone.iterations) == 10 and float(clone.loss_scale) == 512.0
+
+
+def test_mixed_float16_model_round_trips_through_hdf5(tmp_path):
+    from openkeras import mixed_precision
+
+    mixed_precision.set_global_policy("mixed_float16")
+    model = openkeras.Sequential([openkeras.layers.Dense(4, input_shape=(3,)),
+                                  openkeras.layers.Activation("softmax", dtype="float32")])
+    model.compile("adam", "categorical_crossentropy")
+    x = np.random.RandomState(0).rand(16, 3).astype("float32")
+    model.fit(x, np.eye(4, dtype="float32")[np.arange(16) % 4], verbose=0)
+    model.save(tmp_path / "mixed.h5")
+    mixed_precision.set_global_policy(None)
+    loaded = openkeras.models.load_model(tmp_path / "mixed.h5")
+    assert isinstance(loaded.optimizer, LossScaleOptimizer)
+    assert isinstance(loaded.optimizer.inner_optimizer, optimizers.Adam)
+    assert [lay.compute_dtype for lay in loaded.layers] == ["float16", "float32"]
+    for a, b in zip(model.optimizer.get_weights(), loaded.optimizer.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
