@@ -50,6 +50,7 @@ LAYERS = {
     "engine.weight_budget": 0,
     "legacy": 0,  # legacy.interfaces: Keras 1 argument converters
     "metrics.names": 0,
+    "mixed_precision": 0,  # dtype policies (the Layer reads them); torch and config only
     # 1: what weights are made with: Layer.add_weight takes their names (as in Keras 2, they sit
     # below the Layer).
     "initializers": 1,
@@ -63,6 +64,7 @@ LAYERS = {
     "objectives": 3,
     "metrics": 3,
     "optimizers": 3,
+    "mixed_precision.loss_scale_optimizer": 3,
     "utils.losses_utils": 3,
     "utils.metrics_utils": 3,
     # 4: K, the Keras backend API. It sits above activations and losses because K.relu,

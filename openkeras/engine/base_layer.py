@@ -23,6 +23,7 @@ from openkeras.engine.layer_weights import LayerWeightsMixin
 from openkeras.engine.naming import unique_object_name
 from openkeras.engine.node import Node
 from openkeras.engine.weights import Transpose, Variable, set_weight, weight_keras_view, weight_to_keras  # noqa: F401
+from openkeras.mixed_precision import policy as dtype_policies
 from openkeras.utils.generic_utils import to_int, to_shape, to_snake_case
 
 _ALLOWED_KWARGS = {
@@ -76,13 +77,14 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         for key in kwargs:
             if key not in _ALLOWED_KWARGS:
                 raise TypeError(f"Keyword argument not understood: {key!r} (layer {type(self).__name__})")
-        if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
-            dtype = dtype.get("config", {}).get("name", None)
         self._name = name or unique_object_name(to_snake_case(type(self).__name__))
         if not isinstance(self._name, str):
             raise TypeError(f"Layer name must be a string. Received: name={name!r}")
         self._trainable = bool(trainable)
-        self._dtype = str(dtype) if dtype else config.floatx()
+        # a name, a Policy or a serialized policy (tf.keras 2 Policy, Keras 3 DTypePolicy)
+        self._dtype_policy = dtype_policies.layer_policy(dtype)
+        self._dtype = self._dtype_policy.variable_dtype
+        self._autocast_dtype = self._dtype_policy.autocast_dtype()  # None unless mixed
         self.built = False
         self.supports_masking = getattr(self, "supports_masking", False)
         self._inbound_nodes = []
@@ -114,6 +116,21 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
 
     @property
     def dtype(self) -> str:
+        """The dtype of the layer's weights (its policy's variable dtype)."""
+        return self._dtype
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``mixed_precision.Policy``."""
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in and outputs (its policy's compute dtype)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
         return self._dtype
 
     # ------------------------------------------------------------- build/call
@@ -133,6 +150,9 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         return shape_inference.infer_output_shape(self, input_shape)
 
     def compute_output_dtype(self, input_dtype):
+        policy = self._dtype_policy
+        if "float" in str(input_dtype) and (policy.is_mixed or input_dtype in ("float16", "bfloat16")):
+            return policy.compute_dtype  # under a policy, floating inputs take the compute dtype
         return input_dtype if not self._own_weights else self._dtype
 
     def compute_mask(self, inputs, mask=None):
@@ -188,7 +208,11 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
                               None)
                 if device is not None and device.type != "meta":
                     self.to(device)
-            outputs = self.call(inputs, *args, **kwargs)
+            if self._autocast_dtype is None:
+                outputs = self.call(inputs, *args, **kwargs)
+            else:  # a mixed-policy layer called on its own (models make one region per pass)
+                with torch.autocast(_device_type(inputs), dtype=self._autocast_dtype):
+                    outputs = self.call(inputs, *args, **kwargs)
         except (RuntimeError, AttributeError, TypeError) as e:
             named = _eager_call_error(self, inputs, e)
             if named is e:
@@ -262,7 +286,8 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
     # ---------------------------------------------------------------- config
     def get_config(self):
         """Keras 2 config: name, trainable, dtype (+ batch_input_shape when given)."""
-        config_ = {"name": self._name, "trainable": self._trainable, "dtype": self._dtype}
+        config_ = {"name": self._name, "trainable": self._trainable,
+                   "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self._batch_input_shape is not None:
             config_["batch_input_shape"] = list(self._batch_input_shape)
         return config_
@@ -328,6 +353,11 @@ def _eager_call_error(layer, inputs, error):
     kind = AttributeError if type(error) is AttributeError else type(error)
     return kind(f'Layer "{layer.name}" ({type(layer).__name__}) failed on inputs of shape '
                 f"{received[0] if len(received) == 1 else received}: {error}")
+
+
+def _device_type(inputs):
+    t = next((t for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
+    return t.device.type if t is not None else "cpu"
 
 
 def _to_torch(x):

@@ -12,6 +12,7 @@ from openkeras.engine.input_layer import InputLayer
 from openkeras.engine.keras_tensor import KerasTensor, flatten, pack_like
 from openkeras.engine.node import Node, map_graph_network, node_key  # noqa: F401  (node_key: public here too)
 from openkeras.engine.training import Model
+from openkeras.mixed_precision import precision_call
 from openkeras.utils.layer_utils import print_summary
 
 
@@ -104,6 +105,8 @@ class Functional(AddedLossesMixin, Model, functional=True):
                 uses_masks = uses_masks or masked
                 out_masked = any(t._keras_mask is not None for t in node.output_tensors)
                 steps.append(_Step(node.layer, in_slots, out_slots, node.arguments, out_masked))
+        self._autocast = self._dtype_policy.autocast_dtype()
+        precision_call.adapt_steps(steps, self._autocast)
         self._steps = steps
         self._output_slots = [slots[id(x)] for x in self.outputs]
         self._uses_masks = uses_masks
@@ -157,6 +160,12 @@ class Functional(AddedLossesMixin, Model, functional=True):
         if self._hooks_version != HOOKS_VERSION[0]:  # a layer got a forward hook: call it through torch
             self._compile_plan()
         flat = self._flatten_call_inputs(inputs)
+        if self._autocast is not None:  # a mixed policy: one autocast region for the whole pass
+            with torch.autocast(flat[0].device.type, dtype=self._autocast):
+                return self._run_plan(flat, training, mask, want_masks)
+        return self._run_plan(flat, training, mask, want_masks)
+
+    def _run_plan(self, flat, training, mask, want_masks):
         vals = [None] * self._n_slots
         vals[: len(flat)] = flat
         if not (self._uses_masks or want_masks or mask is not None):

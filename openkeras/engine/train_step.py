@@ -95,6 +95,11 @@ class StepRunner:
         self.accumulating = False  # *_on_batch with reset_metrics=False
         self.needs_masks = spec.masked_outputs
         self.flat_forward = model._flat_forward
+        # mixed precision: half-precision outputs are cast to float32 for the losses and
+        # metrics, and a LossScaleOptimizer scales the loss before backward
+        self.half_outputs = any(getattr(m, "_autocast_dtype", None) is not None
+                                for m in model.modules())
+        self.scales_loss = hasattr(optimizer, "get_scaled_loss")
         optimizer.build(self.params)
 
     # ------------------------------------------------------------------ names
@@ -151,6 +156,10 @@ class StepRunner:
     # ----------------------------------------------------------------- steps
     def forward(self, xs, training):
         """Model outputs (a list) and output masks (a list, or None)."""
+        if self.half_outputs:
+            outs, masks = self.flat_forward(xs, training, self.needs_masks)
+            return [o.float() if o.dtype in (torch.float16, torch.bfloat16) else o
+                    for o in outs], masks
         return self.flat_forward(xs, training, self.needs_masks)
 
     def _loss(self, outs, ys, sws, masks, extra):
@@ -227,7 +236,10 @@ class StepRunner:
             _PHASE[0] = previous
         if total.requires_grad:
             self.optimizer.zero_grad(set_to_none=True)
-            total.backward()
+            if self.scales_loss:
+                self.optimizer.get_scaled_loss(total).backward()
+            else:
+                total.backward()
             self.optimizer.step()
         else:
             # Nothing to train (no trainable weights, or none the loss depends on): Keras 2

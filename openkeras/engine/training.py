@@ -358,7 +358,10 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
 
     def _predict_batch(self, xs):
         outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
-        return list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        if self._autocast_dtype is not None:  # numpy has no bfloat16: such outputs become float32
+            outs = [o.float() if o.dtype == torch.bfloat16 else o for o in outs]
+        return outs
 
 
 def _functional():

@@ -6,6 +6,7 @@ from openkeras import optimizers
 from openkeras.engine import compile_utils
 from openkeras.engine.train_step import StepRunner
 from openkeras.metrics.names import MetricNames
+from openkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
 
 
 class CompileMixin:
@@ -39,6 +40,11 @@ class CompileMixin:
                             "Valid keyword arguments include: optimizer, loss, metrics, "
                             "loss_weights, sample_weight_mode, weighted_metrics.")
         self.optimizer = optimizers.get(optimizer)
+        if self._dtype_policy.name == "mixed_float16" and not hasattr(self.optimizer,
+                                                                      "get_scaled_loss"):
+            # tf.keras wraps the optimizer of a mixed_float16 model: float16 gradients would
+            # underflow without loss scaling
+            self.optimizer = LossScaleOptimizer(self.optimizer)
         self.loss = loss
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
