@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
+from openkeras.utils.enqueuers import put_unless_stopped
+
 _ITEM, _END, _ERROR = 0, 1, 2
 _JOIN_TIMEOUT = 10.0  # seconds to wait for a producer that is inside a slow user call
 
@@ -60,14 +62,7 @@ class Prefetcher:
             items.close()  # our own generator: ends a pool it holds, never the user's source
 
     def _put(self, entry):
-        """Queue ``entry`` unless closed meanwhile (False then)."""
-        while not self._stop.is_set():
-            try:
-                self._queue.put(entry, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(self._queue, self._stop, entry)
 
     def __iter__(self):
         return self

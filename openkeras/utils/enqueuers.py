@@ -44,6 +44,18 @@ def next_sample(uid):
     return next(_SHARED_SEQUENCES[uid])
 
 
+def put_unless_stopped(q, stop, item):
+    """Put ``item`` on the bounded queue ``q`` unless the event ``stop`` is set meanwhile;
+    returns False when stopped (a producer thread then ends)."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 def _new_uid():
     with _UID_LOCK:
         _NEXT_UID[0] += 1
@@ -93,14 +105,7 @@ class SequenceEnqueuer:
         self.run_thread.start()
 
     def _put(self, item):
-        """Put ``item`` unless stopped meanwhile; False when stopped."""
-        while not self.stop_signal.is_set():
-            try:
-                self.queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(self.queue, self.stop_signal, item)
 
     def stop(self, timeout=None):
         """Stop the workers and wait for the feeding thread (at most ``timeout`` seconds)."""
