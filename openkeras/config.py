@@ -19,6 +19,7 @@ _IMAGE_DATA_FORMAT = "channels_last"
 _DEVICE = None  # None: CUDA when available, else CPU
 _THREADS = None  # None: openkeras sizes torch's intra-op threads per call (engine/threads.py)
 _THREADS_BEFORE = None  # torch's count before set_threads fixed one, restored by 'auto'
+_JIT_COMPILE = False  # compile()'s jit_compile default (engine/compiled_step.py)
 
 
 # keras.json "backend" values that need no warning: TensorFlow is what every file written by
@@ -132,6 +133,23 @@ def set_threads(value) -> None:
     _THREADS = int(value)
 
 
+def jit_compile() -> bool:
+    """Whether models compile their train and predict steps unless compile() says otherwise."""
+    return _JIT_COMPILE
+
+
+def set_jit_compile(value) -> None:
+    """Set the default of ``compile(..., jit_compile=...)``.
+
+    Args:
+        value: True: train and predict steps run as ``torch.compile`` graphs; False: eagerly.
+    """
+    global _JIT_COMPILE
+    if not isinstance(value, bool):
+        raise ValueError(f"jit_compile must be True or False. Received: {value!r}")
+    _JIT_COMPILE = value
+
+
 def torch_dtype(name=None) -> torch.dtype:
     """The torch dtype for a Keras dtype name (default: floatx)."""
     if isinstance(name, torch.dtype):
@@ -158,6 +176,8 @@ def _apply(cfg: dict, path: str) -> None:
             set_device(cfg["device"])
         if "threads" in cfg:
             set_threads(cfg["threads"])
+        if "jit_compile" in cfg:
+            set_jit_compile(cfg["jit_compile"])
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"Invalid Keras configuration file {path}: {e}") from None
     backend = os.environ.get("KERAS_BACKEND") or cfg.get("backend")

@@ -94,6 +94,7 @@ LAYERS = {
     "engine.training_legacy": 6,
     "engine.training_utils": 6,
     "engine.train_step": 6,
+    "engine.compiled_step": 6,
     "engine.compile_utils": 6,
     "engine.data_adapter": 6,
     "engine.hdf5_adapter": 6,

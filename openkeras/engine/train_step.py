@@ -101,6 +101,7 @@ class StepRunner:
                                 for m in model.modules())
         self.scales_loss = hasattr(optimizer, "get_scaled_loss")
         optimizer.build(self.params)
+        self.compiled = None  # a CompiledTrain when the model was compiled with jit_compile
 
     # ------------------------------------------------------------------ names
     @property
@@ -226,6 +227,8 @@ class StepRunner:
     def train_batch(self, xs, ys, sws):
         """One optimizer step on a batch; updates the running loss and metrics."""
         training = fixed_learning_phase(True)
+        if self.compiled is not None and self.compiled(xs, ys, sws, training):
+            return
         # K.learning_phase() reads 1 during fit's forward pass (Keras 2 feeds 1 to it), so
         # K.in_train_phase(...) in a Lambda picks its training branch.
         previous, _PHASE[0] = _PHASE[0], int(training)

@@ -11,7 +11,7 @@ import torch
 
 from openkeras import config
 from openkeras.backend.common import fixed_learning_phase
-from openkeras.engine import aliases, distributed, file_formats, threads
+from openkeras.engine import aliases, compiled_step, distributed, file_formats, threads
 from openkeras.engine import data_adapter as da
 from openkeras.engine import training_loop as loop
 from openkeras.engine.base_layer import Layer
@@ -42,6 +42,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     stop_training = False
     _compile_args = None
     _runner = None
+    _compiled_predict = None  # a CompiledPredict once predict ran with jit_compile
     _temporal = None  # per output: whether sample weights are per timestep (set by compile)
     _data_input_names = None  # a subclassed model's inputs, as its data first came
     _data_input_dict = False
@@ -357,6 +358,15 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         return arrays[0] if len(arrays) == 1 else arrays
 
     def _predict_batch(self, xs):
+        if self._jit_enabled():
+            if self._compiled_predict is None:
+                self._compiled_predict = compiled_step.CompiledPredict(self, self._eager_predict)
+            outs = self._compiled_predict(xs)
+            if outs is not None:
+                return outs
+        return self._eager_predict(xs)
+
+    def _eager_predict(self, xs):
         outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         if self._autocast_dtype is not None:  # numpy has no bfloat16: such outputs become float32

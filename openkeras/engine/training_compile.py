@@ -2,8 +2,8 @@
 
 import warnings
 
-from openkeras import optimizers
-from openkeras.engine import compile_utils
+from openkeras import config, optimizers
+from openkeras.engine import compile_utils, compiled_step
 from openkeras.engine.train_step import StepRunner
 from openkeras.metrics.names import MetricNames
 from openkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
@@ -25,15 +25,19 @@ class CompileMixin:
             sample_weight_mode: None, or 'temporal' for (samples, timesteps) sample weights
                 (a list or dict to choose per output).
             weighted_metrics: metrics that take ``sample_weight`` / ``class_weight`` into account.
-            **kwargs: tf.keras's ``run_eagerly``, ``steps_per_execution`` and ``jit_compile``
-                are accepted and have no effect; ``target_tensors`` is ignored with a warning.
+            **kwargs: ``jit_compile``: True runs the train and predict steps as
+                ``torch.compile`` graphs (default: ``openkeras.config.jit_compile()``);
+                tf.keras's ``run_eagerly`` and ``steps_per_execution`` are accepted and have
+                no effect; ``target_tensors`` is ignored with a warning.
         """
         if kwargs.pop("target_tensors", None) is not None:
             warnings.warn("compile(): `target_tensors` is ignored by openkeras (it fed TensorFlow "
                           "tensors as targets). Pass the targets to fit() instead: "
                           "`model.fit(x, y)`, or a generator / Sequence / DataLoader yielding "
                           "`(x, y)`.", UserWarning, stacklevel=2)
-        for key in ("run_eagerly", "steps_per_execution", "jit_compile"):
+        self._jit_compile = compiled_step.as_flag(kwargs.pop("jit_compile", None))
+        self._compiled_predict = None
+        for key in ("run_eagerly", "steps_per_execution"):
             kwargs.pop(key, None)
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}. "
@@ -76,7 +80,13 @@ class CompileMixin:
             self.sample_weight_mode, names, "sample_weight_mode")]
         self._runner = StepRunner(self, self.optimizer, spec, output_losses, metrics,
                                   self.trainable_weights)
+        if self._jit_enabled():
+            self._runner.compiled = compiled_step.CompiledTrain(self._runner)
         self._captured_trainable = len(self._runner.params)
+
+    def _jit_enabled(self):
+        flag = self.__dict__.get("_jit_compile")
+        return config.jit_compile() if flag is None else flag
 
     def _assert_compiled(self, what):
         if self.optimizer is None or self._compile_args is None:

@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer, f32
 
 
@@ -39,16 +40,16 @@ class Adadelta(Optimizer):
     def _update(self, params, grads, slots, c):
         accum_grad, accum_var = slots["accum_grad"], slots["accum_var"]
         torch._foreach_mul_(accum_grad, c["rho"])
-        torch._foreach_addcmul_(accum_grad, grads, grads, value=c["one_minus_rho"])
-        update = torch._foreach_add(accum_var, c["epsilon"])
+        foreach.addcmul_(accum_grad, grads, grads, c["one_minus_rho"])
+        update = foreach.add_scalar(accum_var, c["epsilon"])
         torch._foreach_sqrt_(update)
-        denom = torch._foreach_add(accum_grad, c["epsilon"])
+        denom = foreach.add_scalar(accum_grad, c["epsilon"])
         torch._foreach_sqrt_(denom)
         torch._foreach_div_(update, denom)
         torch._foreach_mul_(update, grads)
-        torch._foreach_add_(params, update, alpha=-c["lr"])
+        foreach.add_(params, update, -c["lr"])
         torch._foreach_mul_(accum_var, c["rho"])
-        torch._foreach_addcmul_(accum_var, update, update, value=c["one_minus_rho"])
+        foreach.addcmul_(accum_var, update, update, c["one_minus_rho"])
 
     def get_config(self):
         return {**super().get_config(), **self._hyper_config("rho"), "epsilon": self.epsilon}

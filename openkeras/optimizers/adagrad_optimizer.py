@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer, f32
 
 
@@ -40,7 +41,7 @@ class Adagrad(Optimizer):
         accumulator = slots["accumulator"]
         torch._foreach_addcmul_(accumulator, grads, grads)
         denom = torch._foreach_sqrt(accumulator)
-        torch._foreach_add_(denom, c["epsilon"])
+        foreach.add_scalar_(denom, c["epsilon"])
         scaled = torch._foreach_mul(grads, c["lr"])
         torch._foreach_div_(scaled, denom)
         torch._foreach_sub_(params, scaled)

@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer, f32
 
 
@@ -50,15 +51,15 @@ class Adam(Optimizer):
 
     def _update(self, params, grads, slots, c):
         m, v = slots["m"], slots["v"]
-        torch._foreach_lerp_(m, grads, c["one_minus_beta_1"])
-        torch._foreach_lerp_(v, torch._foreach_mul(grads, grads), c["one_minus_beta_2"])
+        foreach.lerp_(m, grads, c["one_minus_beta_1"])
+        foreach.lerp_(v, torch._foreach_mul(grads, grads), c["one_minus_beta_2"])
         if self.amsgrad:
             torch._foreach_maximum_(slots["vhat"], v)
             denom = torch._foreach_sqrt(slots["vhat"])
         else:
             denom = torch._foreach_sqrt(v)
-        torch._foreach_add_(denom, c["epsilon"])
-        torch._foreach_addcdiv_(params, m, denom, value=-c["alpha"])
+        foreach.add_scalar_(denom, c["epsilon"])
+        foreach.addcdiv_(params, m, denom, -c["alpha"])
 
     def get_config(self):
         return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),
@@ -103,11 +104,11 @@ class Adamax(Optimizer):
 
     def _update(self, params, grads, slots, c):
         m, u = slots["m"], slots["v"]
-        torch._foreach_lerp_(m, grads, c["one_minus_beta_1"])
+        foreach.lerp_(m, grads, c["one_minus_beta_1"])
         torch._foreach_mul_(u, c["beta_2"])
         torch._foreach_maximum_(u, torch._foreach_abs(grads))
-        denom = torch._foreach_add(u, c["epsilon"])
-        torch._foreach_addcdiv_(params, m, denom, value=-c["scale"])
+        denom = foreach.add_scalar(u, c["epsilon"])
+        foreach.addcdiv_(params, m, denom, -c["scale"])
 
     def get_config(self):
         return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),

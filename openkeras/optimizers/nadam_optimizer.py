@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer, f32
 from openkeras.optimizers.schedules import LearningRateSchedule
 
@@ -81,15 +82,15 @@ class Nadam(Optimizer):
     def _update(self, params, grads, slots, c):
         m, v = slots["m"], slots["v"]
         torch._foreach_mul_(m, c["beta_1"])
-        torch._foreach_add_(m, grads, alpha=c["one_minus_beta_1"])
+        foreach.add_(m, grads, c["one_minus_beta_1"])
         torch._foreach_mul_(v, c["beta_2"])
-        torch._foreach_addcmul_(v, grads, grads, value=c["one_minus_beta_2"])
+        foreach.addcmul_(v, grads, grads, c["one_minus_beta_2"])
         m_bar = torch._foreach_mul(grads, c["grad_scale"])
-        torch._foreach_add_(m_bar, m, alpha=c["m_scale"])
+        foreach.add_(m_bar, m, c["m_scale"])
         denom = torch._foreach_div(v, c["v_correction"])
         torch._foreach_sqrt_(denom)
-        torch._foreach_add_(denom, c["epsilon"])
-        torch._foreach_addcdiv_(params, m_bar, denom, value=-c["lr"])
+        foreach.add_scalar_(denom, c["epsilon"])
+        foreach.addcdiv_(params, m_bar, denom, -c["lr"])
 
     def get_config(self):
         return {**super().get_config(), **self._hyper_config("beta_1", "beta_2"),

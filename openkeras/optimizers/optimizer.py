@@ -337,7 +337,16 @@ class Optimizer(registry.Registered):
         self._apply(grads)
 
     def _apply(self, grads) -> None:
+        work = self._work(grads)
+        if not work:
+            return
         step = int(self._iterations)
+        self._update_work(work, self._coefficients(step))
+        self._iterations.fill_(step + 1)
+
+    def _work(self, grads) -> list:
+        """``(params, clipped grads, slots)`` of each group, for the parameters that have a
+        gradient in ``grads`` (one per parameter, None to skip it)."""
         work = []
         for idx, params, slots in self._groups:
             group_grads = [grads[i] for i in idx]
@@ -350,14 +359,15 @@ class Optimizer(registry.Registered):
                 group_grads = [group_grads[k] for k in keep]
             group_grads = [g.to_dense() if g.is_sparse else g for g in group_grads]
             work.append((params, self._clip(group_grads), slots))
-        if not work:
-            return
-        if self.global_clipnorm is not None:
+        if work and self.global_clipnorm is not None:
             work = self._clip_global(work)
-        coefficients = self._coefficients(step)
+        return work
+
+    def _update_work(self, work, coefficients) -> None:
+        """Apply ``_work``'s groups with this step's ``coefficients`` (Python floats, or 0-d
+        tensors in a compiled step)."""
         for params, group_grads, slots in work:
             self._update(params, group_grads, slots, coefficients)
-        self._iterations.fill_(step + 1)
 
     def _clip(self, grads):
         """clipvalue, then per-tensor clipnorm: g * clipnorm / max(||g||, clipnorm)."""

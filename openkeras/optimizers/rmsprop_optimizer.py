@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer, f32
 
 
@@ -51,14 +52,14 @@ class RMSprop(Optimizer):
     def _update(self, params, grads, slots, c):
         rms, eps = slots["rms"], c["epsilon"]
         if self._momentum:
-            torch._foreach_lerp_(rms, torch._foreach_mul(grads, grads), c["one_minus_rho"])
+            foreach.lerp_(rms, torch._foreach_mul(grads, grads), c["one_minus_rho"])
             if self.centered:
                 mg = slots["mg"]
-                torch._foreach_lerp_(mg, grads, c["one_minus_rho"])
+                foreach.lerp_(mg, grads, c["one_minus_rho"])
                 denom = torch._foreach_sub(rms, torch._foreach_mul(mg, mg))
-                torch._foreach_add_(denom, eps)
+                foreach.add_scalar_(denom, eps)
             else:
-                denom = torch._foreach_add(rms, eps)
+                denom = foreach.add_scalar(rms, eps)
             torch._foreach_sqrt_(denom)
             scaled = torch._foreach_mul(grads, c["lr"])
             torch._foreach_div_(scaled, denom)
@@ -68,16 +69,16 @@ class RMSprop(Optimizer):
             torch._foreach_sub_(params, mom)
             return
         torch._foreach_mul_(rms, c["rho"])
-        torch._foreach_addcmul_(rms, grads, grads, value=c["one_minus_rho"])
+        foreach.addcmul_(rms, grads, grads, c["one_minus_rho"])
         denom = rms
         if self.centered:
             mg = slots["mg"]
             torch._foreach_mul_(mg, c["rho"])
-            torch._foreach_add_(mg, grads, alpha=c["one_minus_rho"])
+            foreach.add_(mg, grads, c["one_minus_rho"])
             denom = torch._foreach_sub(rms, torch._foreach_mul(mg, mg))
         denom = torch._foreach_sqrt(denom)
-        torch._foreach_add_(denom, eps)
-        torch._foreach_addcdiv_(params, grads, denom, value=-c["lr"])
+        foreach.add_scalar_(denom, eps)
+        foreach.addcdiv_(params, grads, denom, -c["lr"])
 
     def get_config(self):
         return {**super().get_config(), **self._hyper_config("rho", "momentum"),

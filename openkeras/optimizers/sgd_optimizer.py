@@ -2,6 +2,7 @@
 
 import torch
 
+from openkeras.optimizers import foreach
 from openkeras.optimizers.optimizer import Optimizer
 
 
@@ -40,14 +41,14 @@ class SGD(Optimizer):
     def _update(self, params, grads, slots, c):
         lr = c["lr"]
         if not self._momentum:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            foreach.add_(params, grads, -lr)
             return
         velocity = slots["momentum"]
         torch._foreach_mul_(velocity, c["momentum"])
-        torch._foreach_add_(velocity, grads, alpha=-lr)
+        foreach.add_(velocity, grads, -lr)
         if self.nesterov:
             step = torch._foreach_mul(velocity, c["momentum"])
-            torch._foreach_add_(step, grads, alpha=-lr)
+            foreach.add_(step, grads, -lr)
             torch._foreach_add_(params, step)
         else:
             torch._foreach_add_(params, velocity)
