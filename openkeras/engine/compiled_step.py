@@ -28,6 +28,7 @@ import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from openkeras.backend.common import _PHASE
+from openkeras.engine import tracing
 from openkeras.engine.base_layer import apply_updates
 
 MAX_SIGNATURES = 4  # input signatures compiled per model; others run eagerly
@@ -88,9 +89,11 @@ class _Compiled:
             result["value"] = fn(*a)
             return result["value"]
 
-        gm = make_fx(traced)(*args)
-        _check_constants(gm, self.forbidden_constants())
-        self.graphs[key] = _FirstCall(torch.compile(gm, dynamic=False), self)
+        with _quiet_torch():
+            with tracing.tracing():
+                gm = make_fx(traced)(*args)
+            _check_constants(gm, self.forbidden_constants())
+            self.graphs[key] = _FirstCall(torch.compile(gm, dynamic=False), self)
         self.compile_seconds += time.perf_counter() - start
         return result["value"]
 
@@ -110,10 +113,21 @@ class _FirstCall:
         if not self.first:
             return self.fn(*args)
         start = time.perf_counter()
-        out = self.fn(*args)
+        with _quiet_torch():
+            out = self.fn(*args)
         self.first = False
         self.owner.compile_seconds += time.perf_counter() - start
         return out
+
+
+@contextlib.contextmanager
+def _quiet_torch():
+    """Inside: deprecation warnings torch's compiler stack raises about its own internals
+    (``torch.jit.script_method`` ...) are not shown; the user's code warns as usual."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.")
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.\w+` is deprecated")
+        yield
 
 
 def _check_constants(gm, forbidden):

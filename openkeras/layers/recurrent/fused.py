@@ -11,6 +11,7 @@ from torch import _VF
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from openkeras import activations
+from openkeras.engine import tracing
 from openkeras.layers.recurrent.cells import GRUCell, LSTMCell, SimpleRNNCell, _CellBase
 
 _KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}
@@ -66,7 +67,7 @@ def run_fused(kind, cell, inputs, states, mask=None, go_backwards=False,
         inputs = inputs * input_mask.unsqueeze(1)
     lengths = None
     if mask is not None:
-        if torch.jit.is_tracing() or torch.compiler.is_exporting():
+        if torch.jit.is_tracing() or torch.compiler.is_exporting() or tracing.active():
             return None  # finding the lengths reads the mask's values: a traced graph cannot branch on them
         found = _prefix_lengths(mask)
         if found is None:

@@ -1,0 +1,157 @@
+"""compile(jit_compile=True): the compiled train and predict steps give eager's results.
+
+Each model is trained twice from the same seed, eagerly and compiled, on the same batches
+(shuffle=False, a partial last batch), and the weights, moving statistics, logged losses and
+metrics and predictions are compared with explicit tolerances.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch._inductor.config as inductor_config
+
+import openkeras as keras
+from openkeras import config
+from openkeras import layers as L
+from openkeras.mixed_precision import LossScaleOptimizer
+from openkeras.utils import set_random_seed
+
+
+def _train_both(build, x, y, optimizer, epochs=2, batch_size=16):
+    """(eager model, its history, compiled model, its history), from the same seed."""
+    out = []
+    for jit in (False, True):
+        set_random_seed(7)
+        model = build()
+        model.compile(optimizer() if callable(optimizer) else optimizer,
+                      "categorical_crossentropy", metrics=["accuracy"], jit_compile=jit)
+        set_random_seed(8)  # the same dropout masks
+        history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0,
+                            shuffle=False)
+        out += [model, history.history]
+    return out
+
+
+def _assert_same(eager, h_eager, compiled, h_compiled, atol):
+    runner = compiled._runner
+    assert runner.compiled.failed is None
+    assert len(runner.compiled.graphs) == 1  # the partial last batch ran eagerly, no recompile
+    assert runner.compiled.compile_seconds > 0
+    for key in h_eager:
+        np.testing.assert_allclose(h_compiled[key], h_eager[key], rtol=1e-5, atol=1e-6)
+    for a, b in zip(eager.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=atol, rtol=0)
+    assert int(compiled.optimizer.iterations) == int(eager.optimizer.iterations)
+
+
+def test_mlp_train_and_predict_match_eager():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((70, 12)).astype("float32")
+    y = np.eye(4, dtype="float32")[rng.integers(0, 4, 70)]
+
+    def build():
+        return keras.Sequential([L.Dense(16, activation="relu", input_shape=(12,)),
+                                 L.Dense(4, activation="softmax")])
+
+    eager, h_eager, compiled, h_compiled = _train_both(build, x, y, "adam")
+    _assert_same(eager, h_eager, compiled, h_compiled, atol=1e-6)
+    np.testing.assert_allclose(compiled.predict(x, batch_size=16), eager.predict(x, batch_size=16),
+                               atol=1e-6)
+    assert compiled._compiled_predict.failed is None
+    # the predict graph reads the weights by reference: training again changes what it returns
+    for model in (eager, compiled):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_allclose(compiled.predict(x, batch_size=16), eager.predict(x, batch_size=16),
+                               atol=1e-5)
+    assert len(compiled._compiled_predict.graphs) == 1
+
+
+def test_cnn_with_batchnorm_and_dropout_matches_eager():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 8, 8, 1)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+
+    def build():
+        return keras.Sequential([
+            L.Conv2D(4, 3, input_shape=(8, 8, 1)), L.BatchNormalization(),
+            L.Activation("relu"), L.MaxPooling2D(), L.Dropout(0.3), L.Flatten(),
+            L.Dense(3, activation="softmax")])
+
+    # compiled dropout then draws from torch's generator as eager does: the same masks
+    with inductor_config.patch(fallback_random=True):
+        eager, h_eager, compiled, h_compiled = _train_both(
+            build, x, y, lambda: keras.optimizers.SGD(0.05, momentum=0.9))
+    # get_weights includes BatchNormalization's moving mean and variance
+    _assert_same(eager, h_eager, compiled, h_compiled, atol=1e-5)
+
+
+def test_lstm_with_masking_matches_eager():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((40, 5, 3)).astype("float32")
+    x[:, 3:] = 0.0
+    x[::3, 1:] = 0.0  # samples of different lengths
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 40)]
+
+    def build():
+        return keras.Sequential([L.Masking(0.0, input_shape=(5, 3)), L.LSTM(6),
+                                 L.Dense(2, activation="softmax")])
+
+    eager, h_eager, compiled, h_compiled = _train_both(build, x, y, "rmsprop")
+    _assert_same(eager, h_eager, compiled, h_compiled, atol=1e-5)
+
+
+def test_a_step_that_cannot_be_traced_falls_back_to_eager_with_a_warning():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((32, 6)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 32)]
+
+    def build():  # float() of a tensor reads its value on the host: no graph can hold that
+        return keras.Sequential([L.Dense(5, input_shape=(6,)),
+                                 L.Lambda(lambda t: t * float(t.abs().mean() > 0)),
+                                 L.Dense(2, activation="softmax")])
+
+    set_random_seed(7)
+    eager = build()
+    eager.compile("sgd", "categorical_crossentropy")
+    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    set_random_seed(7)
+    compiled = build()
+    compiled.compile("sgd", "categorical_crossentropy", jit_compile=True)
+    with pytest.warns(RuntimeWarning, match="train step of model .* runs eagerly"):
+        compiled.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    assert compiled._runner.compiled.failed
+    # the failed trace's own step was undone: the results are exactly eager's
+    for a, b in zip(eager.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert int(compiled.optimizer.iterations) == 4
+
+
+def test_unsupported_optimizer_names_the_reason():
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    with pytest.warns(RuntimeWarning, match="LossScaleOptimizer"):
+        model.compile(LossScaleOptimizer(keras.optimizers.SGD()), "mse", jit_compile=True)
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)  # eagerly
+
+
+def test_config_default_and_bad_values(monkeypatch):
+    monkeypatch.setattr(config, "_JIT_COMPILE", False)
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    assert model._runner.compiled is None
+    config.set_jit_compile(True)
+    assert config.jit_compile() is True
+    model.compile("sgd", "mse")
+    assert model._runner.compiled is not None
+    model.compile("sgd", "mse", jit_compile=False)  # the argument wins over the default
+    assert model._runner.compiled is None
+    with pytest.raises(ValueError, match="jit_compile"):
+        config.set_jit_compile("yes")
+    with pytest.raises(ValueError, match="jit_compile` must be True, False, None or 'auto'"):
+        model.compile("sgd", "mse", jit_compile="yes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.compile("sgd", "mse", jit_compile="auto")  # tf.keras's default spelling
+    assert model._runner.compiled is not None
+    assert torch.is_tensor(model.optimizer.iterations)
