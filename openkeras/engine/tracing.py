@@ -10,6 +10,11 @@ import contextlib
 _ACTIVE = [False]
 
 
+class Unsupported(RuntimeError):
+    """Raised while tracing by code that has no traceable form; the message says why (the
+    compiled step then runs eagerly)."""
+
+
 def active() -> bool:
     """True while a train or predict step is being traced for compilation."""
     return _ACTIVE[0]

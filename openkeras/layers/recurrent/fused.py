@@ -66,8 +66,14 @@ def run_fused(kind, cell, inputs, states, mask=None, go_backwards=False,
     if input_mask is not None:
         inputs = inputs * input_mask.unsqueeze(1)
     lengths = None
+    if tracing.active():
+        if mask is not None:  # finding the lengths reads the mask's values: the general path
+            return None
+        raise tracing.Unsupported(
+            f"torch.compile cannot take torch's fused {kind.upper()} kernel (oneDNN / cuDNN); "
+            "the eager step runs it")
     if mask is not None:
-        if torch.jit.is_tracing() or torch.compiler.is_exporting() or tracing.active():
+        if torch.jit.is_tracing() or torch.compiler.is_exporting():
             return None  # finding the lengths reads the mask's values: a traced graph cannot branch on them
         found = _prefix_lengths(mask)
         if found is None:
