@@ -58,6 +58,21 @@ class _Compiled:
         self.compile_seconds = 0.0  # tracing + compiling, summed over signatures
         self._warned_limit = False
 
+    def __getstate__(self):
+        # A copy traces graphs of its own (these read the original's tensors) and finds its
+        # weights again: it keeps only what it was made from, and is made on first use.
+        return {"_made_from": self._made_from}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, failed="not made yet", _copied=True)
+
+    def _remade(self):
+        """For a copy's first use: made from its model; whether it can run compiled."""
+        if not self.__dict__.pop("_copied", False):
+            return False
+        self.__init__(*self._made_from)
+        return self.failed is None
+
     def give_up(self, reason):
         self.failed = str(reason) or type(reason).__name__
         warnings.warn(f"jit_compile: the {self.what} of model '{self.model.name}' runs eagerly: "
@@ -211,6 +226,7 @@ class CompiledTrain(_Compiled):
 
     def __init__(self, runner):
         super().__init__(runner.model)
+        self._made_from = (runner,)
         self.runner = runner
         self.optimizer = runner.optimizer
         self.names = None
@@ -237,7 +253,7 @@ class CompiledTrain(_Compiled):
 
     def __call__(self, xs, ys, sws, training):
         """Run one compiled train step; False when the batch must run eagerly."""
-        if self.failed is not None:
+        if self.failed is not None and not self._remade():
             return False
         n = xs[0].shape[0]
         key = signature((xs, ys, sws), training)
@@ -362,6 +378,7 @@ class CompiledPredict(_Compiled):
 
     def __init__(self, model, forward):
         super().__init__(model)
+        self._made_from = (model, forward)
         self.slots = _parameter_slots(model)
         self.views = _views(self.slots)
         self.forward = forward
@@ -378,7 +395,7 @@ class CompiledPredict(_Compiled):
 
     def __call__(self, xs):
         """The outputs of a compiled forward pass, or None when the batch runs eagerly."""
-        if self.failed is not None:
+        if self.failed is not None and not self._remade():
             return None
         key = signature((xs,), False)
         graph = self.graph_for(key, xs[0].shape[0])

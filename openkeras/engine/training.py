@@ -369,9 +369,9 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     def _eager_predict(self, xs):
         outs = self(self._call_inputs(xs), training=fixed_learning_phase(False))
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
-        if self._autocast_dtype is not None:  # numpy has no bfloat16: such outputs become float32
-            outs = [o.float() if o.dtype == torch.bfloat16 else o for o in outs]
-        return outs
+        # numpy has no bfloat16: such outputs (a mixed_bfloat16 model, or layers loaded with
+        # that policy) become float32
+        return [o.float() if o.dtype == torch.bfloat16 else o for o in outs]
 
 
 def _functional():

@@ -5,6 +5,7 @@ Each model is trained twice from the same seed, eagerly and compiled, on the sam
 metrics and predictions are compared with explicit tolerances.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -66,6 +67,15 @@ def test_mlp_train_and_predict_match_eager():
     np.testing.assert_allclose(compiled.predict(x, batch_size=16), eager.predict(x, batch_size=16),
                                atol=1e-5)
     assert len(compiled._compiled_predict.graphs) == 1
+    # a copy compiles graphs of its own, on its own weights
+    copied = copy.deepcopy(compiled)
+    before = [w.copy() for w in compiled.get_weights()]
+    np.testing.assert_allclose(copied.predict(x, batch_size=16),
+                               compiled.predict(x, batch_size=16), atol=1e-6)
+    copied.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    assert copied._runner.compiled.failed is None and len(copied._runner.compiled.graphs) == 1
+    for a, b in zip(before, compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_cnn_with_batchnorm_and_dropout_matches_eager():
