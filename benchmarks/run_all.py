@@ -22,10 +22,12 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -92,6 +94,18 @@ def write_spec(workload, quick, folder):
     np.savez(os.path.join(folder, "data.npz"), x=x, y=y_keras)
 
 
+def busy_cpu_seconds():
+    """CPU seconds all processes of the machine have run so far (from /proc/stat)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(variant, workload, args, folder):
     """One measurement in a fresh process: the child's JSON, or ``{"error": ...}``."""
     common = ["--epochs", str(args.epochs), "--threads", str(args.threads)]
@@ -103,14 +117,16 @@ def run_child(variant, workload, args, folder):
         command = [sys.executable, os.path.join(HERE, "measure.py"), variant, workload] + common
         command += ["--quick"] if args.quick else []
         cwd, env = ROOT, clean_env(True, folder)
-    with open("/proc/loadavg") as f:
-        load = float(f.read().split()[0])
+    busy, own, start = busy_cpu_seconds(), children_cpu_seconds(), time.perf_counter()
     out = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    # Cores other processes kept busy meanwhile: the machine's CPU time less the child's.
+    others = ((busy_cpu_seconds() - busy) - (children_cpu_seconds() - own)) / (
+        time.perf_counter() - start)
     if out.returncode != 0:
         lines = out.stderr.strip().splitlines() or ["no output"]
         return {"error": lines[-1][:160]}
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["load"] = load
+    result["others_busy"] = round(max(others, 0.0), 2)
     if variant not in FOREIGN:  # TensorFlow's logging fills stderr; ours should be empty
         result["warnings"] = sorted({line.strip() for line in out.stderr.splitlines()
                                      if "Warning" in line})
@@ -220,7 +236,16 @@ def report(args, results, workloads, variants, absent, load_start):
           f"Python {platform.python_version()}, torch {any_result.get('torch', '?')} on "
           f"{any_result.get('device', '?')}; threads: {threads}; load average {load_start} at "
           f"start, {load_end} at end; {args.reps} repetition(s) x {args.epochs} timed "
-          f"epoch(s){', --quick data' if args.quick else ''}\n")
+          f"epoch(s){', --quick data' if args.quick else ''}")
+    others = [r["others_busy"] for rs in results.values() for r in rs if "others_busy" in r]
+    if others:
+        print(f"Cores kept busy by other processes during the measurements: median "
+              f"{statistics.median(others):.2f}, max {max(others):.2f}")
+    if others and max(others) > 0.25 and not args.threads:
+        print("Note: other processes were running. torch's default OpenMP team (one thread per "
+              "core) spin-waits for a core another process holds, which slows the torch loop "
+              "and so changes every ratio (issue 15, point 3); compare a run with --threads 1.")
+    print()
     print("| workload | variant | median (min-max) | ratio to torch eager | target "
           "| first epoch - steady (s) |")
     print("|---|---|---|---|---|---|")
