@@ -5,7 +5,7 @@ Keras): it times a first epoch, then ``--epochs`` more; their median is the stea
 variants of a workload run one after another in an order that rotates every repetition, and
 the repetitions go round all workloads, so a load change on the machine hits every variant.
 The table gives per cell the median ms per step (per predict batch, per single-sample call)
-with min-max over repetitions, and the median ratio to the torch loop of the same repetition
+with [min, max] over repetitions, and the median ratio to the torch loop of the same repetition
 next to issue 15's target; the compiled variant also gets its compile time (first epoch minus
 steady epoch) and a check that it is never slower than eager after the first epoch.
 
@@ -164,7 +164,7 @@ def spread(values, digits):
     if len(values) == 1:
         return f"{values[0]:.{digits}f}"
     return (f"{statistics.median(values):.{digits}f} "
-            f"({min(values):.{digits}f}-{max(values):.{digits}f})")
+            f"[{min(values):.{digits}f}, {max(values):.{digits}f}]")
 
 
 def verdict(ratio, target):
@@ -227,12 +227,12 @@ def machine():
     return f"{models[0] if models else platform.processor()}, {os.cpu_count()} cores"
 
 
-def report(args, results, workloads, variants, absent, load_start):
+def report(args, results, workloads, variants, absent, started, load_start):
     any_result = next((r for rs in results.values() for r in rs if "torch" in r), {})
     with open("/proc/loadavg") as f:
         load_end = " ".join(f.read().split()[:3])
     threads = f"--threads {args.threads}" if args.threads else "libraries' defaults"
-    print(f"\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; "
+    print(f"\nstarted {started:%Y-%m-%d %H:%M} UTC; {machine()}; "
           f"Python {platform.python_version()}, torch {any_result.get('torch', '?')} on "
           f"{any_result.get('device', '?')}; threads: {threads}; load average {load_start} at "
           f"start, {load_end} at end; {args.reps} repetition(s) x {args.epochs} timed "
@@ -246,7 +246,7 @@ def report(args, results, workloads, variants, absent, load_start):
               "core) spin-waits for a core another process holds, which slows the torch loop "
               "and so changes every ratio (issue 15, point 3); compare a run with --threads 1.")
     print()
-    print("| workload | variant | median (min-max) | ratio to torch eager | target "
+    print("| workload | variant | median [min, max] | ratio to torch eager | target "
           "| first epoch - steady (s) |")
     print("|---|---|---|---|---|---|")
     for workload in workloads:
@@ -288,6 +288,7 @@ def main():
     if unknown:
         parser.error(f"unknown workload(s) or variant(s): {unknown}. Workloads: "
                      f"{', '.join(WORKLOADS)}; variants: {', '.join(VARIANTS)}")
+    started = datetime.datetime.now(datetime.timezone.utc)
     with open("/proc/loadavg") as f:
         load_start = " ".join(f.read().split()[:3])
     # One folder for the run: the children's OPENKERAS_HOME and the other Keras' workloads.
@@ -303,7 +304,7 @@ def main():
     for variant in absent:
         for workload in workloads:
             results[workload, variant] = []
-    report(args, results, workloads, variants, absent, load_start)
+    report(args, results, workloads, variants, absent, started, load_start)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({f"{w} {v}": rs for (w, v), rs in results.items()}, f, indent=1)
