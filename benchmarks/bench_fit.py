@@ -42,11 +42,12 @@ def mlp_workload(n):
     x, y = load_mnist(n)
     x = x.reshape(len(x), 784)
 
-    def keras_model():
+    def keras_model(**compile_kwargs):
         m = Sequential([Dense(512, activation="relu", input_shape=(784,)), Dropout(0.2),
                         Dense(512, activation="relu"), Dropout(0.2),
                         Dense(10, activation="softmax")])
-        m.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
+        m.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"],
+                  **compile_kwargs)
         return m
 
     def torch_model():
@@ -64,13 +65,14 @@ def cnn_workload(n):
     from openkeras.layers.convolutional import Conv2D
     from openkeras.layers.pooling import MaxPool2D
 
-    def keras_model():
+    def keras_model(**compile_kwargs):
         m = Sequential([Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
                         Conv2D(32, kernel_size=(3, 3), activation="relu"),
                         MaxPool2D(pool_size=(2, 2)), Dropout(0.25), Flatten(),
                         Dense(128, activation="relu"), Dropout(0.5),
                         Dense(10, activation="softmax")])
-        m.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        m.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"],
+                  **compile_kwargs)
         return m
 
     class Net(torch.nn.Module):
@@ -101,10 +103,11 @@ def tiny_workload(n):
     x = rng.standard_normal((n, 100)).astype("float32")
     y = rng.integers(0, 10, n).astype("int64")
 
-    def keras_model():
+    def keras_model(**compile_kwargs):
         m = Sequential([Dense(32, activation="relu", input_shape=(100,)),
                         Dense(10, activation="softmax")])
-        m.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
+        m.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"],
+                  **compile_kwargs)
         return m
 
     def torch_model():
@@ -120,14 +123,14 @@ WORKLOADS = {"mlp": (mlp_workload, 20000), "cnn": (cnn_workload, 3200),
 
 
 # ---------------------------------------------------------------------------- timing
-def torch_epoch(net, opt, x_np, y_np, batch_size):
+def torch_epoch(net, opt, x_np, y_np, batch_size, device="cpu"):
     """The loop a PyTorch user writes: tensors once, shuffle, step, loss/accuracy on device."""
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
     net.train()
     n = len(x)
-    total_loss = torch.zeros(())
-    correct = torch.zeros((), dtype=torch.int64)
-    perm = torch.randperm(n)
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.int64, device=device)
+    perm = torch.randperm(n, device=device)
     for start in range(0, n, batch_size):
         idx = perm[start:start + batch_size]
         xb, yb = x.index_select(0, idx), y.index_select(0, idx)

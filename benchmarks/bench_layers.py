@@ -34,10 +34,11 @@ def lstm_workload():
     x = rng.random((4000, 20, 1), dtype=np.float32)
     y = x.mean(axis=1)
 
-    def keras_model():
+    def keras_model(**compile_kwargs):
         m = openkeras.Sequential([layers.LSTM(100, input_shape=(20, 1)), layers.Dropout(0.25),
                                   layers.Dense(1), layers.Activation("relu")])
-        m.compile(loss="mean_squared_error", optimizer="adam", metrics=["mae"])
+        m.compile(loss="mean_squared_error", optimizer="adam", metrics=["mae"],
+                  **compile_kwargs)
         return m
 
     class Net(torch.nn.Module):
@@ -84,11 +85,11 @@ def conv_workload():
     return x, y, keras_model, Net, 64
 
 
-def torch_epoch(net, opt, x_np, y_np, batch_size):
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+def torch_epoch(net, opt, x_np, y_np, batch_size, device="cpu"):
+    x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
     net.train()
-    total = torch.zeros(())
-    perm = torch.randperm(len(x))
+    total = torch.zeros((), device=device)
+    perm = torch.randperm(len(x), device=device)
     for start in range(0, len(x), batch_size):
         idx = perm[start:start + batch_size]
         xb, yb = x.index_select(0, idx), y.index_select(0, idx)
