@@ -14,9 +14,12 @@ trained by the trace itself. Inside the graph:
   captured by reference and updated in place.
 
 A batch of another size than the first (the last, partial one) runs eagerly on the same
-weights and states instead of compiling again. A step that cannot be traced or compiled falls
-back to eager with one warning that names the reason, after putting back every state the
-failed trace touched.
+weights and states instead of compiling again. On the CPU, the first steps after compiling
+alternate compiled and eager and are timed: when the compiled step is not faster (a model
+whose time is all in convolutions or matrix products, a tiny predict call), the model keeps
+running eagerly and says so, so compiled mode is never slower than eager after its start.
+A step that cannot be traced or compiled falls back to eager with one warning that names
+the reason, after putting back every state the failed trace touched.
 """
 
 import contextlib
@@ -32,6 +35,8 @@ from openkeras.engine import tracing
 from openkeras.engine.base_layer import apply_updates
 
 MAX_SIGNATURES = 4  # input signatures compiled per model; others run eagerly
+RACE_STEPS = 4  # after compiling on CPU: timed steps of each kind before keeping the faster
+RACE_MARGIN = 1.05  # compiled is kept unless its median step is this much slower than eager's
 
 
 def signature(tensors_lists, training):
@@ -56,6 +61,7 @@ class _Compiled:
         self.batch_size = None
         self.failed = None  # the reason, once compiled mode gave up
         self.compile_seconds = 0.0  # tracing + compiling, summed over signatures
+        self.race = None  # a _Race while compiled and eager steps are being compared
         self._warned_limit = False
 
     def __getstate__(self):
@@ -78,12 +84,36 @@ class _Compiled:
         warnings.warn(f"jit_compile: the {self.what} of model '{self.model.name}' runs eagerly: "
                       f"{self.failed}", RuntimeWarning, stacklevel=4)
 
+    def start_race(self, args):
+        on_cpu = all(t.device.type == "cpu" for t in _tensors(args))
+        if RACE_STEPS > 0 and on_cpu and self.race is None and len(self.graphs) == 1:
+            self.race = _Race()
+
+    def race_turn(self):
+        """Whether this call runs its compiled graph: False on a racing eager turn, and for
+        good once the race found the compiled step slower."""
+        race = self.race
+        if race is None:
+            return True
+        compiled = race.next_is_compiled()
+        if not race.decided():
+            return compiled
+        self.race = None
+        compiled_ms, eager_ms = race.medians_ms()
+        if compiled_ms > RACE_MARGIN * eager_ms:
+            self.give_up(f"it measured slower than eager ({compiled_ms:.3g} ms against "
+                         f"{eager_ms:.3g} ms per step, medians of {RACE_STEPS})")
+            return False
+        return True
+
     def graph_for(self, key, n):
         """The compiled graph of ``key``; None when this batch must be traced, False when it
         runs eagerly (another batch size, or too many signatures)."""
         if self.batch_size is None:
             self.batch_size = n
         elif n != self.batch_size:
+            if self.race is not None:  # this batch's time counts for neither kind
+                self.race.last = None
             return False
         graph = self.graphs.get(key)
         if graph is None and len(self.graphs) >= MAX_SIGNATURES:
@@ -116,6 +146,34 @@ class _Compiled:
         return ()
 
 
+class _Race:
+    """Alternates compiled and eager steps after compiling, timing each from its start to the
+    next step's start (the loop's own work is the same for both), until both kinds have
+    ``RACE_STEPS`` times; the compiled step is kept only if it was not slower. A CPU
+    measurement: on a GPU the host does not wait for the step, and compiled is kept."""
+
+    def __init__(self):
+        self.times = {True: [], False: []}
+        self.last = None  # (compiled?, start) of the step running now
+        self.turn = 0
+
+    def next_is_compiled(self):
+        """Whether this step runs compiled; records the time of the previous one."""
+        now = time.perf_counter()
+        if self.last is not None:
+            self.times[self.last[0]].append(now - self.last[1])
+        compiled = self.turn % 2 == 0
+        self.turn += 1
+        self.last = (compiled, now)
+        return compiled
+
+    def decided(self):
+        return min(len(t) for t in self.times.values()) >= RACE_STEPS
+
+    def medians_ms(self):
+        return tuple(float(np.median(self.times[k])) * 1e3 for k in (True, False))
+
+
 class _FirstCall:
     """A compiled graph whose first call (where torch.compile does its work) is timed."""
 
@@ -132,6 +190,7 @@ class _FirstCall:
             out = self.fn(*args)
         self.first = False
         self.owner.compile_seconds += time.perf_counter() - start
+        self.owner.start_race(args)
         return out
 
 
@@ -143,6 +202,15 @@ def _quiet_torch():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.")
         warnings.filterwarnings("ignore", message=r".*torch\.jit\.\w+` is deprecated")
         yield
+
+
+def _tensors(args):
+    """The tensors in the nested lists ``args``."""
+    for a in args:
+        if torch.is_tensor(a):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from _tensors(a)
 
 
 def _check_constants(gm, forbidden):
@@ -258,7 +326,7 @@ class CompiledTrain(_Compiled):
         n = xs[0].shape[0]
         key = signature((xs, ys, sws), training)
         graph = self.graph_for(key, n)
-        if graph is False:
+        if graph is False or (graph is not None and not self.race_turn()):
             return False
         saved = _Snapshot(self.runner) if graph is None else None
         step = int(self.optimizer.iterations)
@@ -399,7 +467,7 @@ class CompiledPredict(_Compiled):
             return None
         key = signature((xs,), False)
         graph = self.graph_for(key, xs[0].shape[0])
-        if graph is False:
+        if graph is False or (graph is not None and not self.race_turn()):
             return None
         if graph is None:
             try:

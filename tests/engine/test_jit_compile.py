@@ -16,8 +16,16 @@ import torch._inductor.config as inductor_config
 import openkeras as keras
 from openkeras import config
 from openkeras import layers as L
+from openkeras.engine import compiled_step
 from openkeras.mixed_precision import LossScaleOptimizer
 from openkeras.utils import set_random_seed
+
+
+@pytest.fixture(autouse=True)
+def _no_race(monkeypatch):
+    """The equivalence tests run every full batch compiled: no timing race with eager steps
+    (it would keep eager for a model measured slower compiled on a busy machine)."""
+    monkeypatch.setattr(compiled_step, "RACE_STEPS", 0)
 
 
 def _train_both(build, x, y, optimizer, epochs=2, batch_size=16):
@@ -165,3 +173,41 @@ def test_config_default_and_bad_values(monkeypatch):
         model.compile("sgd", "mse", jit_compile="auto")  # tf.keras's default spelling
     assert model._runner.compiled is not None
     assert torch.is_tensor(model.optimizer.iterations)
+
+
+def test_the_race_keeps_eager_when_compiled_measured_slower(monkeypatch):
+    monkeypatch.setattr(compiled_step, "RACE_STEPS", 2)
+    monkeypatch.setattr(compiled_step._Race, "medians_ms", lambda self: (2.0, 1.0))
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((160, 6)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 160)]
+
+    def build():
+        return keras.Sequential([L.Dense(5, activation="relu", input_shape=(6,)),
+                                 L.Dense(2, activation="softmax")])
+
+    set_random_seed(7)
+    eager = build()
+    eager.compile("sgd", "categorical_crossentropy")
+    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    set_random_seed(7)
+    raced = build()
+    raced.compile("sgd", "categorical_crossentropy", jit_compile=True)
+    with pytest.warns(RuntimeWarning, match=r"measured slower than eager \(2 ms against 1 ms"):
+        raced.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    compiled = raced._runner.compiled
+    assert compiled.race is None and "slower" in compiled.failed
+    for a, b in zip(eager.get_weights(), raced.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-6)
+
+
+def test_the_race_keeps_compiled_when_it_is_faster(monkeypatch):
+    monkeypatch.setattr(compiled_step, "RACE_STEPS", 2)
+    monkeypatch.setattr(compiled_step._Race, "medians_ms", lambda self: (1.0, 2.0))
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    model.compile("sgd", "mse", jit_compile=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.fit(np.ones((160, 3)), np.ones((160, 2)), batch_size=16, epochs=1, verbose=0)
+    compiled = model._runner.compiled
+    assert compiled.failed is None and compiled.race is None
