@@ -163,3 +163,14 @@ def test_same_seed_same_initial_weights():
     w2 = layers.Dense(4)
     w2.build((None, 3))
     np.testing.assert_array_equal(w1.get_weights()[0], w2.get_weights()[0])
+
+
+def test_keras_json_jit_compile(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "_JIT_COMPILE", False)  # put back whatever _load sets
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "keras.json").write_text(json.dumps({"jit_compile": True}))
+    config._load()
+    assert config.jit_compile() is True
+    (tmp_path / "keras.json").write_text(json.dumps({"jit_compile": "sometimes"}))
+    with pytest.raises(ValueError, match=r"keras\.json.*jit_compile must be True or False"):
+        config._load()
