@@ -58,7 +58,7 @@ class _Compiled:
     def __init__(self, model):
         self.model = model
         self.graphs = {}
-        self.batch_size = None
+        self.batch_size = None  # the largest batch seen
         self.failed = None  # the reason, once compiled mode gave up
         self.compile_seconds = 0.0  # tracing + compiling, summed over signatures
         self.race = None  # a _Race while compiled and eager steps are being compared
@@ -108,13 +108,13 @@ class _Compiled:
 
     def graph_for(self, key, n):
         """The compiled graph of ``key``; None when this batch must be traced, False when it
-        runs eagerly (another batch size, or too many signatures)."""
-        if self.batch_size is None:
-            self.batch_size = n
-        elif n != self.batch_size:
-            if self.race is not None:  # this batch's time counts for neither kind
+        runs eagerly (smaller than the largest batch seen: a partial one; or one signature
+        too many)."""
+        if self.batch_size is not None and n < self.batch_size:  # a last, partial batch
+            if self.race is not None:  # its time counts for neither kind
                 self.race.last = None
             return False
+        self.batch_size = n
         graph = self.graphs.get(key)
         if graph is None and len(self.graphs) >= MAX_SIGNATURES:
             if not self._warned_limit:

@@ -74,6 +74,10 @@ def test_mlp_train_and_predict_match_eager():
     np.testing.assert_allclose(compiled.predict(x, batch_size=16), eager.predict(x, batch_size=16),
                                atol=1e-5)
     assert len(compiled._compiled_predict.graphs) == 1
+    # a larger batch than the first compiles a graph of its own; a smaller one runs eagerly
+    np.testing.assert_allclose(compiled.predict(x, batch_size=32), eager.predict(x, batch_size=32),
+                               atol=1e-5)
+    assert len(compiled._compiled_predict.graphs) == 2
     # a copy compiles graphs of its own, on its own weights
     copied = copy.deepcopy(compiled)
     before = [w.copy() for w in compiled.get_weights()]
