@@ -275,7 +275,16 @@ def _parameter_slots(model, params=()):
 def _views(slots):
     """Plain-tensor views of the parameters in ``slots`` (the tracer takes no Parameter
     subclass), by parameter id: the graph reads and updates them in place."""
-    return {id(p): p.detach() for _, _, p in slots}
+    return {id(p): _view(p, p.detach()) for _, _, p in slots}
+
+
+def _view(p, view):
+    """``view`` of the weight ``p``, knowing its Keras layout as ``p`` does (regularizers
+    and constraints see the weight in Keras layout)."""
+    layout = getattr(p, "_keras_layout", None)
+    if layout is not None:
+        view._keras_layout = layout
+    return view
 
 
 @contextlib.contextmanager
@@ -314,7 +323,7 @@ class CompiledTrain(_Compiled):
         # views of the trainable weights are the graph's inputs, updated in place (they
         # require gradients for the trace's backward; the graph runs under no_grad); the other
         # weights (moving statistics) are read and updated through views captured by reference
-        self.leaves = [p.detach().requires_grad_() for p in runner.params]
+        self.leaves = [_view(p, p.detach().requires_grad_()) for p in runner.params]
         self.swap = _views(self.slots)
         self.swap.update({id(p): leaf for p, leaf in zip(runner.params, self.leaves,
                                                           strict=True)})
@@ -389,10 +398,12 @@ class CompiledTrain(_Compiled):
         constrained = [(self.swap[id(p)], constraint, layout)
                        for p, constraint, layout in runner.constrained]
         swap = self.swap
+        regularized = [(swap[id(p)], regularizer) for p, regularizer in runner.regularized]
 
         def step(leaves, xs, ys, sws, coefficients):
             c = {name: coefficients[i] for i, name in enumerate(names)}
             previous, _PHASE[0] = _PHASE[0], int(training)
+            weights, runner.regularized = runner.regularized, regularized
             try:
                 with torch.enable_grad(), _swapped(self.slots, swap):
                     outs, masks, total, per_output, updates = runner._forward_and_loss(
@@ -400,6 +411,7 @@ class CompiledTrain(_Compiled):
                     grads = torch.autograd.grad(total, leaves, allow_unused=True)
             finally:
                 _PHASE[0] = previous
+                runner.regularized = weights
             groups, optimizer._groups = optimizer._groups, leaf_groups
             try:
                 work = optimizer._work(list(grads))

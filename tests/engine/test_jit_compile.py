@@ -213,3 +213,34 @@ def test_the_race_keeps_compiled_when_it_is_faster(monkeypatch):
         model.fit(np.ones((160, 3)), np.ones((160, 2)), batch_size=16, epochs=1, verbose=0)
     compiled = model._runner.compiled
     assert compiled.failed is None and compiled.race is None
+
+
+def test_two_outputs_sample_weights_regularizers_constraints_match_eager():
+    rng = np.random.default_rng(5)
+    x1 = rng.standard_normal((60, 8)).astype("float32")
+    x2 = rng.standard_normal((60, 3)).astype("float32")
+    y1 = np.eye(3, dtype="float32")[rng.integers(0, 3, 60)]
+    y2 = rng.standard_normal((60, 1)).astype("float32")
+    sw = rng.random(60).astype("float32")
+
+    def build():
+        a, b = L.Input((8,)), L.Input((3,))
+        h = L.Dense(6, activation="tanh", kernel_regularizer=keras.regularizers.l2(0.01),
+                    kernel_constraint=keras.constraints.max_norm(1.0))(a)
+        h = L.BatchNormalization()(L.concatenate([h, b]))
+        out1 = L.Dense(3, activation="softmax", name="cls",
+                       activity_regularizer=keras.regularizers.l1(0.001))(h)
+        return keras.Model([a, b], [out1, L.Dense(1, name="reg")(h)])
+
+    results = []
+    for jit in (False, True):
+        set_random_seed(3)
+        model = build()
+        model.compile(keras.optimizers.Adam(clipnorm=1.0),
+                      {"cls": "categorical_crossentropy", "reg": "mse"}, loss_weights=[1.0, 0.5],
+                      metrics={"cls": ["accuracy"], "reg": ["mae"]}, jit_compile=jit)
+        history = model.fit([x1, x2], [y1, y2], sample_weight=[sw, sw], batch_size=16, epochs=2,
+                            verbose=0, shuffle=False)
+        results += [model, history.history]
+    _assert_same(*results, atol=1e-6)
+    assert set(results[1]) == {"loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"}
