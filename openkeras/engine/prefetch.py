@@ -21,13 +21,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from openkeras.utils.enqueuers import put_unless_stopped
-
 _ITEM, _END, _ERROR = 0, 1, 2
 _JOIN_TIMEOUT = 10.0  # seconds to wait for a producer that is inside a slow user call
 
 # The source a worker process reads (set by the pool initializer in each process).
 _WORKER_SOURCE = [None]
+
+def put_unless_stopped(q, stop, item):
+    """Put ``item`` on the bounded queue ``q`` unless the event ``stop`` is set meanwhile;
+    returns False when stopped (a producer thread then ends)."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
 
 GENERATOR_WARNING = ("Using a generator with `use_multiprocessing=True` and multiple workers "
                      "may duplicate your data. Please consider using the `keras.utils.Sequence` "
@@ -78,15 +88,16 @@ class Prefetcher:
             raise value  # its traceback still holds the producer's frames
         raise StopIteration
 
-    def close(self):
-        """Stop the thread (after the batch it is producing, if any) and wait for it."""
+    def close(self, timeout=_JOIN_TIMEOUT):
+        """Stop the thread (after the batch it is producing, if any) and wait for it (at most
+        ``timeout`` seconds; None: until it ends)."""
         self._done = True
         self._stop.set()
         with self._queue.mutex:  # unblock a producer waiting for room
             self._queue.queue.clear()
             self._queue.not_full.notify_all()
         if self._thread is not threading.current_thread():
-            self._thread.join(_JOIN_TIMEOUT)
+            self._thread.join(timeout)
 
 
 def converted(iterator, convert, owned=False):

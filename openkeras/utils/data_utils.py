@@ -11,6 +11,8 @@ import zipfile
 from urllib.parse import urlsplit
 
 from openkeras import config
+from openkeras.engine.lazy_exports import lazy_exports
+from openkeras.utils import enqueuers
 from openkeras.utils.progbar import Progbar
 
 _CHUNK_SIZE = 65535
@@ -255,13 +257,7 @@ class Sequence:
             yield self[index]
 
 
-
-from openkeras.utils.enqueuers import (  # noqa: E402,F401  (Keras 2 exported them from data_utils)
-    GeneratorEnqueuer,
-    OrderedEnqueuer,
-    SequenceEnqueuer,
-    get_index,
-    init_pool,
-    init_pool_generator,
-    next_sample,
-)
+# Keras 2 exported its enqueuers from data_utils; they read through engine.prefetch, above
+# utils, so they resolve on first access.
+__getattr__ = lazy_exports(__name__, {name: f"openkeras.engine.enqueuers:{name}"
+                                      for name in enqueuers.NAMES})

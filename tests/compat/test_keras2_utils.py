@@ -13,7 +13,6 @@ from openkeras import optimizers
 from openkeras.engine import training_utils
 from openkeras.legacy import interfaces
 from openkeras.utils import conv_utils, generic_utils, layer_utils
-from openkeras.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence
 from openkeras.utils.io_utils import H5Dict
 
 
@@ -60,57 +59,6 @@ def test_generic_helpers():
     from openkeras.utils.generic_utils import Progbar
 
     assert Progbar is openkeras.utils.Progbar
-
-
-class _Squares(Sequence):
-    def __init__(self, n, fail_at=None):
-        self.n, self.fail_at, self.epochs = n, fail_at, 0
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        if i == self.fail_at:
-            raise KeyError(f"bad item {i}")
-        return i * i
-
-    def on_epoch_end(self):
-        self.epochs += 1
-
-
-def test_ordered_enqueuer_keeps_order_over_epochs():
-    seq = _Squares(5)
-    enqueuer = OrderedEnqueuer(seq)
-    enqueuer.start(workers=3, max_queue_size=2)
-    batches = enqueuer.get()
-    got = [next(batches) for _ in range(12)]
-    enqueuer.stop()
-    assert got == [0, 1, 4, 9, 16] * 2 + [0, 1] and seq.epochs >= 2
-    assert not enqueuer.is_running()
-
-
-def test_ordered_enqueuer_shuffles_and_reports_worker_errors():
-    enqueuer = OrderedEnqueuer(_Squares(6), shuffle=True)
-    enqueuer.start(workers=2)
-    batches = enqueuer.get()
-    assert sorted(next(batches) for _ in range(6)) == [0, 1, 4, 9, 16, 25]
-    enqueuer.stop()
-    failing = OrderedEnqueuer(_Squares(4, fail_at=2))
-    failing.start(workers=1)
-    with pytest.raises(KeyError, match="bad item 2"):
-        list(failing.get())
-
-
-def test_generator_enqueuer_reads_every_item_once():
-    def gen():
-        yield from range(20)
-
-    enqueuer = GeneratorEnqueuer(gen())
-    enqueuer.start(workers=3, max_queue_size=4)
-    assert sorted(enqueuer.get()) == list(range(20))
-    enqueuer.stop()
-    with pytest.warns(UserWarning, match="threads"):
-        GeneratorEnqueuer(gen(), use_multiprocessing=True)
 
 
 def test_h5dict_files_groups_and_dicts(tmp_path):
