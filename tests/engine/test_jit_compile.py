@@ -42,6 +42,21 @@ def _train_both(build, x, y, optimizer, epochs=2, batch_size=16):
     return out
 
 
+def _eager_and_warned(build, x, y, match):
+    """(eager model, compiled model) trained with SGD from the same seed; the compiled fit
+    must warn ``match``."""
+    set_random_seed(7)
+    eager = build()
+    eager.compile("sgd", "categorical_crossentropy")
+    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    set_random_seed(7)
+    compiled = build()
+    compiled.compile("sgd", "categorical_crossentropy", jit_compile=True)
+    with pytest.warns(RuntimeWarning, match=match):
+        compiled.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    return eager, compiled
+
+
 def _assert_same(eager, h_eager, compiled, h_compiled, atol):
     runner = compiled._runner
     assert runner.compiled.failed is None
@@ -132,15 +147,7 @@ def test_a_step_that_cannot_be_traced_falls_back_to_eager_with_a_warning():
                                  L.Lambda(lambda t: t * float(t.abs().mean() > 0)),
                                  L.Dense(2, activation="softmax")])
 
-    set_random_seed(7)
-    eager = build()
-    eager.compile("sgd", "categorical_crossentropy")
-    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-    set_random_seed(7)
-    compiled = build()
-    compiled.compile("sgd", "categorical_crossentropy", jit_compile=True)
-    with pytest.warns(RuntimeWarning, match="train step of model .* runs eagerly"):
-        compiled.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    eager, compiled = _eager_and_warned(build, x, y, "train step of model .* runs eagerly")
     assert compiled._runner.compiled.failed
     # the failed trace's own step was undone: the results are exactly eager's
     for a, b in zip(eager.get_weights(), compiled.get_weights(), strict=True):
@@ -188,15 +195,8 @@ def test_the_race_keeps_eager_when_compiled_measured_slower(monkeypatch):
         return keras.Sequential([L.Dense(5, activation="relu", input_shape=(6,)),
                                  L.Dense(2, activation="softmax")])
 
-    set_random_seed(7)
-    eager = build()
-    eager.compile("sgd", "categorical_crossentropy")
-    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-    set_random_seed(7)
-    raced = build()
-    raced.compile("sgd", "categorical_crossentropy", jit_compile=True)
-    with pytest.warns(RuntimeWarning, match=r"measured slower than eager \(2 ms against 1 ms"):
-        raced.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    eager, raced = _eager_and_warned(build, x, y,
+                                     r"measured slower than eager \(2 ms against 1 ms")
     compiled = raced._runner.compiled
     assert compiled.race is None and "slower" in compiled.failed
     for a, b in zip(eager.get_weights(), raced.get_weights(), strict=True):
