@@ -4,10 +4,14 @@ import copy
 
 import torch
 
+from openkeras import config
 from openkeras import losses as losses_module
 from openkeras import metrics as metrics_module
+from openkeras.engine.fused_loss import categorical_crossentropy_mean
 from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.losses import squeeze_or_expand_dimensions
+
+_FUSED_DTYPES = (torch.float32, torch.float64)
 
 
 def per_output(value, output_names, what, default=None):
@@ -57,11 +61,19 @@ class OutputLoss:
         base = _base_fn(self.fn)
         self.sparse = base is losses_module.sparse_categorical_crossentropy
         self.base = base
+        # Keras's categorical crossentropy by name or function: training may use the fused mean
+        self.fused = self._eager_fn is eager_function(losses_module.categorical_crossentropy)
 
     def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
         """The reduced loss of a batch (sample weights and mask applied as in tf.keras 2)."""
         if self.is_object and mask is None:
             return self.fn(y_true, y_pred, sample_weight=sample_weight)
+        if (self.fused and sample_weight is None and mask is None and y_pred.requires_grad
+                and torch.is_tensor(y_true) and y_true.shape == y_pred.shape
+                and y_true.dtype == y_pred.dtype and y_pred.dtype in _FUSED_DTYPES
+                and y_true.device == y_pred.device
+                and y_pred.dim() > 0 and torch.is_grad_enabled()):
+            return categorical_crossentropy_mean(y_true, y_pred, config.epsilon())
         if self.is_object:
             values = self.fn.call(y_true, y_pred)
             reduction = self.fn.reduction
