@@ -16,8 +16,11 @@ and records wall time (``time.perf_counter``) and this process's CPU time
 (``time.process_time``, all threads); the medians of the per-repetition ratios are printed with
 their min and max, with the load average before and after. ``--count`` prints instead the
 Python function calls per step (``sys.setprofile``), which do not depend on the machine's load.
+``--cpu-split mlp`` (or ``tiny``) splits each epoch's CPU time into the main thread and the
+others (torch's OpenMP workers), with openkeras held to the torch loop's thread count.
 
     .venv/bin/python benchmarks/bench_overhead.py [--reps 15] [--threads 2] [--only fit] [--count]
+    .venv/bin/python benchmarks/bench_overhead.py --cpu-split mlp --threads 2 [--reps 5]
 """
 
 import argparse
@@ -25,6 +28,7 @@ import collections
 import os
 import statistics
 import sys
+import threading
 import time
 
 import torch
@@ -131,6 +135,53 @@ def call_counts(fn, steps, top):
     return python / steps, builtin / steps, lines
 
 
+def thread_cpu():
+    """{thread id: CPU seconds} of this process's threads, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        out[tid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def cpu_split(workload, reps):
+    """Wall time and CPU time of one epoch, split into the main thread and the others (the
+    OpenMP workers), for openkeras fit and the torch loop at the same thread count."""
+    make = bench_fit.mlp_workload if workload == "mlp" else bench_fit.tiny_workload
+    x, y, keras_model, torch_model, batch_size = make(10000 if workload == "mlp" else 16000)
+    y_hot = bench_fit.one_hot(y)
+    model = keras_model()
+    net, opt = torch_model()
+    model.fit(x[:batch_size * 4], y_hot[:batch_size * 4], batch_size=batch_size, verbose=0)
+    bench_fit.torch_epoch(net, opt, x[:batch_size * 4], y[:batch_size * 4], batch_size)
+    main = str(threading.get_native_id())
+    sides = {"openkeras": lambda: model.fit(x, y_hot, batch_size=batch_size, verbose=0),
+             "torch": lambda: bench_fit.torch_epoch(net, opt, x, y, batch_size)}
+    rows = {name: [] for name in sides}
+    for rep in range(reps):
+        for name in (("openkeras", "torch") if rep % 2 == 0 else ("torch", "openkeras")):
+            before, wall = thread_cpu(), time.perf_counter()
+            sides[name]()
+            wall, after = time.perf_counter() - wall, thread_cpu()
+            spent = {t: after[t] - before.get(t, 0.0) for t in after}
+            rows[name].append((wall, sum(spent.values()), spent.get(main, 0.0)))
+    med = statistics.median
+    for name, values in rows.items():
+        wall, cpu, on_main = (med(v[i] for v in values) for i in range(3))
+        print(f"{workload:4s} {name:9s} threads={torch.get_num_threads()} wall {wall:.3f}s  "
+              f"cpu {cpu:.2f}s (main thread {on_main:.2f}s, others {cpu - on_main:.2f}s)  "
+              f"cpu/wall {cpu / wall:.2f}", flush=True)
+    ratio = [a[1] / b[1] for a, b in zip(rows["openkeras"], rows["torch"], strict=True)]
+    wall_ratio = [a[0] / b[0] for a, b in zip(rows["openkeras"], rows["torch"], strict=True)]
+    print(f"{workload:4s} openkeras/torch: wall {summary(wall_ratio)}  cpu {summary(ratio)}  "
+          f"load {os.getloadavg()[0]:.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=15)
@@ -140,9 +191,17 @@ def main():
                         help="the torch prediction network has no final softmax")
     parser.add_argument("--count", action="store_true", help="count Python calls per step")
     parser.add_argument("--top", type=int, default=0, help="with --count: list the top calls")
+    parser.add_argument("--cpu-split", default=None, metavar="mlp|tiny",
+                        help="per-thread CPU time of fit and the torch loop, with openkeras "
+                             "held to --threads (config.set_threads) like the torch loop")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.cpu_split:
+        openkeras.config.set_threads(torch.get_num_threads())
+        openkeras.utils.set_random_seed(0)
+        cpu_split(args.cpu_split, args.reps)
+        return
     openkeras.utils.set_random_seed(0)
     print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, cores="
           f"{os.cpu_count()}, reps={args.reps}", flush=True)
