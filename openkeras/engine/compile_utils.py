@@ -72,7 +72,8 @@ class OutputLoss:
                 and torch.is_tensor(y_true) and y_true.shape == y_pred.shape
                 and y_true.dtype == y_pred.dtype and y_pred.dtype in _FUSED_DTYPES
                 and y_true.device == y_pred.device
-                and y_pred.dim() > 0 and torch.is_grad_enabled()):
+                and y_pred.dim() > 0 and torch.is_grad_enabled()
+                and not torch.compiler.is_compiling()):  # a compiler fuses the plain ops itself
             return categorical_crossentropy_mean(y_true, y_pred, config.epsilon())
         if self.is_object:
             values = self.fn.call(y_true, y_pred)
