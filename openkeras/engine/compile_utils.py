@@ -12,6 +12,7 @@ from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.losses import squeeze_or_expand_dimensions
 
 _FUSED_DTYPES = (torch.float32, torch.float64)
+_CATEGORICAL_ACCURACY = eager_function(metrics_module.categorical_accuracy)
 
 
 def per_output(value, output_names, what, default=None):
@@ -165,6 +166,13 @@ class FnMean(metrics_module.MeanMetricWrapper):
                 or y_true.dtype != y_pred.dtype or y_true.dim() != y_pred.dim()
                 or self._device != y_pred.device):
             return super().update_state(y_true, y_pred, sample_weight=sample_weight)
+        if self._eager_fn is _CATEGORICAL_ACCURACY:
+            # The matches, counted: the same total as summing categorical_accuracy's 0./1.
+            # values (exact integers), without the conversion to floats.
+            hits = y_true.argmax(dim=-1) == y_pred.argmax(dim=-1)
+            self._state["total"].add_(hits.sum())
+            self._state["count"].add_(hits.numel())
+            return
         values = self._eager_fn(y_true, y_pred, **self._fn_kwargs)
         if values.dtype != self.torch_dtype:
             values = values.to(self.torch_dtype)
