@@ -1,8 +1,9 @@
 """The Python work per batch of fit and predict stays small (counted, so load cannot blur it).
 
-Bounds: openkeras function calls per training step of a 100-32-10 MLP (54 when written, 72 before) and per
-batch of ``predict(batch_size=1)`` (31; 38 before), with some room. Per-layer or per-call machinery creeping
-onto the hot path (adapters, callback lists, shape checks, thread sizing per batch) breaks them.
+Bounds: openkeras function calls per training step of a 100-32-10 MLP (54 when written, 72
+before) and per batch of ``predict(batch_size=1)`` (31; 38 before), with some room. Per-layer or
+per-call machinery creeping onto the hot path (adapters, callback lists, shape checks, thread
+sizing per batch) breaks them.
 """
 
 import collections
