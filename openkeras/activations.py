@@ -74,7 +74,7 @@ def softmax(x: torch.Tensor, axis=-1) -> torch.Tensor:
     """
     if x.dim() <= 1:
         raise ValueError(f"Cannot apply softmax to a tensor that is 1D. Received input: {x}")
-    if is_int(axis):
+    if type(axis) is int or is_int(axis):  # the plain int first: is_int's ABC check is slow
         return torch.softmax(x, dim=int(axis))
     axis = tuple(axis)
     e = torch.exp(x - torch.amax(x, dim=axis, keepdim=True))

@@ -150,11 +150,19 @@ def set_jit_compile(value) -> None:
     _JIT_COMPILE = value
 
 
+_TORCH_DTYPES = {name: getattr(torch, name) for name in (
+    "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+    "bool")}
+
+
 def torch_dtype(name=None) -> torch.dtype:
     """The torch dtype for a Keras dtype name (default: floatx)."""
     if isinstance(name, torch.dtype):
         return name
     name = name or _FLOATX
+    known = _TORCH_DTYPES.get(name) if type(name) is str else None
+    if known is not None:  # asked on every batch (metrics, losses): answered from the table
+        return known
     if hasattr(name, "name") and not isinstance(name, str):  # numpy dtype
         name = name.name
     dtype = getattr(torch, {"bool": "bool", "string": "uint8"}.get(name, name), None) \

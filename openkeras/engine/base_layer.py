@@ -303,6 +303,11 @@ class Layer(LayerUpdatesMixin, LayerWeightsMixin, torch.nn.Module, NodeAccessors
         # nn.Module.__getattr__ would hide the message of a property's AttributeError.
         if name in _NODE_PROPERTIES:
             return getattr(type(self), name).fget(self)
+        # Weights first, as nn.Module looks them up, without its frame: layers read their
+        # weights (``self.kernel``) on every call.
+        params = self.__dict__.get("_parameters")
+        if params is not None and name in params:
+            return params[name]
         return super().__getattr__(name)
 
     def __setattr__(self, name, value):

@@ -4,10 +4,15 @@ import copy
 
 import torch
 
+from openkeras import config
 from openkeras import losses as losses_module
 from openkeras import metrics as metrics_module
+from openkeras.engine.fused_loss import categorical_crossentropy_mean
 from openkeras.engine.symbolic_dispatch import eager_function
 from openkeras.losses import squeeze_or_expand_dimensions
+
+_FUSED_DTYPES = (torch.float32, torch.float64)
+_CATEGORICAL_ACCURACY = eager_function(metrics_module.categorical_accuracy)
 
 
 def per_output(value, output_names, what, default=None):
@@ -57,11 +62,20 @@ class OutputLoss:
         base = _base_fn(self.fn)
         self.sparse = base is losses_module.sparse_categorical_crossentropy
         self.base = base
+        # Keras's categorical crossentropy by name or function: training may use the fused mean
+        self.fused = self._eager_fn is eager_function(losses_module.categorical_crossentropy)
 
     def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
         """The reduced loss of a batch (sample weights and mask applied as in tf.keras 2)."""
         if self.is_object and mask is None:
             return self.fn(y_true, y_pred, sample_weight=sample_weight)
+        if (self.fused and sample_weight is None and mask is None and y_pred.requires_grad
+                and torch.is_tensor(y_true) and y_true.shape == y_pred.shape
+                and y_true.dtype == y_pred.dtype and y_pred.dtype in _FUSED_DTYPES
+                and y_true.device == y_pred.device
+                and y_pred.dim() > 0 and torch.is_grad_enabled()
+                and not torch.compiler.is_compiling()):  # a compiler fuses the plain ops itself
+            return categorical_crossentropy_mean(y_true, y_pred, config.epsilon())
         if self.is_object:
             values = self.fn.call(y_true, y_pred)
             reduction = self.fn.reduction
@@ -152,6 +166,13 @@ class FnMean(metrics_module.MeanMetricWrapper):
                 or y_true.dtype != y_pred.dtype or y_true.dim() != y_pred.dim()
                 or self._device != y_pred.device):
             return super().update_state(y_true, y_pred, sample_weight=sample_weight)
+        if self._eager_fn is _CATEGORICAL_ACCURACY:
+            # The matches, counted: the same total as summing categorical_accuracy's 0./1.
+            # values (exact integers), without the conversion to floats.
+            hits = y_true.argmax(dim=-1) == y_pred.argmax(dim=-1)
+            self._state["total"].add_(hits.sum())
+            self._state["count"].add_(hits.numel())
+            return
         values = self._eager_fn(y_true, y_pred, **self._fn_kwargs)
         if values.dtype != self.torch_dtype:
             values = values.to(self.torch_dtype)

@@ -290,11 +290,15 @@ class ArrayAdapter:
 
     def _take(self, start, end):
         """Positions ``start:end`` of the current pass (None: nothing to yield for them)."""
-        groups, order = (self.xs, self.ys, self.sws), self._perm
+        order = self._perm
         if order is None:
-            return tuple([None if t is None else t[start:end] for t in g] for g in groups)
+            part = slice(start, end)
+            return ([t[part] for t in self.xs], [None if t is None else t[part] for t in self.ys],
+                    [None if t is None else t[part] for t in self.sws])
         idx = order[start:end]
-        return tuple([None if t is None else t.index_select(0, idx) for t in g] for g in groups)
+        return ([t.index_select(0, idx) for t in self.xs],
+                [None if t is None else t.index_select(0, idx) for t in self.ys],
+                [None if t is None else t.index_select(0, idx) for t in self.sws])
 
     def on_epoch_end(self):
         """Nothing to do for arrays."""

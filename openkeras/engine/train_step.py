@@ -28,9 +28,11 @@ def _needs_loss_collection(model, spec):
     return False
 
 
-@contextlib.contextmanager
+_UNCHANGED = contextlib.nullcontext()
+
+
 def keep_moving_statistics(model):
-    """Inside: evaluate/predict leave non-trainable variables as they were.
+    """A context inside which evaluate/predict leave non-trainable variables as they were.
 
     Only matters when ``K.set_learning_phase(1)`` makes evaluate/predict run layers in
     training mode: Keras 2's test and predict functions run no updates, so BatchNormalization
@@ -38,8 +40,12 @@ def keep_moving_statistics(model):
     (Stateful RNN states are buffers, not variables, and carry on as in Keras 2.)
     """
     if not fixed_learning_phase(False):
-        yield
-        return
+        return _UNCHANGED  # nothing to keep (predict_on_batch runs this on every call)
+    return _restored_afterwards(model)
+
+
+@contextlib.contextmanager
+def _restored_afterwards(model):
     saved = [(w, w.detach().clone()) for w in model.weights
              if not getattr(w, "_keras_trainable", True)]
     try:

@@ -164,7 +164,7 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
     def _move_to_device(self):
         """Put the model on config.device(), only when it is not there (cheap per batch)."""
         device = config.device()
-        first = next(self.parameters(), None)
+        first = _first_parameter(self)
         if first is not None and first.device != device:
             self.to(device)
 
@@ -372,6 +372,18 @@ class Model(CompileMixin, LegacyTrainingMixin, BatchMethodsMixin, Layer):
         # numpy has no bfloat16: such outputs (a mixed_bfloat16 model, or layers loaded with
         # that policy) become float32
         return [o.float() if o.dtype == torch.bfloat16 else o for o in outs]
+
+
+def _first_parameter(module):
+    """``next(module.parameters(), None)`` without its generators (it runs on every call)."""
+    for p in module._parameters.values():
+        if p is not None:
+            return p
+    for sub in module._modules.values():
+        p = None if sub is None else _first_parameter(sub)
+        if p is not None:
+            return p
+    return None
 
 
 def _functional():

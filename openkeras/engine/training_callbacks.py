@@ -112,6 +112,8 @@ _BATCH_HOOKS = {
     ("predict", "end"): ("on_predict_batch_end",),
 }
 
+_NO_BATCH_CALLBACKS = {key: () for key in _BATCH_HOOKS}
+
 
 class CallbackList:
     """A list of callbacks called together; batch hooks go only to callbacks that define them.
@@ -137,6 +139,9 @@ class CallbackList:
     def _index_batch_hooks(self):
         # Which callbacks get batch hooks. Run again after every '*_begin' hook (epoch-level
         # cost only), so that hooks assigned on instances until then are called too.
+        if not self.callbacks:  # predict(verbose=0): made on every call
+            self._batch_callbacks = _NO_BATCH_CALLBACKS
+            return
         self._batch_callbacks = {
             key: [cb for cb in self.callbacks if _overrides(cb, *names)]
             for key, names in _BATCH_HOOKS.items()

@@ -74,12 +74,13 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.dim() == 2 and self.bias is not None:
-            out = torch.addmm(self.bias, inputs, self.kernel)
+        kernel, bias = self.kernel, self.bias  # each weight read once: the hot path of fit
+        if bias is not None and inputs.dim() == 2:
+            out = torch.addmm(bias, inputs, kernel)
         else:
-            out = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                out = out + self.bias
+            out = torch.matmul(inputs, kernel)
+            if bias is not None:
+                out = out + bias
         return out if self._act is None else self._act(out)
 
     def compute_output_shape(self, input_shape):
