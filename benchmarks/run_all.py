@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -281,6 +282,10 @@ def main():
                         help="the interpreter that runs tf_keras / keras")
     parser.add_argument("--json", help="also write every measurement to this file")
     args = parser.parse_args()
+    # the measurements run in other folders: a relative interpreter path must not move
+    python = args.keras_python
+    args.keras_python = (os.path.abspath(python) if os.sep in python
+                         else shutil.which(python) or python)
     args.reps = args.reps or (1 if args.quick else 3)
     args.epochs = args.epochs or (1 if args.quick else 3)
     workloads, variants = args.only.split(","), args.variants.split(",")
