@@ -35,8 +35,8 @@ from openkeras.engine import tracing
 from openkeras.engine.base_layer import apply_updates
 
 MAX_SIGNATURES = 4  # input signatures compiled per model; others run eagerly
-RACE_STEPS = 4  # after compiling on CPU: timed steps of each kind before keeping the faster
-RACE_MARGIN = 1.05  # compiled is kept unless its median step is this much slower than eager's
+RACE_STEPS = 6  # after compiling on CPU: timed steps of each kind before keeping the faster
+RACE_MARGIN = 1.0  # compiled is kept unless its median step is slower than eager's
 
 
 def signature(tensors_lists, training):
