@@ -244,3 +244,25 @@ def test_two_outputs_sample_weights_regularizers_constraints_match_eager():
         results += [model, history.history]
     _assert_same(*results, atol=1e-6)
     assert set(results[1]) == {"loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"}
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda: keras.optimizers.Adadelta(), lambda: keras.optimizers.Adagrad(),
+    lambda: keras.optimizers.Nadam(), lambda: keras.optimizers.Adamax(),
+    lambda: keras.optimizers.Adam(amsgrad=True), lambda: keras.optimizers.RMSprop(centered=True),
+    lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True, decay=0.01)],
+    ids=["adadelta", "adagrad", "nadam", "adamax", "amsgrad", "rmsprop_centered", "nesterov"])
+def test_every_optimizer_takes_tensor_coefficients(make_optimizer):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((48, 5)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 48)]
+
+    def build():
+        return keras.Sequential([L.Dense(4, activation="tanh", input_shape=(5,)),
+                                 L.Dense(3, activation="softmax")])
+
+    eager, h_eager, compiled, h_compiled = _train_both(build, x, y, make_optimizer)
+    _assert_same(eager, h_eager, compiled, h_compiled, atol=1e-6)
+    # the optimizer state (slots, Nadam's momentum cache, iterations) follows eager's too
+    for a, b in zip(eager.optimizer.get_weights(), compiled.optimizer.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-6)
