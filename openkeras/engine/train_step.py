@@ -56,6 +56,19 @@ def _restored_afterwards(model):
                 w.copy_(value)
 
 
+def apply_constraints(constrained):
+    """Project each weight through its constraint, in Keras layout (no_grad is the caller's).
+
+    Args:
+        constrained: ``(weight, constraint, layout converter or None)`` triples.
+    """
+    for p, constraint, layout in constrained:
+        if layout is None:
+            p.copy_(constraint(p))
+        else:
+            p.copy_(layout.to_engine(constraint(layout.to_keras(p))))
+
+
 class StepRunner:
     """Runs one batch of training, testing or prediction for a compiled, built model.
 
@@ -257,11 +270,7 @@ class StepRunner:
         if updates:  # add_update() from custom layers: applied after the step (Keras 2)
             apply_updates(updates)
         with torch.no_grad():
-            for p, constraint, layout in self.constrained:
-                if layout is None:
-                    p.copy_(constraint(p))
-                else:
-                    p.copy_(layout.to_engine(constraint(layout.to_keras(p))))
+            apply_constraints(self.constrained)
             self._track(total, per_output, outs, ys, sws, masks, xs[0].shape[0])
 
     @torch.no_grad()

@@ -5,6 +5,7 @@ torch's (out, in, kh, kw)); ``get_weights``, ``set_weights``, files and optimize
 always speak Keras layout through the converter attached to each weight.
 """
 
+import contextlib
 import copy
 
 import numpy as np
@@ -71,3 +72,24 @@ def set_weight(p, value, owner="layer"):
         if layout is not None:
             t = layout.to_engine(t)
         p.copy_(t)
+
+
+def parameter_slots(model):
+    """``(module, attribute, parameter)`` for every place a module of ``model`` holds a
+    parameter (a weight shared by two layers has two slots)."""
+    return [(module, attr, p) for module in model.modules()
+            for attr, p in module._parameters.items() if p is not None]
+
+
+@contextlib.contextmanager
+def swapped_parameters(slots, replacement):
+    """Inside: each slot of ``parameter_slots`` holds ``replacement[id(parameter)]`` instead
+    (slots whose parameter is not in ``replacement`` keep it)."""
+    changed = [(module, attr, p) for module, attr, p in slots if id(p) in replacement]
+    for module, attr, p in changed:
+        module._parameters[attr] = replacement[id(p)]
+    try:
+        yield
+    finally:
+        for module, attr, p in changed:
+            module._parameters[attr] = p

@@ -1,6 +1,5 @@
 """What every export format needs: a traceable module, sample inputs and the layer check."""
 
-import contextlib
 
 import numpy as np
 import torch
@@ -8,6 +7,7 @@ import torch
 from openkeras import config
 from openkeras.engine.base_layer import Layer
 from openkeras.engine.keras_tensor import flatten
+from openkeras.engine.weights import parameter_slots, swapped_parameters
 
 # Built-in layers whose inference computation traces into TorchScript, torch.export and
 # ONNX (each one is covered by tests/export). Layers of user classes are tried as they are.
@@ -55,27 +55,17 @@ def unlisted_layers(model):
             if isinstance(m, Layer) and m is not model and type(m).__name__ not in SUPPORTED_LAYERS]
 
 
-@contextlib.contextmanager
 def plain_parameters(model):
-    """Inside: the model's weights are plain ``nn.Parameter``s sharing the same storage.
+    """A context inside which the model's weights are plain ``nn.Parameter``s sharing the
+    same storage.
 
     Exported artifacts then hold ordinary tensors (no openkeras class is needed to read
     them) in the layout the layers compute with.
     """
-    plain, changes = {}, []
-    for module in model.modules():
-        for name, p in list(module._parameters.items()):
-            if p is None or type(p) is torch.nn.Parameter:
-                continue
-            if id(p) not in plain:
-                plain[id(p)] = torch.nn.Parameter(p.detach(), requires_grad=False)
-            changes.append((module, name, p))
-            module._parameters[name] = plain[id(p)]
-    try:
-        yield
-    finally:
-        for module, name, p in changes:
-            module._parameters[name] = p
+    slots = parameter_slots(model)
+    plain = {id(p): torch.nn.Parameter(p.detach(), requires_grad=False)
+             for _, _, p in slots if type(p) is not torch.nn.Parameter}
+    return swapped_parameters(slots, plain)
 
 
 class InferenceModule(torch.nn.Module):

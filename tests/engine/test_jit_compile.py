@@ -15,7 +15,7 @@ import torch
 import openkeras as keras
 from openkeras import config
 from openkeras import layers as L
-from openkeras.engine import compiled_step
+from openkeras.engine import compiled_graphs
 from openkeras.mixed_precision import LossScaleOptimizer
 from openkeras.utils import set_random_seed
 
@@ -24,7 +24,7 @@ from openkeras.utils import set_random_seed
 def _no_race(monkeypatch):
     """The equivalence tests run every full batch compiled: no timing race with eager steps
     (it would keep eager for a model measured slower compiled on a busy machine)."""
-    monkeypatch.setattr(compiled_step, "RACE_STEPS", 0)
+    monkeypatch.setattr(compiled_graphs, "RACE_STEPS", 0)
 
 
 def _train_both(build, x, y, optimizer, epochs=2, batch_size=16):
@@ -185,8 +185,8 @@ def test_config_default_and_bad_values(monkeypatch):
 
 
 def test_the_race_keeps_eager_when_compiled_measured_slower(monkeypatch):
-    monkeypatch.setattr(compiled_step, "RACE_STEPS", 2)
-    monkeypatch.setattr(compiled_step._Race, "medians_ms", lambda self: (2.0, 1.0))
+    monkeypatch.setattr(compiled_graphs, "RACE_STEPS", 2)
+    monkeypatch.setattr(compiled_graphs._Race, "medians_ms", lambda self: (2.0, 1.0))
     rng = np.random.default_rng(4)
     x = rng.standard_normal((160, 6)).astype("float32")
     y = np.eye(2, dtype="float32")[rng.integers(0, 2, 160)]
@@ -204,8 +204,8 @@ def test_the_race_keeps_eager_when_compiled_measured_slower(monkeypatch):
 
 
 def test_the_race_keeps_compiled_when_it_is_faster(monkeypatch):
-    monkeypatch.setattr(compiled_step, "RACE_STEPS", 2)
-    monkeypatch.setattr(compiled_step._Race, "medians_ms", lambda self: (1.0, 2.0))
+    monkeypatch.setattr(compiled_graphs, "RACE_STEPS", 2)
+    monkeypatch.setattr(compiled_graphs._Race, "medians_ms", lambda self: (1.0, 2.0))
     model = keras.Sequential([L.Dense(2, input_shape=(3,))])
     model.compile("sgd", "mse", jit_compile=True)
     with warnings.catch_warnings():
