@@ -151,6 +151,20 @@ def timed(fn):
     return time.perf_counter() - start
 
 
+def interleaved(ok_fn, pt_fn, reps, measure):
+    """``(openkeras measurements, torch measurements)``: ``measure(fn)`` of each, ``reps``
+    times, alternating which goes first."""
+    ok, pt = [], []
+    for rep in range(reps):
+        if rep % 2 == 0:
+            a, b = measure(ok_fn), measure(pt_fn)
+        else:
+            b, a = measure(pt_fn), measure(ok_fn)
+        ok.append(a)
+        pt.append(b)
+    return ok, pt
+
+
 def run(name, reps):
     make, n = WORKLOADS[name]
     x, y, keras_model, torch_model, batch_size = make(n)
@@ -160,21 +174,10 @@ def run(name, reps):
     # Warm-up: first epoch of each (allocations, lazy init) is not timed.
     model.fit(x[:batch_size * 4], y_hot[:batch_size * 4], batch_size=batch_size, verbose=0)
     torch_epoch(net, opt, x[:batch_size * 4], y[:batch_size * 4], batch_size)
-    ratios, t_ok, t_pt = [], [], []
-    for rep in range(reps):
-        def ok_run():
-            model.fit(x, y_hot, batch_size=batch_size, epochs=1, verbose=0)
-
-        def pt_run():
-            torch_epoch(net, opt, x, y, batch_size)
-
-        if rep % 2 == 0:
-            a, b = timed(ok_run), timed(pt_run)
-        else:
-            b, a = timed(pt_run), timed(ok_run)
-        t_ok.append(a)
-        t_pt.append(b)
-        ratios.append(a / b)
+    t_ok, t_pt = interleaved(
+        lambda: model.fit(x, y_hot, batch_size=batch_size, epochs=1, verbose=0),
+        lambda: torch_epoch(net, opt, x, y, batch_size), reps, timed)
+    ratios = [a / b for a, b in zip(t_ok, t_pt, strict=True)]
     steps = -(-len(x) // batch_size)
     print(f"{name:5s} steps/epoch={steps:4d} batch={batch_size:3d} "
           f"openkeras median {statistics.median(t_ok) * 1e3 / steps:7.3f} ms/step  "

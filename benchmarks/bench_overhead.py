@@ -94,14 +94,7 @@ def summary(values):
 
 def timing(name, ok_fn, pt_fn, steps, reps):
     load_before = os.getloadavg()[0]
-    ok, pt = [], []
-    for rep in range(reps):
-        if rep % 2 == 0:
-            a, b = measure(ok_fn), measure(pt_fn)
-        else:
-            b, a = measure(pt_fn), measure(ok_fn)
-        ok.append(a)
-        pt.append(b)
+    ok, pt = bench_fit.interleaved(ok_fn, pt_fn, reps, measure)
     wall = [a[0] / b[0] for a, b in zip(ok, pt, strict=True)]
     cpu = [a[1] / b[1] for a, b in zip(ok, pt, strict=True)]
     us = 1e6 / steps

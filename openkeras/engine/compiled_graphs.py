@@ -16,7 +16,7 @@ trained by the trace itself. Inside the graph:
 - every other state the step changes (optimizer slots, moving statistics, metric states) is
   captured by reference and updated in place.
 
-A batch of another size than the first (the last, partial one) runs eagerly on the same
+A batch smaller than the largest seen (the last, partial one) runs eagerly on the same
 weights and states instead of compiling again. On the CPU, the first steps after compiling
 alternate compiled and eager and are timed: when the compiled step is not faster (a model
 whose time is all in convolutions or matrix products, a tiny predict call), the model keeps
